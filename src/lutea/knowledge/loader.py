@@ -1,0 +1,148 @@
+"""Load, validate and cross-check the knowledge-base data files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from lutea.errors import KnowledgeError
+from lutea.knowledge import schema
+
+DATA_PACKAGE = "lutea.knowledge.data"
+
+# file stem -> entry model. A section is a YAML file with a top-level list under `entries`.
+SECTIONS: dict[str, type[BaseModel]] = {
+    "sources": schema.Source,
+    "reference_intervals": schema.ReferenceInterval,
+    "thresholds": schema.Threshold,
+    "red_flags": schema.RedFlag,
+    "symptoms": schema.Symptom,
+    "products": schema.Product,
+}
+
+T = TypeVar("T", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Citation:
+    section: str
+    entry_id: str
+
+
+class KnowledgeBase:
+    """All sections of the knowledge base, indexed by id, with one version string."""
+
+    def __init__(self, version: str, sections: dict[str, list[BaseModel]]):
+        self.version = version
+        self.sections = sections
+        self._by_id = {name: {e.id: e for e in entries} for name, entries in sections.items()}  # type: ignore[attr-defined]
+
+    def entries(self, section: str) -> list[Any]:
+        """All entries of one section, in file order."""
+        return self.sections.get(section, [])
+
+    def get(self, section: str, entry_id: str) -> Any:
+        """One entry by id; KeyError naming the section when absent."""
+        try:
+            return self._by_id[section][entry_id]
+        except KeyError:
+            raise KeyError(f"no entry {entry_id!r} in {section}") from None
+
+    @property
+    def sources(self) -> dict[str, schema.Source]:
+        return self._by_id["sources"]  # type: ignore[return-value]
+
+    def cited(self) -> Iterator[tuple[str, BaseModel, list[str]]]:
+        """Every (section, entry, source ids) of entries that cite sources, nested ones included."""
+        for name, entries in self.sections.items():
+            if name == "sources":
+                continue
+            for entry in entries:
+                yield name, entry, sorted(_source_ids(entry))
+
+    def citing(self, source_id: str) -> list[Citation]:
+        """Entries that cite a source."""
+        return [Citation(name, e.id) for name, e, ids in self.cited() if source_id in ids]  # type: ignore[attr-defined]
+
+
+def _source_ids(value: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(value, BaseModel):
+        for field_name in type(value).model_fields:
+            item = getattr(value, field_name)
+            if field_name == "sources" and isinstance(item, list):
+                found.update(item)
+            else:
+                found |= _source_ids(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            found |= _source_ids(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            found |= _source_ids(item)
+    return found
+
+
+def _read_yaml(path: Path | Any) -> Any:
+    with path.open("r", encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def load_from(directory: Path | Any) -> KnowledgeBase:
+    """Load and validate a knowledge base from a directory of YAML files."""
+    manifest = _read_yaml(directory / "manifest.yaml")
+    version = str(manifest["version"])
+    sections: dict[str, list[BaseModel]] = {}
+    for name, model in SECTIONS.items():
+        path = directory / f"{name}.yaml"
+        if not path.is_file():
+            sections[name] = []
+            continue
+        document = _read_yaml(path) or {}
+        raw = document.get("entries", []) if isinstance(document, dict) else None
+        if not isinstance(raw, list):
+            raise KnowledgeError(f"{name}.yaml: expected a mapping with a list under 'entries'")
+        parsed = []
+        for index, item in enumerate(raw):
+            try:
+                parsed.append(model.model_validate(item))
+            except ValidationError as exc:
+                ident = item.get("id", f"#{index}") if isinstance(item, dict) else f"#{index}"
+                raise KnowledgeError(f"{name}.yaml entry {ident}: {exc}") from None
+        sections[name] = parsed
+    _cross_check(sections)
+    return KnowledgeBase(version, sections)
+
+
+def _cross_check(sections: dict[str, list[BaseModel]]) -> None:
+    source_ids = {s.id for s in sections["sources"]}  # type: ignore[attr-defined]
+    for name, entries in sections.items():
+        seen: set[str] = set()
+        for entry in entries:
+            ident = entry.id  # type: ignore[attr-defined]
+            if ident in seen:
+                raise KnowledgeError(f"{name}.yaml: duplicate id {ident!r}")
+            seen.add(ident)
+            if name == "sources":
+                continue
+            missing = _source_ids(entry) - source_ids
+            if missing:
+                raise KnowledgeError(f"{name}.yaml entry {ident}: unknown source ids {sorted(missing)}")
+    red_flag_ids = {r.id for r in sections["red_flags"]}  # type: ignore[attr-defined]
+    for symptom in sections["symptoms"]:
+        unknown = set(symptom.red_flags) - red_flag_ids  # type: ignore[attr-defined]
+        if unknown:
+            raise KnowledgeError(f"symptoms.yaml entry {symptom.id}: unknown red flags {sorted(unknown)}")  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=1)
+def load_knowledge() -> KnowledgeBase:
+    """The packaged knowledge base (loaded once per process)."""
+    return load_from(resources.files(DATA_PACKAGE))
