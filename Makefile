@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install clean
+.PHONY: run demo test bench install clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -14,11 +14,23 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
+# The API on http://127.0.0.1:8000 (SQLite ./lutea.db), with demo accounts it prints.
 run: $(STAMP)
+	$(BIN)/python scripts/serve.py
+
+# A short tour of the CLI.
+demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
 
+# Starts a throwaway PostgreSQL (installed from Debian's packages if missing) for the
+# storage and API tests, runs every test, and stops the server.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	bash scripts/test-services.sh run $(BIN)/python -m pytest -q
+
+# PK engine benchmark: 100,000 subjects x 14 days hourly vs the floor, solve_ivp, libRoadRunner.
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[bench]'
+	$(BIN)/python bench/pk.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

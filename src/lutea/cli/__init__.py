@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import typer
 
+from lutea.cli import calibrate as _calibrate
+from lutea.cli import audit as _audit
 from lutea.cli import evidence
+from lutea.cli import interpret as _interpret
+from lutea.cli import plan as _plan
+from lutea.cli import simulate as _simulate
+from lutea.cli import user as _user
+from lutea.cli import individualize as _individualize
 
 app = typer.Typer(
     name="lutea",
@@ -21,6 +28,14 @@ def _root() -> None:
 
 
 app.command("evidence")(evidence.evidence)
+app.add_typer(_user.app, name="user")
+app.command("audit")(_audit.audit)
+app.command("interpret")(_interpret.interpret)
+app.command("interpret-series")(_interpret.interpret_series)
+app.command("plan")(_plan.plan)
+app.command("simulate")(_simulate.simulate)
+app.command("calibrate")(_calibrate.calibrate)
+app.command("individualize")(_individualize.individualize)
 
 
 def main() -> None:

@@ -25,6 +25,18 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "red_flags": schema.RedFlag,
     "symptoms": schema.Symptom,
     "products": schema.Product,
+    "cycle_timing": schema.CycleTiming,
+    "caveats": schema.Caveat,
+    "triage_symptoms": schema.TriageSymptom,
+    "pathways": schema.Pathway,
+    "contraindications": schema.Contraindication,
+    "interactions": schema.Interaction,
+    "side_effects": schema.SideEffect,
+    "pk_models": schema.PkRouteModel,
+    "balancing_scenarios": schema.BalancingScenario,
+    "pk_arms": schema.PKArm,
+    "assay_factors": schema.AssayFactor,
+    "baseline_levels": schema.BaselineLevel,
 }
 
 T = TypeVar("T", bound=BaseModel)
@@ -140,6 +152,36 @@ def _cross_check(sections: dict[str, list[BaseModel]]) -> None:
         unknown = set(symptom.red_flags) - red_flag_ids  # type: ignore[attr-defined]
         if unknown:
             raise KnowledgeError(f"symptoms.yaml entry {symptom.id}: unknown red flags {sorted(unknown)}")  # type: ignore[attr-defined]
+    _cross_check_red_flag_symptoms(sections)
+    _cross_check_products(sections)
+
+
+def _cross_check_products(sections: dict[str, list[BaseModel]]) -> None:
+    """Pathway regimens, contraindications and side effects name products that exist."""
+    product_ids = {p.id for p in sections.get("products", [])}  # type: ignore[attr-defined]
+    named: list[tuple[str, str, list[str]]] = []
+    for pathway in sections.get("pathways", []):
+        named.append(("pathways", pathway.id, [r.product for r in pathway.regimens]))  # type: ignore[attr-defined]
+    for entry in sections.get("contraindications", []):
+        named.append(("contraindications", entry.id, list(entry.products)))  # type: ignore[attr-defined]
+    for entry in sections.get("side_effects", []):
+        named.append(("side_effects", entry.id, [entry.product]))  # type: ignore[attr-defined]
+    for section, ident, products in named:
+        unknown = set(products) - product_ids
+        if unknown:
+            raise KnowledgeError(f"{section}.yaml entry {ident}: unknown products {sorted(unknown)}")
+
+
+def _cross_check_red_flag_symptoms(sections: dict[str, list[BaseModel]]) -> None:
+    """Every symptom a red flag names is in triage_symptoms.yaml (when that file exists)."""
+    names = {s.id for s in sections.get("triage_symptoms", [])}  # type: ignore[attr-defined]
+    if not names:
+        return
+    for flag in sections["red_flags"]:
+        unknown = set(flag.any_symptoms) | set(flag.all_symptoms)  # type: ignore[attr-defined]
+        unknown -= names
+        if unknown:
+            raise KnowledgeError(f"red_flags.yaml entry {flag.id}: unknown symptoms {sorted(unknown)}")  # type: ignore[attr-defined]
 
 
 @lru_cache(maxsize=1)

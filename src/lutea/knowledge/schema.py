@@ -102,6 +102,8 @@ class Threshold(Choosable):
     unit: str
     applies_to: dict[str, str | list[str]] = Field(default_factory=dict)
     consecutive_days: int | None = Field(default=None, ge=1)
+    gestational_weeks: tuple[float, float] | None = None  # [low, high) window the rule covers
+    days_after_lh: tuple[float, float] | None = None  # inclusive window after the LH peak
     description: str
 
 
@@ -154,3 +156,427 @@ class Product(Cited):
     labelled_regimens: list[LabelledRegimen] = Field(default_factory=list)
     max_daily_dose_mg: float | None = Field(default=None, gt=0)
     excipients: list[str] = Field(default_factory=list)
+
+
+# --- PK route models (owned by the PK engine; values replaced by calibration) ---------------
+
+PK_BASE_PARAMETERS = ("f_bio", "cl_l_per_h", "v_l")
+PK_ABSORPTION_PARAMETERS = {
+    "bolus": (),
+    "first-order": ("ka_per_h",),
+    "dual": ("ka_per_h", "ka_slow_per_h", "frac_fast"),
+    "transit": ("ka_per_h", "ktr_per_h"),  # depot -> transit depot (ktr) -> circulation (ka)
+}
+PK_TWO_COMPARTMENT_PARAMETERS = ("q_l_per_h", "v2_l")
+PK_OPTIONAL_PARAMETERS = ("lag_h",)
+PK_FRACTION_PARAMETERS = ("f_bio", "frac_fast")
+
+
+class PkParameter(_Strict):
+    """Typical value of one PK parameter (unit in its name), its log- (or logit-) scale BSV
+    SD `omega`, and an allometric weight exponent (None: weight not used)."""
+
+    value: float = Field(ge=0)
+    omega: float = Field(default=0.0, ge=0)
+    weight_exponent: float | None = None
+    sources: list[str] = Field(default_factory=list)
+    note: str | None = None
+
+
+class PkResidualError(_Strict):
+    """Residual error of a measured level: proportional SD (fraction) and additive SD in ng/mL."""
+
+    proportional_sd: float = Field(ge=0)
+    additive_sd_ng_ml: float = Field(ge=0)
+
+
+class PkRouteModel(Cited):
+    """A linear PK model of one route and formulation: compartments, absorption, parameters.
+
+    `provisional: true` marks literature starting values that calibration replaces;
+    `fitted_from` lists the study arms a fit used.
+    """
+
+    route: Route
+    formulation: str
+    formulations: list[str] = Field(default_factory=list)  # aliases (capsule/pessary ...)
+    default_for_route: bool = False
+    compartments: Literal[1, 2] = 1
+    absorption: Literal["bolus", "first-order", "dual", "transit"]
+    parameters: dict[str, PkParameter]
+    residual: PkResidualError
+    weight_note: str
+    provisional: bool = True
+    fitted_from: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _complete(self) -> "PkRouteModel":
+        need = set(PK_BASE_PARAMETERS) | set(PK_ABSORPTION_PARAMETERS[self.absorption])
+        if self.compartments == 2:
+            need |= set(PK_TWO_COMPARTMENT_PARAMETERS)
+        have = set(self.parameters)
+        missing = need - have
+        extra = have - need - set(PK_OPTIONAL_PARAMETERS)
+        if missing or extra:
+            raise ValueError(
+                f"pk model {self.id}: missing parameters {sorted(missing)}, unexpected {sorted(extra)}"
+            )
+        for name in PK_FRACTION_PARAMETERS:
+            if name in self.parameters and not 0 < self.parameters[name].value <= 1:
+                raise ValueError(f"pk model {self.id}: {name} must lie in (0, 1]")
+        return self
+
+
+# --- PK calibration data: published study arms, assay factors, endogenous baselines ---------
+
+PkArmPopulation = Literal["postmenopausal", "premenopausal", "healthy", "art", "pregnant", "male"]
+
+
+class PKArm(Cited):
+    """One published PK study arm: the regimen, who and how it was measured, what was observed.
+
+    Times are hours; the reported window starts `window_start_h` after the first dose and lasts
+    `window_h` (Cmax, Tmax, Cmin are read inside it); AUC runs from the window start over
+    `auc_window_h` hours (None: to infinity). Concentrations in ng/mL, AUC in ng*h/mL.
+    """
+
+    study: str
+    route: Route
+    formulation: str
+    product: str | None = None
+    dose_mg: float = Field(gt=0)
+    interval_h: float | None = Field(default=None, gt=0)
+    n_doses: int = Field(default=1, ge=1)
+    window_start_h: float = Field(default=0.0, ge=0)
+    window_h: float = Field(gt=0)
+    population: PkArmPopulation
+    n_subjects: int | None = Field(default=None, ge=1)
+    assay: Literal["immunoassay", "lcms"]
+    assay_method: str
+    baseline_subtracted: bool | None = None
+    cmax_ng_ml: float | None = Field(default=None, gt=0)
+    cmax_sd_ng_ml: float | None = Field(default=None, ge=0)
+    tmax_h: float | None = Field(default=None, ge=0)
+    auc_ng_h_ml: float | None = Field(default=None, gt=0)
+    auc_sd_ng_h_ml: float | None = Field(default=None, ge=0)
+    auc_window_h: float | None = Field(default=None, gt=0)
+    cavg_ng_ml: float | None = Field(default=None, gt=0)
+    cavg_window_h: float | None = Field(default=None, gt=0)
+    cmin_ng_ml: float | None = Field(default=None, gt=0)
+    levels_ng_ml: dict[float, float] = Field(default_factory=dict)  # hours after window start -> level
+    statistic: Literal["mean", "median", "geometric mean"] = "mean"
+    use: Literal["fit", "validate", "exclude"] = "fit"
+    use_reason: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "PKArm":
+        if self.n_doses > 1 and self.interval_h is None:
+            raise ValueError(f"pk arm {self.id}: n_doses > 1 needs interval_h")
+        if self.auc_ng_h_ml is not None and self.auc_window_h is None and self.n_doses > 1:
+            raise ValueError(f"pk arm {self.id}: AUC to infinity is defined for a single dose only")
+        observed = (self.cmax_ng_ml, self.auc_ng_h_ml, self.cavg_ng_ml, self.cmin_ng_ml)
+        if all(v is None for v in observed) and not self.levels_ng_ml:
+            raise ValueError(f"pk arm {self.id}: no observed exposure")
+        if self.use != "fit" and not self.use_reason:
+            raise ValueError(f"pk arm {self.id}: use {self.use!r} needs use_reason")
+        return self
+
+
+class AssayEvidence(_Strict):
+    """One study's immunoassay/mass-spectrometry ratio after a route."""
+
+    ratio: float = Field(gt=0)
+    basis: str
+    sources: list[str] = Field(min_length=1)
+
+
+class AssayFactor(Cited):
+    """How much higher an immunoassay reads than LC-MS/MS for progesterone given by a route.
+
+    `factor` is the geometric mean of the evidence ratios (1 where no study found a bias).
+    """
+
+    route: Route
+    assay: Literal["immunoassay"]
+    factor: float = Field(gt=0)
+    evidence: list[AssayEvidence] = Field(default_factory=list)
+
+
+class BaselineLevel(Choosable):
+    """Endogenous serum progesterone of a context without a corpus luteum cycle (ng/mL)."""
+
+    context: Literal["postmenopausal", "male", "hrt-fet", "pregnancy"]
+    gestational_week: float | None = Field(default=None, ge=3, le=42)
+    median_ng_ml: float = Field(gt=0)
+    p5_ng_ml: float = Field(gt=0)
+    p95_ng_ml: float = Field(gt=0)
+    assay: Assay = "any"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "BaselineLevel":
+        if not self.p5_ng_ml <= self.median_ng_ml <= self.p95_ng_ml:
+            raise ValueError(f"baseline level {self.id}: need p5 <= median <= p95")
+        if (self.context == "pregnancy") != (self.gestational_week is not None):
+            raise ValueError(f"baseline level {self.id}: gestational_week belongs to pregnancy only")
+        return self
+
+
+# --- Balancing: which regimens lutea may offer a clinician (owned by individualise) -----------
+
+
+class RegimenAddition(_Strict):
+    """A recognised addition to the current regimen (for example 25 mg SC daily as rescue).
+
+    kind "fixed" adds dose_mg every interval_h by route/formulation; "double-current" repeats the
+    current regimen once more (the dose doubled).
+    """
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    label: str
+    kind: Literal["fixed", "double-current"] = "fixed"
+    dose_mg: float | None = Field(default=None, gt=0)
+    interval_h: float | None = Field(default=None, gt=0)
+    route: Route | None = None
+    formulation: str | None = None
+    product: str | None = None
+    sources: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _complete(self) -> "RegimenAddition":
+        fixed = (self.dose_mg, self.interval_h, self.route)
+        if self.kind == "fixed" and any(v is None for v in fixed):
+            raise ValueError(f"addition {self.id}: a fixed addition needs dose_mg, interval_h and route")
+        if self.kind == "double-current" and any(v is not None for v in fixed):
+            raise ValueError(f"addition {self.id}: double-current takes no dose_mg, interval_h or route")
+        return self
+
+
+class BalancingScenario(Cited):
+    """The candidate regimens of one clinical scenario: labelled regimens whose indication
+    matches `indications` (case-insensitive substring) and recognised `additions`."""
+
+    label: str
+    contexts: list[str] = Field(min_length=1)
+    indications: list[str] = Field(default_factory=list)
+    additions: list[RegimenAddition] = Field(default_factory=list)
+
+
+# --- Clinical pathways and safety screening (owned by pathways.py / safety.py) -------------
+
+AnswerType = Literal["bool", "number", "enum", "list"]
+ConditionOp = Literal["eq", "ne", "lt", "le", "gt", "ge", "in", "contains", "any_of", "is_true", "is_false"]
+
+
+class PathwayQuestion(_Strict):
+    """One eligibility question of a pathway; `options` lists accepted values of enum and list."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    text: str
+    type: AnswerType
+    required: bool = True
+    options: list[str] = Field(default_factory=list)
+    unit: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+
+    @model_validator(mode="after")
+    def _options(self) -> "PathwayQuestion":
+        if self.type == "enum" and not self.options:
+            raise ValueError(f"question {self.id}: an enum needs options")
+        return self
+
+
+class Condition(_Strict):
+    """A tiny expression over answers: all_of / any_of / none_of of conditions, or one test
+    `answer op value` (is_true and is_false take no value; any_of: list answer meets a list)."""
+
+    all_of: list["Condition"] | None = None
+    any_of: list["Condition"] | None = None
+    none_of: list["Condition"] | None = None
+    answer: str | None = None
+    op: ConditionOp | None = None
+    value: bool | float | str | list[str] | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> "Condition":
+        forms = [f for f in ("all_of", "any_of", "none_of", "answer") if getattr(self, f) is not None]
+        if len(forms) != 1:
+            raise ValueError(f"a condition needs exactly one of all_of, any_of, none_of, answer; got {forms}")
+        if self.answer is not None:
+            if self.op is None:
+                raise ValueError(f"condition on {self.answer}: op is required")
+            if self.op in ("is_true", "is_false") and self.value is not None:
+                raise ValueError(f"condition on {self.answer}: {self.op} takes no value")
+            if self.op not in ("is_true", "is_false") and self.value is None:
+                raise ValueError(f"condition on {self.answer}: {self.op} needs a value")
+        return self
+
+    def answers(self) -> set[str]:
+        """Every answer id the condition reads."""
+        if self.answer is not None:
+            return {self.answer}
+        found: set[str] = set()
+        for group in (self.all_of, self.any_of, self.none_of):
+            for item in group or []:
+                found |= item.answers()
+        return found
+
+
+class PathwayCriterion(_Strict):
+    """An eligibility criterion: met when `when` holds; `met` and `unmet` are the reasons given."""
+
+    id: str
+    when: Condition
+    met: str
+    unmet: str
+    patient_unmet: str
+    sources: list[str] = Field(min_length=1)
+
+
+class PathwayRegimen(_Strict):
+    """A recommended regimen; `when` selects it among variants (for example rescue, or by
+    oestrogen dose). `meaning` says what it is for without a dose (patient output)."""
+
+    id: str
+    product: str
+    route: Route
+    dose_mg: float = Field(gt=0)
+    interval_h: float = Field(gt=0)
+    start: str
+    stop: str
+    meaning: str
+    when: Condition | None = None
+    off_label: bool = False
+    sources: list[str] = Field(min_length=1)
+    note: str | None = None
+
+
+class PathwayNote(_Strict):
+    """Advice that becomes a finding when `when` holds (always, when omitted)."""
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9_.-]*$")
+    severity: Literal["info", "advise", "urgent"]
+    message: str
+    patient_message: str
+    when: Condition | None = None
+    sources: list[str] = Field(min_length=1)
+
+
+class Pathway(Cited):
+    """A clinical pathway: questions, eligibility criteria as data, regimens, monitoring and
+    what not to do. `pregnant` and `on_hormone_treatment` set the red-flag context."""
+
+    title: str
+    summary: str
+    patient_summary: str
+    pregnant: bool
+    on_hormone_treatment: bool
+    questions: list[PathwayQuestion] = Field(min_length=1)
+    criteria: list[PathwayCriterion] = Field(min_length=1)
+    regimens: list[PathwayRegimen] = Field(default_factory=list)
+    monitoring: list[PathwayNote] = Field(default_factory=list)
+    do_not: list[PathwayNote] = Field(default_factory=list)
+    notes: list[PathwayNote] = Field(default_factory=list)
+    luteal_test_days_before_period: int | None = Field(default=None, ge=1, le=14)
+
+    @model_validator(mode="after")
+    def _answers_known(self) -> "Pathway":
+        known = {q.id for q in self.questions}
+        conditions = [c.when for c in self.criteria]
+        conditions += [r.when for r in self.regimens if r.when is not None]
+        conditions += [n.when for n in (*self.monitoring, *self.do_not, *self.notes) if n.when is not None]
+        for condition in conditions:
+            unknown = condition.answers() - known
+            if unknown:
+                raise ValueError(f"pathway {self.id}: conditions read unknown answers {sorted(unknown)}")
+        return self
+
+
+class Contraindication(Cited):
+    """A label contraindication or caution, matched on allergies or conditions; `products`
+    empty means every progesterone product."""
+
+    name: str
+    kind: Literal["absolute", "relative"]
+    allergies: list[str] = Field(default_factory=list)
+    conditions: list[str] = Field(default_factory=list)
+    products: list[str] = Field(default_factory=list)
+    message: str
+    patient_message: str
+
+    @model_validator(mode="after")
+    def _matches_something(self) -> "Contraindication":
+        if not self.allergies and not self.conditions:
+            raise ValueError(f"contraindication {self.id}: give allergies or conditions to match")
+        return self
+
+
+class Interaction(Cited):
+    """A drug that changes progesterone exposure (or whose exposure progesterone changes)."""
+
+    drug: str
+    aliases: list[str] = Field(default_factory=list)
+    mechanism: Literal[
+        "strong CYP3A4 inducer", "moderate CYP3A4 inducer", "strong CYP3A4 inhibitor",
+        "moderate CYP3A4 inhibitor", "progesterone raises its level", "progesterone opposes its effect",
+    ]
+    effect: str
+    advice: str
+    patient_message: str
+
+
+SideEffectFrequency = Literal["very common", "common", "uncommon", "rare", "not known"]
+
+
+class SideEffect(Cited):
+    """An expected side effect from product information, by product and route; `percent` and
+    `comparator_percent` where the label's trial table gives them."""
+
+    product: str
+    route: Route
+    effect: str
+    frequency: SideEffectFrequency
+    percent: float | None = Field(default=None, ge=0, le=100)
+    comparator_percent: float | None = Field(default=None, ge=0, le=100)
+    context: str
+
+
+# --- Interpretation core: cycle timing, caveats, triage vocabulary ---------------------------
+
+
+class CycleTiming(Cited):
+    """One timing fact that places a sample in the cycle, pregnancy or a transfer, in days.
+
+    `days` holds one number; `window_days` an inclusive window (low, high).
+    """
+
+    description: str
+    days: float | None = None
+    window_days: tuple[float, float] | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> "CycleTiming":
+        if (self.days is None) == (self.window_days is None):
+            raise ValueError(f"cycle timing {self.id}: give exactly one of days and window_days")
+        if self.window_days is not None and self.window_days[0] > self.window_days[1]:
+            raise ValueError(f"cycle timing {self.id}: window low > high")
+        return self
+
+
+class Caveat(Cited):
+    """A statement attached to a result whenever its conditions hold; an empty list means any."""
+
+    code: str = Field(pattern=r"^[a-z_]+\.[a-z_]+$")
+    severity: Literal["info", "advise", "urgent"]
+    specimens: list[Literal["serum", "plasma", "saliva", "urine"]] = Field(default_factory=list)
+    routes: list[Route] = Field(default_factory=list)
+    assays: list[Literal["any", "immunoassay", "lcms", "unknown"]] = Field(default_factory=list)
+    message: str
+    patient_message: str
+
+
+class TriageSymptom(Cited):
+    """A symptom name the red flags use, with the spellings people type for it."""
+
+    label: str
+    aliases: list[str] = Field(default_factory=list)

@@ -1,0 +1,66 @@
+"""The FastAPI application: routers under /api/v1, domain errors as 422, migrations at start."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from lutea.api import routes
+from lutea.api.auth import LoginThrottle
+from lutea.config import Settings
+from lutea.errors import InputError
+from lutea.store import make_engine, make_sessionmaker, upgrade_to_head
+
+API_PREFIX = "/api/v1"
+COMMON_RESPONSES: dict[int | str, dict[str, object]] = {
+    400: {"description": "the request body could not be read"},
+    401: {"description": "no valid bearer token"},
+    403: {"description": "the caller may not reach this record"},
+}
+
+
+def input_error_body(exc: InputError) -> dict[str, object]:
+    """A domain InputError in the shape of FastAPI's own 422 (a list of field-level details)."""
+    item: dict[str, object] = {"loc": ["body", exc.field], "msg": exc.problem, "type": "value_error"}
+    if exc.accepted:
+        item["accepted"] = exc.accepted
+    return {"detail": [item]}
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """An application bound to one database (settings.database_url), migrated to head at start."""
+    settings = settings or Settings()
+    engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.migrate_on_start:
+            upgrade_to_head(settings.database_url)
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="lutea",
+        summary="Progesterone records, interpretation, simulation and plans, with sources.",
+        version="0.1.0",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.login_throttle = LoginThrottle(settings.login_max_failures, settings.login_window_s)
+    settings.signing_key()
+
+    @app.exception_handler(InputError)
+    async def _input_error(_request: Request, exc: InputError) -> JSONResponse:
+        return JSONResponse(input_error_body(exc), status_code=422)
+
+    for router in routes.ROUTERS:
+        app.include_router(router, prefix=API_PREFIX, responses=COMMON_RESPONSES)
+    return app

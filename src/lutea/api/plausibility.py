@@ -1,0 +1,106 @@
+"""Plausibility rules the API applies before storing (docs/api.md): impossible values get 422.
+
+- a serum or plasma progesterone above LUTEA_MAX_SERUM_NG_ML (1000 ng/mL by default; a
+  knowledge-base `implausible_high` threshold for the specimen takes precedence);
+- a sample, symptom or dose dated in the future (beyond LUTEA_FUTURE_TOLERANCE_MIN minutes);
+- a product the knowledge base does not know, or a route it is not given by;
+- a schedule the regimen language cannot read, or whose route differs from the treatment's;
+- a daily dose over the product's labelled maximum (lutea.safety.labelled_max_daily_mg),
+  unless the request acknowledges the off-label dose (acknowledge_off_label: true).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from lutea.config import Settings
+from lutea.errors import InputError
+from lutea.knowledge import load_knowledge
+from lutea.pk.regimen import parse_regimen
+from lutea.safety import labelled_max_daily_mg
+from lutea.units import Specimen, to_canonical
+
+DAY = timedelta(hours=24)
+
+
+def serum_limit(specimen: Specimen, settings: Settings) -> float | None:
+    """The highest plausible value in the specimen's canonical unit (None: no limit)."""
+    for threshold in load_knowledge().entries("thresholds"):
+        if threshold.kind == "implausible_high" and threshold.specimen == specimen.value and threshold.default:
+            return float(to_canonical(threshold.value, threshold.unit, specimen))
+    if specimen in (Specimen.SERUM, Specimen.PLASMA):
+        return settings.max_serum_ng_ml
+    return None
+
+
+def check_level(value_canonical: float, canonical_unit: str, specimen: Specimen, settings: Settings) -> None:
+    limit = serum_limit(specimen, settings)
+    if limit is not None and value_canonical > limit:
+        raise InputError(
+            "value",
+            f"{value_canonical:g} {canonical_unit} is above the plausible limit of {limit:g} {canonical_unit} "
+            f"for {specimen.value} progesterone (check the unit and the decimal point)",
+            f"a value up to {limit:g} {canonical_unit}",
+        )
+
+
+def check_not_future(moment: datetime, field: str, settings: Settings) -> None:
+    latest = datetime.now(UTC) + timedelta(minutes=settings.future_tolerance_min)
+    if moment > latest:
+        raise InputError(field, f"{moment.isoformat()} is in the future", "a time up to now")
+
+
+def resolve_product(name: str) -> Any:
+    """A knowledge-base product by id or by one of its names (case-insensitive)."""
+    wanted = name.strip().lower()
+    products = load_knowledge().entries("products")
+    for product in products:
+        if product.id == wanted or wanted in (n.lower() for n in product.names):
+            return product
+    raise InputError("product", f"unknown product {name!r}", [p.id for p in products])
+
+
+def _regimen(schedule: str, start: datetime) -> Any:
+    try:
+        return parse_regimen(schedule, default_start=start)
+    except InputError as exc:
+        raise InputError("schedule", exc.problem, exc.accepted) from None
+
+
+def daily_dose_mg(schedule: str, start: datetime) -> float:
+    """The most the schedule gives in any 24 hours starting at one of its doses (mg)."""
+    try:
+        events = _regimen(schedule, start).dose_events(start, start + 30 * DAY)
+    except InputError as exc:
+        raise InputError("schedule", exc.problem, exc.accepted) from None
+    if not events:
+        raise InputError("schedule", "gives no dose within 30 days of the start", "a schedule that starts at 'start'")
+    return max(sum(e.dose_mg for e in events if first.time <= e.time < first.time + DAY) for first in events)
+
+
+def check_treatment(fields: dict[str, Any]) -> dict[str, Any]:
+    """The treatment's fields with the product id, after the product, route, schedule and dose checks."""
+    product = resolve_product(fields["product"])
+    route = fields["route"]
+    routes = [product.route, *product.routes]
+    if route not in routes:
+        raise InputError("route", f"{product.id} is not given by the {route} route", routes)
+    schedule_routes = {part.route for part in _regimen(fields["schedule"], fields["start"]).parts}
+    if schedule_routes - {route}:
+        raise InputError("schedule", f"names the route(s) {sorted(schedule_routes)} but the treatment is {route}", route)
+    daily = daily_dose_mg(fields["schedule"], fields["start"])
+    check_daily_dose(product.id, route, daily, "schedule", fields.get("acknowledge_off_label", False))
+    if fields["dose_mg"] > daily:
+        raise InputError("dose_mg", f"{fields['dose_mg']:g} mg is more than the schedule's {daily:g} mg a day", "the dose of one administration")
+    return {**fields, "product": product.id}
+
+
+def check_daily_dose(product_id: str, route: str, daily_mg: float, field: str, acknowledged: bool) -> None:
+    limit, _sources = labelled_max_daily_mg(product_id, route)
+    if limit is not None and daily_mg > limit and not acknowledged:
+        raise InputError(
+            field,
+            f"{daily_mg:g} mg a day is more than the labelled maximum of {limit:g} mg a day for {product_id} ({route})",
+            f"at most {limit:g} mg a day, or acknowledge_off_label: true to record an off-label dose",
+        )

@@ -1,0 +1,41 @@
+"""POST /api/v1/auth/token: the OAuth2 password flow (form fields username = email, password)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from lutea.api.auth import issue_token
+from lutea.api.deps import SessionDep, client_addr
+from lutea.api.schemas import Token
+from lutea.store import crud
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@router.post(
+    "/token",
+    responses={401: {"description": "wrong email or password"}, 429: {"description": "too many failed logins"}},
+)
+def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, request: Request) -> Token:
+    """Exchange an email and password for a bearer token; failed logins are rate-limited."""
+    settings = request.app.state.settings
+    throttle = request.app.state.login_throttle
+    email = crud.normalise_email(form.username)
+    client = client_addr(request)
+    wait_s = throttle.retry_after_s(email, client)
+    if wait_s:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS, f"too many failed logins; try again in {wait_s} s",
+            {"Retry-After": str(wait_s)},
+        )
+    readable = "\x00" not in email + form.password  # PostgreSQL text holds no NUL
+    user = crud.authenticate(session, email, form.password) if readable else None
+    if user is None:
+        throttle.fail(email, client)
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong email or password", {"WWW-Authenticate": "Bearer"})
+    throttle.succeed(email, client)
+    token = issue_token(user.id, user.role, settings.signing_key(), settings.token_lifetime_min)
+    return Token(access_token=token, expires_in=settings.token_lifetime_min * 60)

@@ -1,0 +1,176 @@
+"""`lutea interpret` and `lutea interpret-series`: a result (or a urine PdG series) read in context."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from lutea._interpret_rules import num
+from lutea.cli._common import console, domain_errors, print_json
+from lutea.context import make_context, resolve_treatment
+from lutea.errors import InputError
+from lutea.findings import Finding
+from lutea.interpret import interpret as interpret_result
+from lutea.measurement import Measurement
+from lutea.series import interpret_series as read_series
+from lutea.series import parse_pdg_csv
+
+_STYLE = {"urgent": "bold white on red", "advise": "bold yellow", "info": "cyan"}
+Opt = typer.Option
+
+
+def _number(text: str | None, field: str, *, integer: bool = False) -> Any:
+    if text is None:
+        return None
+    try:
+        return int(text) if integer else float(text)
+    except ValueError:
+        kind = "a whole number" if integer else "a number"
+        raise InputError(field, f"{text!r} is not {kind}", kind) from None
+
+
+def _date(text: str | None, field: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(field, f"{text!r} is not a date", "YYYY-MM-DD") from None
+
+
+def _moment(text: str | None, field: str) -> date | datetime | None:
+    """A date, or a time with a UTC offset."""
+    if text is None:
+        return None
+    if "T" not in text and " " not in text.strip():
+        return _date(text, field)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(field, f"{text!r} is not a time", "YYYY-MM-DDTHH:MM+00:00") from None
+    if moment.tzinfo is None:
+        raise InputError(field, f"{text!r} has no timezone", "YYYY-MM-DDTHH:MM+00:00 (with the offset)")
+    return moment
+
+
+def _gestational_days(text: str | None, field: str) -> int | None:
+    """Gestational age as W+D (7+2) or weeks (7.3)."""
+    if text is None:
+        return None
+    match = re.fullmatch(r"\s*(\d+)\s*\+\s*(\d)\s*", text)
+    if match:
+        return int(match[1]) * 7 + int(match[2])
+    return round(_number(text, field) * 7)
+
+
+def _print(findings: tuple[Finding, ...]) -> None:
+    for f in findings:
+        console.print(f"[{_STYLE[f.severity.value]}]{f.severity.value.upper()}[/] [bold]{f.code}[/]")
+        console.print(f"  {f.patient_message}")
+        console.print(f"  [dim]clinician:[/] {f.message}")
+        console.print(f"  [dim]sources: {', '.join(f.sources)}[/]")
+
+
+@domain_errors
+def interpret(
+    value: Annotated[str | None, Opt("--value", help="The measured value.")] = None,
+    unit: Annotated[str, Opt("--unit", help="ng/mL or nmol/L (serum), pg/mL or pmol/L (saliva), ug/mL (urine PdG).")] = "ng/mL",
+    specimen: Annotated[str, Opt("--specimen", help="serum, plasma, saliva or urine.")] = "serum",
+    assay: Annotated[str | None, Opt("--assay", help="immunoassay or lcms.")] = None,
+    sampled: Annotated[str | None, Opt("--sampled", help="Sampling date (YYYY-MM-DD) or time with offset.")] = None,
+    cycle_day: Annotated[str | None, Opt("--cycle-day", help="Cycle day of the sample (day 1 = first day of the period).")] = None,
+    cycle_length: Annotated[str | None, Opt("--cycle-length", help="Usual cycle length in days.")] = None,
+    lmp: Annotated[str | None, Opt("--lmp", help="First day of the last period (YYYY-MM-DD).")] = None,
+    days_after_lh: Annotated[str | None, Opt("--days-after-lh", help="Days after the LH peak / positive LH test.")] = None,
+    lh_date: Annotated[str | None, Opt("--lh-date", help="Date of the positive LH test (YYYY-MM-DD).")] = None,
+    pregnant: Annotated[bool, Opt("--pregnant", help="Pregnant.")] = False,
+    gestational_weeks: Annotated[str | None, Opt("--gestational-weeks", help="Gestational age at sampling: 7.3 or 7+2.")] = None,
+    scan_date: Annotated[str | None, Opt("--scan-date", help="Date of a dating scan.")] = None,
+    scan_ga: Annotated[str | None, Opt("--scan-ga", help="Gestational age the dating scan gave (7+2).")] = None,
+    symptoms: Annotated[str | None, Opt("--symptoms", help="Comma-separated symptoms, e.g. bleeding,pain.")] = None,
+    postmenopausal: Annotated[bool, Opt("--postmenopausal", help="Postmenopausal.")] = False,
+    sex: Annotated[str, Opt("--sex", help="female or male.")] = "female",
+    protocol: Annotated[str | None, Opt("--protocol", help="IVF protocol: hrt-fet, natural-fet or fresh.")] = None,
+    et_date: Annotated[str | None, Opt("--et-date", help="Embryo-transfer date (YYYY-MM-DD).")] = None,
+    embryo_age_days: Annotated[str | None, Opt("--embryo-age-days", help="Embryo age at transfer: 3 or 5 (blastocyst).")] = None,
+    product: Annotated[str | None, Opt("--product", help="Progesterone product (see products.yaml).")] = None,
+    route: Annotated[str | None, Opt("--route", help="Progesterone route: oral, vaginal, im, sc ...")] = None,
+    dose_mg: Annotated[str | None, Opt("--dose-mg", help="Progesterone dose in mg.")] = None,
+    interval_h: Annotated[str | None, Opt("--interval-h", help="Dosing interval in hours.")] = None,
+    last_dose: Annotated[str | None, Opt("--last-dose", help="Time of the last dose, with offset.")] = None,
+    as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
+) -> None:
+    """Interpret one progesterone result in its context (cycle, LH, pregnancy, menopause, treatment, IVF)."""
+    if value is None:
+        raise InputError("value", "missing", "--value NUMBER with --unit")
+    last = _moment(last_dose, "last_dose")
+    if isinstance(last, date) and not isinstance(last, datetime):
+        raise InputError("last_dose", "needs a time of day", "YYYY-MM-DDTHH:MM+00:00")
+    scan_on = _date(scan_date, "scan_date")
+    sex_key = sex.strip().lower()
+    if sex_key not in ("female", "male"):
+        raise InputError("sex", f"unknown sex {sex!r}", "female, male")
+    protocol_key = protocol.strip().lower() if protocol else None
+    if protocol_key not in (None, "hrt-fet", "natural-fet", "fresh"):
+        raise InputError("protocol", f"unknown protocol {protocol!r}", "hrt-fet, natural-fet, fresh")
+    measurement = Measurement(value=_number(value, "value"), unit=unit, specimen=specimen, assay=assay,  # type: ignore[arg-type]
+                              sampled_at=_moment(sampled, "sampled"))
+    treatment = resolve_treatment(product, route, _number(dose_mg, "dose_mg"), _number(interval_h, "interval_h"), last)  # type: ignore[arg-type]
+    context = make_context(
+        cycle_day=_number(cycle_day, "cycle_day", integer=True),
+        cycle_length_days=_number(cycle_length, "cycle_length", integer=True),
+        lmp=_date(lmp, "lmp"), days_after_lh=_number(days_after_lh, "days_after_lh", integer=True),
+        lh_peak_on=_date(lh_date, "lh_date"), pregnant=pregnant,
+        gestational_weeks=None if gestational_weeks is None else _gestational_days(gestational_weeks, "gestational_weeks") / 7,
+        scan_on=scan_on, scan_gestational_days=_gestational_days(scan_ga, "scan_ga"),
+        postmenopausal=postmenopausal, sex=sex_key, protocol=protocol_key,
+        et_date=_date(et_date, "et_date"), embryo_age_days=_number(embryo_age_days, "embryo_age_days", integer=True),
+        treatment=treatment, symptoms=tuple(s for s in (symptoms or "").split(",") if s.strip()),
+    )
+    result = interpret_result(measurement, context)
+    if as_json:
+        print_json(result.to_json())
+        return
+    shown = ", ".join(f"{num(v)} {k.replace('_', '/').replace('ml', 'mL').replace('/l', '/L')}" for k, v in result.value.items())
+    console.print(f"[bold]{shown}[/] ({measurement.specimen.value})")
+    derived = {k: v for k, v in result.context.items() if k in ("cycle_day", "days_from_lh_peak", "phase", "in_mid_luteal_window",
+                                                                 "expected_next_menses", "gestational_age", "days_from_transfer")}
+    if derived:
+        console.print("context: " + ", ".join(f"{k}={v}" for k, v in derived.items()))
+    ri = result.reference_interval
+    if ri:
+        console.print(f"reference interval: {ri['label']} [{ri['assay']}] ({', '.join(ri['sources'])})")
+    _print(result.findings)
+    console.print(f"[dim]knowledge base {result.knowledge_version}[/]")
+
+
+@domain_errors
+def interpret_series(
+    file: Annotated[Path, typer.Argument(help="CSV with columns date,pdg,unit[,lh]; one reading a day.")],
+    lh_date: Annotated[str | None, Opt("--lh-date", help="LH peak date, if not marked in the file.")] = None,
+    as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
+) -> None:
+    """Confirm ovulation from a daily urine PdG series after the LH surge (columns: date, pdg, unit, lh)."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError("file", f"cannot read {str(file)!r} ({exc.strerror})", "a readable CSV file") from None
+    result = read_series(parse_pdg_csv(text, source=file.name), lh_peak_on=_date(lh_date, "lh_date"))
+    if as_json:
+        print_json(result.to_json())
+        return
+    table = Table(title=f"urine PdG, LH peak {result.lh_peak_on or 'unknown'}")
+    for column in ("date", "PdG ug/mL", "LH", "days after LH", "counted", ">= threshold"):
+        table.add_column(column)
+    for r in result.readings:
+        lh = {True: "positive", False: "negative", None: ""}[r["lh_positive"]]
+        after = "" if r["days_after_lh"] is None else f"{r['days_after_lh']:+d}"
+        table.add_row(r["date"], f"{r['ug_ml']:g}", lh, after, "yes" if r["counted"] else "", "yes" if r["positive"] else "")
+    console.print(table)
+    _print(result.findings)
+    console.print(f"[dim]knowledge base {result.knowledge_version}[/]")

@@ -1,0 +1,52 @@
+"""Settings of lutea's shells (API, store, CLI) from the environment: one object, LUTEA_* variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_FILE = Path(".lutea-secret")
+
+
+class Settings(BaseSettings):
+    """LUTEA_DATABASE_URL, LUTEA_SECRET_KEY, LUTEA_TOKEN_LIFETIME_MIN, LUTEA_LOGIN_* ."""
+
+    model_config = SettingsConfigDict(env_prefix="LUTEA_", extra="ignore")
+
+    database_url: str = "sqlite:///./lutea.db"
+    secret_key: str = ""
+    secret_file: Path = SECRET_FILE
+    token_lifetime_min: int = Field(default=60, ge=1, le=24 * 60)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_s: int = Field(default=300, ge=1)
+    migrate_on_start: bool = True
+    # Plausibility guards of the API (docs/api.md); a knowledge-base threshold of kind
+    # implausible_high for the specimen takes precedence over max_serum_ng_ml.
+    max_serum_ng_ml: float = Field(default=1000.0, gt=0)
+    future_tolerance_min: float = Field(default=5.0, ge=0)
+
+    def signing_key(self) -> str:
+        """The JWT signing key: LUTEA_SECRET_KEY, else the one kept in .lutea-secret (made once)."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.secret_file
+        if path.is_file():
+            stored = path.read_text(encoding="utf-8").strip()
+            if stored:
+                self.secret_key = stored
+                return stored
+        key = secrets.token_urlsafe(48)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(key + "\n")
+        self.secret_key = key
+        return key
+
+
+def get_settings() -> Settings:
+    """A fresh settings object read from the environment."""
+    return Settings()

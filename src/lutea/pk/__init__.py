@@ -1,0 +1,57 @@
+"""Pharmacokinetics of progesterone: regimens, route models, the exact engine, populations.
+
+Public API (shared by simulate, calibration and individualisation):
+- DoseEvent, Regimen, RegimenPart, parse_regimen: the regimen language (docs/regimen-language.md).
+- RouteModel, route_model, route_models: one linear model per route/formulation (pk_models.yaml).
+- unit_response(model, params) -> (coef ng/mL per mg, rate_per_h, lag_h): sum of exponentials.
+- simulate_events(events, times, *, t0, params=None, n_subjects=1) -> (n_subjects, n_times) ng/mL
+  exogenous serum progesterone (LC-MS/MS scale), exact; simulate_hours is the array form.
+- sample_parameters(models, n_subjects, rng, weight_kg=None) -> {(route, formulation): {name: array}}.
+- individual_parameters, quantiles, fraction_below, fraction_above, residual_sd, add_residual_error.
+"""
+
+from lutea.pk.engine import (
+    auc_per_mg,
+    hours_since,
+    simulate_events,
+    simulate_hours,
+    steady_state_factor,
+    unit_response,
+)
+from lutea.pk.models import ROUTES, RouteModel, resolve_model_key, route_model, route_models
+from lutea.pk.population import (
+    add_residual_error,
+    fraction_above,
+    fraction_below,
+    individual_parameters,
+    quantiles,
+    residual_sd,
+    sample_parameters,
+)
+from lutea.pk.regimen import DoseEvent, Regimen, RegimenError, RegimenPart, parse_regimen
+
+__all__ = [
+    "ROUTES",
+    "DoseEvent",
+    "Regimen",
+    "RegimenError",
+    "RegimenPart",
+    "RouteModel",
+    "add_residual_error",
+    "auc_per_mg",
+    "fraction_above",
+    "fraction_below",
+    "hours_since",
+    "individual_parameters",
+    "parse_regimen",
+    "quantiles",
+    "residual_sd",
+    "resolve_model_key",
+    "route_model",
+    "route_models",
+    "sample_parameters",
+    "simulate_events",
+    "simulate_hours",
+    "steady_state_factor",
+    "unit_response",
+]

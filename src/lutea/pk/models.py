@@ -1,0 +1,129 @@
+"""Route models: one linear PK model per route and formulation, loaded from pk_models.yaml."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from types import MappingProxyType
+
+from lutea.errors import InputError
+from lutea.knowledge.loader import load_knowledge
+from lutea.knowledge.schema import PK_FRACTION_PARAMETERS
+
+ROUTES = ("oral", "vaginal", "im", "sc", "transdermal", "rectal", "iv")
+
+
+@dataclass(frozen=True)
+class RouteModel:
+    """A route/formulation model: structure, typical values, BSV, weight exponents, residual error.
+
+    Parameters (units in names): f_bio (fraction), cl_l_per_h, v_l, ka_per_h, ka_slow_per_h,
+    frac_fast (dual absorption), ktr_per_h (transit depot before absorption), q_l_per_h and
+    v2_l (two compartments), lag_h.
+    """
+
+    id: str
+    route: str
+    formulation: str
+    absorption: str  # "bolus", "first-order", "dual" or "transit"
+    compartments: int
+    typical: Mapping[str, float]
+    omega: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    weight_exponent: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    proportional_sd: float = 0.0
+    additive_sd_ng_ml: float = 0.0
+    formulations: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    provisional: bool = True
+    default_for_route: bool = False
+    note: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """(route, formulation): the key of this model in a params mapping."""
+        return (self.route, self.formulation)
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        return tuple(self.typical)
+
+    def transform(self, name: str) -> str:
+        """Scale of the BSV of a parameter: "logit" for fractions, "log" otherwise."""
+        return "logit" if name in PK_FRACTION_PARAMETERS else "log"
+
+    def with_typical(self, **values: float) -> "RouteModel":
+        """A copy with some typical values replaced (for calibration and tests)."""
+        unknown = set(values) - set(self.typical)
+        if unknown:
+            raise InputError("parameters", f"unknown for {self.id}: {sorted(unknown)}", self.parameter_names)
+        merged = dict(self.typical) | {k: float(v) for k, v in values.items()}
+        return _replace(self, typical=MappingProxyType(merged))
+
+
+def _replace(model: RouteModel, **changes: object) -> RouteModel:
+    from dataclasses import replace
+
+    return replace(model, **changes)  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=1)
+def route_models() -> tuple[RouteModel, ...]:
+    """Every route model in the knowledge base, in file order."""
+    models = []
+    for entry in load_knowledge().entries("pk_models"):
+        params = entry.parameters
+        models.append(
+            RouteModel(
+                id=entry.id,
+                route=entry.route,
+                formulation=entry.formulation,
+                absorption=entry.absorption,
+                compartments=entry.compartments,
+                typical=MappingProxyType({k: float(p.value) for k, p in params.items()}),
+                omega=MappingProxyType({k: float(p.omega) for k, p in params.items() if p.omega > 0}),
+                weight_exponent=MappingProxyType(
+                    {k: float(p.weight_exponent) for k, p in params.items() if p.weight_exponent}
+                ),
+                proportional_sd=entry.residual.proportional_sd,
+                additive_sd_ng_ml=entry.residual.additive_sd_ng_ml,
+                formulations=tuple(dict.fromkeys([entry.formulation, *entry.formulations])),
+                sources=tuple(entry.sources),
+                provisional=entry.provisional,
+                default_for_route=entry.default_for_route,
+                note=entry.note,
+            )
+        )
+    return tuple(models)
+
+
+def route_model(route: str, formulation: str | None = None) -> RouteModel:
+    """The model of a route and formulation (None: the route's default formulation)."""
+    route = route.strip().lower()
+    candidates = [m for m in route_models() if m.route == route]
+    if not candidates:
+        raise InputError("route", f"no PK model for route {route!r}", sorted({m.route for m in route_models()}))
+    if formulation is None:
+        for m in candidates:
+            if m.default_for_route:
+                return m
+        return candidates[0]
+    wanted = formulation.strip().lower()
+    for m in candidates:
+        if wanted in m.formulations or wanted == m.id:
+            return m
+    accepted = [f for m in candidates for f in m.formulations]
+    raise InputError("formulation", f"no {route} PK model for formulation {formulation!r}", accepted)
+
+
+def resolve_model_key(key: tuple[str, str | None] | str | RouteModel) -> RouteModel:
+    """The model named by a params key: (route, formulation), a model id, or the model itself."""
+    if isinstance(key, RouteModel):
+        return key
+    if isinstance(key, str):
+        for m in route_models():
+            if m.id == key:
+                return m
+        raise InputError("model", f"unknown PK model id {key!r}", [m.id for m in route_models()])
+    route, formulation = key
+    return route_model(route, formulation)

@@ -1,0 +1,273 @@
+"""What serum level will a regimen give, and when: regimen -> dose events -> engine, plus the
+endogenous baseline of the context and the assay the level is read with.
+
+`simulate` is the one function the CLI, the API and the web page call. Without a population it
+returns the typical curve; with one (n virtual subjects, a seed) the median and the 5th-95th
+percentile band, and the fraction of subjects below a threshold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from lutea.errors import InputError
+from lutea.knowledge.loader import load_knowledge
+from lutea.pk.assay import ASSAY_LABELS, apply_assay, assay_sources, parse_assay
+from lutea.pk.baseline import BaselineContext, as_context, baseline_band, baseline_for_subjects, baseline_sources
+from lutea.pk.models import RouteModel, route_model
+from lutea.pk.population import individual_parameters, sample_parameters
+from lutea.pk.regimen import DoseEvent, Regimen, parse_regimen
+from lutea.pk.engine import simulate_events
+
+MAX_DAYS = 120.0
+MAX_POPULATION = 200_000
+_BASELINE_Z_CLIP = 3.0
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Exposure of the reported curve: Cmax (ng/mL) at Tmax (h), AUC over the whole span
+    (ng*h/mL), trough and average over the last complete dosing interval, and the fraction of
+    the population below the threshold at `threshold_at_h`."""
+
+    cmax: float
+    tmax_h: float
+    auc_ng_h_ml: float
+    cmin_ss: float | None
+    cavg_ss: float | None
+    fraction_below_threshold: float | None
+    threshold_ng_ml: float | None = None
+    threshold_at_h: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "cmax": _r(self.cmax),
+            "tmax_h": _r(self.tmax_h),
+            "auc_ng_h_ml": _r(self.auc_ng_h_ml),
+            "cmin_ss": _r(self.cmin_ss),
+            "cavg_ss": _r(self.cavg_ss),
+            "fraction_below_threshold": _r(self.fraction_below_threshold),
+        }
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """A simulated serum progesterone curve (ng/mL) with the assay and context it belongs to.
+
+    concentration_ng_ml is the typical curve, or the population median; p5/p95 exist only for a
+    population. reference_* is the endogenous band of the context (no treatment).
+    """
+
+    t0: datetime
+    times_h: np.ndarray
+    concentration_ng_ml: np.ndarray
+    p5: np.ndarray | None
+    p95: np.ndarray | None
+    summary: Summary
+    assay: str
+    context: str
+    events: tuple[DoseEvent, ...]
+    reference_p5: np.ndarray
+    reference_median: np.ndarray
+    reference_p95: np.ndarray
+    population: int | None
+    seed: int | None
+    knowledge_version: str
+    sources: tuple[str, ...] = ()
+    fraction_below: np.ndarray | None = field(default=None, repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape shared by the CLI and the API (population fields only with one)."""
+        out: dict[str, Any] = {
+            "times_h": [_r(t) for t in self.times_h],
+            "concentration_ng_ml": [_r(c) for c in self.concentration_ng_ml],
+        }
+        if self.population:
+            out["p5"] = [_r(c) for c in self.p5]  # type: ignore[union-attr]
+            out["p95"] = [_r(c) for c in self.p95]  # type: ignore[union-attr]
+        out["summary"] = self.summary.as_dict()
+        out["assay"] = self.assay
+        out["knowledge_version"] = self.knowledge_version
+        return out
+
+
+def _r(x: float | None, digits: int = 4) -> float | None:
+    if x is None:
+        return None
+    return float(round(float(x), digits))
+
+
+def simulate(
+    regimen: str | Regimen | Sequence[DoseEvent],
+    *,
+    days: float = 14.0,
+    context: BaselineContext | str | None = None,
+    weight_kg: float | None = None,
+    assay: str = "lcms",
+    population: int | None = None,
+    seed: int | None = 1,
+    threshold: float | None = None,
+    threshold_at_h: float | None = None,
+    start: datetime | None = None,
+    step_h: float = 0.5,
+) -> SimulationResult:
+    """Serum progesterone (ng/mL) over `days` from `start` for a regimen, read by `assay`.
+
+    context: natural-cycle, hrt-fet, postmenopausal, male, pregnancy (BaselineContext) or None.
+    population: number of virtual subjects (log-normal BSV, seeded); threshold in ng/mL, checked
+    at threshold_at_h (default: the last time point).
+    """
+    if not 0 < days <= MAX_DAYS:
+        raise InputError("days", f"{days:g} days", f"0 < days <= {MAX_DAYS:g}")
+    if not 0.05 <= step_h <= 24:
+        raise InputError("step_h", f"{step_h:g} h", "0.05 to 24 hours")
+    if population is not None and not 1 <= population <= MAX_POPULATION:
+        raise InputError("population", f"{population} subjects", f"1 to {MAX_POPULATION}")
+    if weight_kg is not None and not 30 <= weight_kg <= 250:
+        raise InputError("weight_kg", f"{weight_kg:g} kg", "30 to 250 kg")
+    if threshold is not None and not threshold > 0:
+        raise InputError("threshold", f"{threshold:g} ng/mL", "a level in ng/mL > 0")
+    kind = parse_assay(assay)
+    ctx = as_context(context)
+    t0, events = _events(regimen, start, days)
+    n_steps = int(round(days * 24.0 / step_h))
+    times_h = np.linspace(0.0, n_steps * step_h, n_steps + 1)
+    if threshold_at_h is None:
+        threshold_at_h = float(times_h[-1])
+    elif not 0 <= threshold_at_h <= times_h[-1]:
+        raise InputError("threshold_at_h", f"{threshold_at_h:g} h", f"0 to {times_h[-1]:g} h")
+    at_index = int(np.argmin(np.abs(times_h - threshold_at_h)))
+
+    models = _models(events)
+    routes = sorted({m.route for m in models})
+    n = population or 1
+    if population:
+        rng = np.random.default_rng(seed)
+        params = sample_parameters(models, population, rng, weight_kg)
+        z = np.clip(rng.standard_normal(population), -_BASELINE_Z_CLIP, _BASELINE_Z_CLIP)
+        endogenous = baseline_for_subjects(ctx, times_h, t0, z)
+    else:
+        params = {m.key: individual_parameters(m, None, weight_kg) for m in models} if weight_kg else None
+        endogenous = baseline_band(ctx, times_h, t0)[1][None, :]
+    by_route = {
+        route: simulate_events([e for e in events if e.route == route], times_h, t0=t0, params=params, n_subjects=n)
+        for route in routes
+    }
+    exogenous = sum(by_route.values()) if by_route else np.zeros((n, times_h.size))
+    levels = apply_assay(exogenous + endogenous, by_route, kind)
+
+    if population:
+        p5, median, p95 = np.quantile(levels, (0.05, 0.5, 0.95), axis=0)
+        central = median
+        below = np.mean(levels < threshold, axis=0) if threshold is not None else None
+    else:
+        p5 = p95 = None
+        central = levels[0]
+        below = None
+    summary = _summarise(times_h, central, events, t0, threshold, threshold_at_h, below, at_index)
+    ref_p5, ref_median, ref_p95 = baseline_band(ctx, times_h, t0)
+    sources = _sources(models, ctx, kind, routes)
+    return SimulationResult(
+        t0=t0,
+        times_h=times_h,
+        concentration_ng_ml=central,
+        p5=p5,
+        p95=p95,
+        summary=summary,
+        assay=kind,
+        context=ctx.kind,
+        events=tuple(events),
+        reference_p5=ref_p5,
+        reference_median=ref_median,
+        reference_p95=ref_p95,
+        population=population,
+        seed=seed if population else None,
+        knowledge_version=load_knowledge().version,
+        sources=tuple(sources),
+        fraction_below=below,
+    )
+
+
+def assay_label(assay: str) -> str:
+    """Human name of the assay a result states."""
+    return ASSAY_LABELS[parse_assay(assay)]
+
+
+def _events(regimen: str | Regimen | Sequence[DoseEvent], start: datetime | None, days: float) -> tuple[datetime, list[DoseEvent]]:
+    if start is not None and start.tzinfo is None:
+        raise InputError("start", "start has no timezone", "a timezone-aware datetime")
+    if isinstance(regimen, str):
+        parsed = parse_regimen(regimen)
+    elif isinstance(regimen, Regimen):
+        parsed = regimen
+    else:
+        parsed = parse_regimen(list(regimen))
+    begin = start or _first_start(parsed) or datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    from datetime import timedelta
+
+    until = begin + timedelta(hours=days * 24.0)
+    events = [e for e in parsed.dose_events(begin, until) if e.time >= begin]
+    if not events:
+        raise InputError("regimen", "no dose falls inside the simulated days", "a regimen that starts within --days")
+    return begin, events
+
+
+def _first_start(regimen: Regimen) -> datetime | None:
+    starts = [p.start for p in regimen.parts if p.start is not None] + [e.time for e in regimen.events]
+    return min(starts) if starts else None
+
+
+def _models(events: Sequence[DoseEvent]) -> list[RouteModel]:
+    seen: dict[str, RouteModel] = {}
+    for e in events:
+        m = route_model(e.route, e.formulation)
+        seen.setdefault(m.id, m)
+    return list(seen.values())
+
+
+def _summarise(
+    times_h: np.ndarray,
+    conc: np.ndarray,
+    events: Sequence[DoseEvent],
+    t0: datetime,
+    threshold: float | None,
+    threshold_at_h: float,
+    below: np.ndarray | None,
+    at_index: int,
+) -> Summary:
+    k = int(np.argmax(conc))
+    auc = float(np.trapezoid(conc, times_h))
+    cmin = cavg = None
+    dose_h = np.array(sorted((e.time - t0).total_seconds() / 3600.0 for e in events))
+    if dose_h.size >= 2:
+        tau = float(dose_h[-1] - dose_h[-2])
+        complete = dose_h[dose_h + tau <= times_h[-1] + 1e-9]
+        if tau > 0 and complete.size:
+            a = float(complete[-1])
+            inside = (times_h >= a - 1e-9) & (times_h <= a + tau + 1e-9)
+            if np.count_nonzero(inside) >= 2:
+                cmin = float(np.min(conc[inside]))
+                cavg = float(np.trapezoid(conc[inside], times_h[inside]) / (times_h[inside][-1] - times_h[inside][0]))
+    fraction = float(below[at_index]) if below is not None else None
+    return Summary(
+        cmax=float(conc[k]),
+        tmax_h=float(times_h[k]),
+        auc_ng_h_ml=auc,
+        cmin_ss=cmin,
+        cavg_ss=cavg,
+        fraction_below_threshold=fraction,
+        threshold_ng_ml=threshold,
+        threshold_at_h=threshold_at_h if threshold is not None else None,
+    )
+
+
+def _sources(models: Sequence[RouteModel], ctx: BaselineContext, assay: str, routes: list[str]) -> list[str]:
+    ids: list[str] = []
+    for group in ([s for m in models for s in m.sources], baseline_sources(ctx), assay_sources(routes, assay)):
+        ids += [s for s in group if s not in ids]
+    return ids

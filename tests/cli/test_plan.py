@@ -1,0 +1,105 @@
+import json
+import re
+
+from typer.testing import CliRunner
+
+from lutea.cli import app
+
+runner = CliRunner()
+BASE = ["plan", "--scenario", "threatened-miscarriage", "--gestational-weeks", "8", "--symptoms", "bleeding",
+        "--previous-miscarriages", "1", "--intrauterine-confirmed"]
+
+
+def test_issue_example_as_json():
+    result = runner.invoke(app, [*BASE, "--allergies", "peanut", "--conditions", "vte-history",
+                                 "--medications", "carbamazepine", "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert {"scenario", "eligible", "reasons", "regimens", "contraindications", "interactions", "findings",
+            "sources"} <= set(payload)
+    assert payload["eligible"] is False  # every product is contraindicated after a VTE (labels)
+    assert {c["id"] for c in payload["contraindications"]} >= {"peanut-allergy", "venous-thromboembolism"}
+    assert [i["id"] for i in payload["interactions"]] == ["carbamazepine"]
+
+
+def test_eligible_plan_lists_the_nice_regimen():
+    result = runner.invoke(app, [*BASE, "--json"])
+    payload = json.loads(result.stdout)
+    assert payload["eligible"] is True
+    # NICE NG126 1.5.2: vaginal micronised progesterone 400 mg twice daily.
+    assert {"product": "utrogestan", "route": "vaginal", "dose_mg": 400.0, "interval_h": 12.0}.items() <= payload["regimens"][0].items()
+
+
+def test_patient_role_shows_no_dose_and_red_flags_first():
+    result = runner.invoke(app, ["plan", "--scenario", "threatened-miscarriage", "--gestational-weeks", "8",
+                                 "--symptoms", "bleeding", "--symptoms", "shoulder tip pain",
+                                 "--previous-miscarriages", "1", "--intrauterine-confirmed", "--role", "patient", "--json"])
+    assert result.exit_code == 0, result.output
+    assert "dose_mg" not in result.stdout and not re.search(r"\d+\s*mg", result.stdout)
+    payload = json.loads(result.stdout)
+    assert payload["findings"][0]["code"] == "triage.urgent"
+    assert "999" in payload["findings"][0]["message"]
+
+
+def test_generic_answer_option_reaches_any_question():
+    result = runner.invoke(app, ["plan", "--scenario", "preterm-birth-short-cervix", "--gestational-weeks", "20",
+                                 "--answer", "cervical_length_mm=18", "--answer", "previous-preterm-birth=no", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["eligible"] is True
+
+
+def test_every_scenario_runs_from_the_cli():
+    runs = {
+        "threatened-miscarriage": BASE[1:],
+        "recurrent-miscarriage": ["--scenario", "recurrent-miscarriage", "--previous-miscarriages", "3",
+                                  "--answer", "pregnant_now=yes", "--symptoms", "bleeding", "--intrauterine-confirmed"],
+        "ivf-luteal-support": ["--scenario", "ivf-luteal-support", "--answer", "protocol=hrt-fet",
+                               "--answer", "serum_progesterone_ng_ml=7"],
+        "preterm-birth-short-cervix": ["--scenario", "preterm-birth-short-cervix", "--gestational-weeks", "21",
+                                       "--answer", "cervical_length_mm=20", "--answer", "previous_preterm_birth=yes"],
+        "menopause-endometrial-protection": ["--scenario", "menopause-endometrial-protection",
+                                             "--answer", "uterus_present=yes", "--answer", "hrt_regimen=sequential",
+                                             "--answer", "oestrogen_dose=high"],
+        "ovulation-workup": ["--scenario", "ovulation-workup", "--answer", "cycle_length_days=30",
+                             "--answer", "cycle_regular=yes"],
+    }
+    for scenario, args in runs.items():
+        for extra in ([], ["--json"], ["--role", "patient", "--json"]):
+            result = runner.invoke(app, ["plan", *args, *extra])
+            assert result.exit_code == 0, (scenario, extra, result.output)
+        assert json.loads(runner.invoke(app, ["plan", *args, "--json"]).stdout)["eligible"] is True, scenario
+
+
+def test_list_names_scenarios_and_questions():
+    result = runner.invoke(app, ["plan", "--list", "--json"])
+    assert result.exit_code == 0
+    scenarios = json.loads(result.stdout)["scenarios"]
+    assert len(scenarios) == 6
+    text = runner.invoke(app, ["plan", "--list"]).stdout
+    assert "cervical_length_mm" in text and "ovulation-workup" in text
+
+
+def test_unknown_scenario_exits_2_with_one_line_listing_scenarios():
+    result = runner.invoke(app, ["plan", "--scenario", "nope", "--json"])
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert "threatened-miscarriage" in result.stderr
+
+
+def test_missing_answers_exit_2_naming_them():
+    result = runner.invoke(app, ["plan", "--scenario", "threatened-miscarriage", "--gestational-weeks", "8"])
+    assert result.exit_code == 2
+    assert "previous_miscarriages" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_bad_answer_pair_and_unknown_question_exit_2():
+    for bad in (["--answer", "cervical_length_mm"], ["--answer", "colour=blue"], ["--answer", "cervical_length_mm=short"]):
+        result = runner.invoke(app, ["plan", "--scenario", "preterm-birth-short-cervix", "--gestational-weeks", "20", *bad])
+        assert result.exit_code == 2, bad
+        assert result.stderr.startswith("error: ")
+
+
+def test_plain_text_output_puts_urgent_first():
+    result = runner.invoke(app, [*BASE[:6], "bleeding,pain", *BASE[7:]])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.lstrip().startswith("URGENT")

@@ -1,0 +1,64 @@
+"""The pathway, safety and diary sections of the knowledge base: cross-checked and complete."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from lutea.errors import KnowledgeError
+from lutea.knowledge import load_knowledge
+from lutea.knowledge.loader import load_from
+
+DATA = Path(__file__).resolve().parents[2] / "src/lutea/knowledge/data"
+
+
+def _copy(tmp_path: Path) -> Path:
+    for f in DATA.glob("*.yaml"):
+        (tmp_path / f.name).write_text(f.read_text())
+    return tmp_path
+
+
+def test_six_pathways_and_their_sections_load():
+    kb = load_knowledge()
+    assert len(kb.entries("pathways")) == 6
+    assert kb.entries("contraindications") and kb.entries("interactions") and kb.entries("side_effects")
+
+
+def test_issue_contraindications_are_all_present():
+    ids = {c.id for c in load_knowledge().entries("contraindications")}
+    assert {"peanut-allergy", "soya-allergy", "venous-thromboembolism", "hormone-sensitive-cancer",
+            "severe-liver-disease", "undiagnosed-vaginal-bleeding", "porphyria",
+            "missed-or-incomplete-miscarriage"} <= ids
+
+
+def test_diary_vocabulary_is_graded_and_leg_cramps_point_to_the_clot_flag():
+    kb = load_knowledge()
+    symptoms = {s.id: s for s in kb.entries("symptoms")}
+    for wanted in ("breast-tenderness", "drowsiness", "dizziness", "headache", "mood-change", "bloating",
+                   "spotting", "leg-cramps", "nausea", "constipation", "vaginal-irritation", "injection-site-pain"):
+        assert wanted in symptoms
+    assert symptoms["leg-cramps"].evidence_grade == "very low"
+    assert symptoms["leg-cramps"].red_flags == ["vte-leg"]
+
+
+def test_no_label_url_is_a_search_page():
+    for source in load_knowledge().sources.values():
+        assert "search.cfm" not in source.url and "/search?" not in source.url, source.id
+
+
+def test_regimen_of_an_unknown_product_is_rejected(tmp_path):
+    d = _copy(tmp_path)
+    doc = yaml.safe_load((d / "pathways.yaml").read_text())
+    doc["entries"][0]["regimens"][0]["product"] = "no-such-product"
+    (d / "pathways.yaml").write_text(yaml.safe_dump(doc))
+    with pytest.raises(KnowledgeError, match="unknown products"):
+        load_from(d)
+
+
+def test_condition_on_an_unasked_question_is_rejected(tmp_path):
+    d = _copy(tmp_path)
+    doc = yaml.safe_load((d / "pathways.yaml").read_text())
+    doc["entries"][0]["criteria"][0]["when"] = {"answer": "horoscope", "op": "is_true"}
+    (d / "pathways.yaml").write_text(yaml.safe_dump(doc))
+    with pytest.raises(KnowledgeError, match="unknown answers"):
+        load_from(d)

@@ -1,0 +1,185 @@
+"""The regimen language: examples, products, errors that point at the token, round trips."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lutea.errors import InputError
+from lutea.pk import DoseEvent, RegimenError, parse_regimen
+
+T0 = datetime(2026, 3, 1, 8, tzinfo=UTC)
+
+
+def events(text: str, **kw):
+    return parse_regimen(text, default_start=T0).dose_events(**kw)
+
+
+def test_issue_example_q12h_for_14_days_from_a_date():
+    ev = events("400 mg vaginal q12h x 14d from 2026-03-01T08:00")
+    assert len(ev) == 28
+    assert ev[0].time == datetime(2026, 3, 1, 8, tzinfo=UTC)  # naive = UTC
+    assert ev[-1].time == datetime(2026, 3, 14, 20, tzinfo=UTC)
+    assert {(e.dose_mg, e.route, e.formulation) for e in ev} == {(400.0, "vaginal", "capsule")}
+
+
+@pytest.mark.parametrize(
+    ("text", "n", "route", "formulation", "product", "dose_mg"),
+    [
+        ("90 mg vaginal-gel daily x 3d", 3, "vaginal", "gel", None, 90),
+        ("50 mg im daily x 3d", 3, "im", "oil depot", None, 50),
+        ("25 mg sc daily x 3 doses", 3, "sc", "aqueous injection", None, 25),
+        ("Crinone 90 mg daily x 2d", 2, "vaginal", "gel", "crinone-8", 90),
+        ("Crinone daily x 2d", 2, "vaginal", "gel", "crinone-8", 90),  # single strength
+        ("Crinone 8% 90 mg daily for 2 days", 2, "vaginal", "gel", "crinone-8", 90),
+        ("Endometrin 100 mg tid x 1d", 3, "vaginal", "insert", "endometrin", 100),
+        ("Cyclogest 400 mg vaginal bid x 1d", 2, "vaginal", "pessary", "cyclogest", 400),
+        ("Cyclogest 400 mg rectal bid x 1d", 2, "rectal", "pessary", "cyclogest", 400),
+        ("Utrogestan 200 mg vaginal tid x 1d", 3, "vaginal", "capsule", "utrogestan", 200),
+        ("Lubion 25 mg sc daily x 2d", 2, "sc", "aqueous injection", "lubion", 25),
+        ("Lubion 25 mg im once", 1, "im", "aqueous injection", "lubion", 25),
+        ("PIO 50 mg im daily x 2d", 2, "im", "oil depot", "pio", 50),
+        ("progesterone in oil 50 mg daily x 2d", 2, "im", "oil depot", "pio", 50),
+        ("progesterone cream 20 mg transdermal bid x 1d", 2, "transdermal", "cream", None, 20),
+        ("400 mg rectal bid x 1d", 2, "rectal", "pessary", None, 400),
+        ("200 mg oral once", 1, "oral", "capsule", None, 200),
+        ("0.2 g oral once", 1, "oral", "capsule", None, 200),
+        ("100 mg vaginal every 8 h x 3 doses", 3, "vaginal", "capsule", None, 100),
+        ("100 mg pv q8h x 1d", 3, "vaginal", "capsule", None, 100),
+        ("100mg vaginal-insert qid x1d", 4, "vaginal", "insert", None, 100),
+    ],
+)
+def test_examples_and_products(text, n, route, formulation, product, dose_mg):
+    ev = events(text)
+    assert len(ev) == n
+    assert {(e.route, e.formulation, e.product, e.dose_mg) for e in ev} == {(route, formulation, product, dose_mg)}
+
+
+def test_bedtime_is_2200_local_time_of_the_start_and_keeps_it_across_dst():
+    london = ZoneInfo("Europe/London")
+    start = datetime(2026, 3, 27, 8, tzinfo=london)  # clocks go forward on 29 March 2026
+    ev = parse_regimen("Utrogestan 200 mg oral at bedtime x 4d").dose_events(start=start)
+    assert [e.time.hour for e in ev] == [22, 22, 22, 22]
+    assert [e.time.day for e in ev] == [27, 28, 29, 30]
+    assert ev[3].time.astimezone(UTC) - ev[1].time.astimezone(UTC) == timedelta(hours=47)  # DST
+
+
+def test_bedtime_after_2200_starts_next_evening():
+    ev = parse_regimen("200 mg oral at bedtime x 2 doses").dose_events(start=datetime(2026, 3, 1, 23, tzinfo=UTC))
+    assert ev[0].time == datetime(2026, 3, 2, 22, tzinfo=UTC)
+
+
+def test_interval_schedules_keep_elapsed_hours_across_dst():
+    start = datetime(2026, 3, 28, 20, tzinfo=ZoneInfo("Europe/London"))
+    ev = parse_regimen("400 mg vaginal q12h x 4 doses").dose_events(start=start)
+    utc = [e.time.astimezone(UTC) for e in ev]  # same-ZoneInfo subtraction would be wall-clock
+    gaps = {(b - a).total_seconds() / 3600 for a, b in zip(utc, utc[1:])}
+    assert gaps == {12.0}
+
+
+def test_until_a_date_includes_that_whole_day_and_until_argument_bounds_open_schedules():
+    assert len(events("400 mg vaginal bid until 2026-03-02")) == 4  # 1 Mar 08, 20; 2 Mar 08, 20
+    assert len(events("400 mg vaginal bid", until=T0 + timedelta(days=3))) == 6
+
+
+def test_combined_regimens_with_semicolon_or_plus_are_merged_in_time_order():
+    text = "400 mg vaginal bid x 2d; 25 mg sc daily x 2d from 2026-03-01T20:00 + 200 mg oral once"
+    ev = events(text)
+    assert len(ev) == 4 + 2 + 1
+    assert [e.time for e in ev] == sorted(e.time for e in ev)
+    assert {e.route for e in ev} == {"vaginal", "sc", "oral"}
+
+
+def test_plus_inside_a_timezone_offset_is_not_a_separator():
+    ev = events("90 mg vaginal-gel daily x 2d from 2026-03-01T08:00+01:00")
+    assert ev[0].time == datetime(2026, 3, 1, 7, tzinfo=UTC)
+
+
+def test_explicit_dose_event_list_as_json_or_dicts():
+    items = [
+        {"time": "2026-03-01T08:00", "dose_mg": 400, "route": "vaginal"},
+        {"time": "2026-03-01T20:00+01:00", "dose_mg": 90, "product": "crinone-8"},
+    ]
+    for regimen in (parse_regimen(json.dumps(items)), parse_regimen(items)):
+        ev = regimen.dose_events()
+        assert ev[0] == DoseEvent(datetime(2026, 3, 1, 8, tzinfo=UTC), 400.0, "vaginal", "capsule")
+        assert ev[1].product == "crinone-8" and ev[1].formulation == "gel"
+        assert ev[1].time == datetime(2026, 3, 1, 19, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "token", "position", "words"),
+    [
+        ("400 mg vagnal q12h", "vagnal", 7, "unknown route"),
+        ("400 mg vaginal bidd x 2d", "bidd", 15, "unknown frequency"),
+        ("Crinone 90 mg oral daily", "oral", 14, "has no route"),
+        ("Crinone 90 mg vaginal-insert daily", "Crinone", 0, "is a gel"),
+        ("400 mg vaginal q12h x 14", "14", 22, "count without a unit"),
+        ("400 vaginal", "400", 0, "number without a unit"),
+        ("400 mg vaginal daily from 2026-13-01", "2026-13-01", 26, "unreadable date"),
+        ("400 mg vaginal bid bid", "bid", 19, "second frequency"),
+        ("400 mg vaginal daily x 2d; 90 mg banana daily", "banana", 33, "unknown word"),
+    ],
+)
+def test_errors_name_the_token_and_its_position(text, token, position, words):
+    with pytest.raises(RegimenError) as info:
+        parse_regimen(text, default_start=T0).dose_events()
+    err = info.value
+    assert (err.token, err.position, err.field) == (token, position, "regimen")
+    assert words in str(err)
+    assert text[position : position + len(token)] == token
+
+
+def test_unknown_route_message_matches_the_documented_form():
+    with pytest.raises(InputError, match=r"^regimen: unknown route 'vagnal' at 7; use oral, vaginal, vaginal-gel"):
+        parse_regimen("400 mg vagnal q12h")
+
+
+def test_open_ended_schedule_without_an_end_is_an_error():
+    with pytest.raises(InputError, match="open-ended"):
+        events("400 mg vaginal q12h")
+
+
+def test_missing_start_is_an_error_and_naive_start_is_rejected():
+    with pytest.raises(InputError, match="no start time"):
+        parse_regimen("200 mg oral once").dose_events()
+    with pytest.raises(InputError):
+        parse_regimen("200 mg oral once", default_start=datetime(2026, 3, 1))
+
+
+FREQUENCIES = {"once": None, "daily": 24, "bid": 12, "tid": 8, "qid": 6, "q8h": 8, "q12h": 12, "q24h": 24, "q6h": 6}
+ROUTES = ["oral", "vaginal", "vaginal-gel", "vaginal-insert", "im", "sc", "transdermal", "rectal"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    dose=st.integers(1, 1000),
+    route=st.sampled_from(ROUTES),
+    frequency=st.sampled_from(sorted(FREQUENCIES)),
+    count=st.integers(1, 40),
+    by_days=st.booleans(),
+    start=st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1)).map(lambda d: d.replace(second=0, microsecond=0)),
+)
+def test_generated_regimen_text_gives_the_expected_events(dose, route, frequency, count, by_days, start):
+    interval = FREQUENCIES[frequency]
+    duration = "" if interval is None else (f" x {count}d" if by_days else f" x {count} doses")
+    text = f"{dose} mg {route} {frequency}{duration} from {start.isoformat()}"
+    regimen = parse_regimen(text)
+    ev = regimen.dose_events()
+    start_utc = start.replace(tzinfo=UTC)
+    if interval is None:
+        expected = 1
+    elif by_days:
+        expected = -(-count * 24 // interval)  # doses strictly before start + count days
+    else:
+        expected = count
+    assert len(ev) == expected
+    assert all(e.dose_mg == dose for e in ev)
+    assert [e.time for e in ev] == [start_utc + timedelta(hours=(interval or 0) * i) for i in range(expected)]
+    # canonical text round trip: same events
+    assert parse_regimen(regimen.to_text()).dose_events() == ev

@@ -1,0 +1,73 @@
+"""Red-flag triage: every flag fires in its situation and only there; names and aliases."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from lutea.errors import InputError
+from lutea.findings import Severity
+from lutea.knowledge import load_knowledge
+from lutea.knowledge.loader import load_from
+from lutea.triage import normalise_symptoms, triage
+
+ISSUE_FLAGS = {  # issue 2: the red flags and the situations they belong to
+    ("heavy-bleeding",): "pregnancy-heavy-bleeding",
+    ("severe-pain",): "pregnancy-severe-or-one-sided-pain",
+    ("one-sided-pain",): "pregnancy-severe-or-one-sided-pain",
+    ("shoulder-tip-pain",): "pregnancy-shoulder-tip-pain",
+    ("fainting",): "pregnancy-fainting",
+    ("bleeding", "pain"): "pregnancy-bleeding-with-pain",
+}
+
+
+@pytest.mark.parametrize("symptoms,flag", ISSUE_FLAGS.items())
+def test_pregnancy_red_flags(symptoms, flag):
+    found = triage(symptoms, pregnant=True, on_hormone_treatment=False)
+    assert flag in {f.detail["red_flag"] for f in found}
+    assert all(f.code == "triage.urgent" and f.severity is Severity.URGENT for f in found)
+    assert all(f.detail["action"] and f.sources for f in found)
+    assert triage(symptoms, pregnant=False, on_hormone_treatment=False) == []
+
+
+@pytest.mark.parametrize("symptom,flag", [("swollen-leg", "vte-leg"), ("chest-pain", "vte-chest"), ("breathlessness", "vte-chest")])
+def test_vte_flags_in_pregnancy_or_on_treatment(symptom, flag):
+    for pregnant, treated in ((True, False), (False, True)):
+        assert [f.detail["red_flag"] for f in triage([symptom], pregnant=pregnant, on_hormone_treatment=treated)] == [flag]
+    assert triage([symptom], pregnant=False, on_hormone_treatment=False) == []
+
+
+def test_bleeding_alone_is_not_a_red_flag():
+    # NICE NG126: bleeding without pain before 6 weeks can be managed expectantly.
+    assert triage(["bleeding"], pregnant=True, on_hormone_treatment=False) == []
+
+
+@pytest.mark.parametrize("spelling,name", [("Shortness of breath", "breathlessness"), ("shoulder_tip_pain", "shoulder-tip-pain"),
+                                           ("PAINFUL SWOLLEN LEG", "swollen-leg"), ("abdominal pain", "pain")])
+def test_aliases(spelling, name):
+    assert normalise_symptoms([spelling]) == (name,)
+
+
+def test_unknown_symptom_lists_accepted_names():
+    with pytest.raises(InputError) as info:
+        triage(["levitation"], pregnant=True, on_hormone_treatment=False)
+    assert info.value.field == "symptoms" and "shoulder-tip-pain" in info.value.accepted
+
+
+def test_every_red_flag_has_patient_action_and_sources():
+    for flag in load_knowledge().entries("red_flags"):
+        assert flag.action and flag.patient_message and flag.clinician_message and flag.sources
+
+
+def test_diary_symptoms_from_symptoms_yaml_are_accepted(tmp_path: Path):
+    src = Path(__file__).resolve().parents[1] / "src/lutea/knowledge/data"
+    for f in src.glob("*.yaml"):
+        (tmp_path / f.name).write_text(f.read_text())
+    doc = yaml.safe_load((tmp_path / "symptoms.yaml").read_text()) if (tmp_path / "symptoms.yaml").exists() else {"entries": []}
+    doc["entries"] = list(doc.get("entries") or []) + [{
+        "id": "test-nausea", "label": "nausea", "aliases": ["feeling-sick-test"], "evidence_grade": "low",
+        "assessment": "test entry", "patient_message": "test", "sources": ["stricker2006"]}]
+    (tmp_path / "symptoms.yaml").write_text(yaml.safe_dump(doc))
+    kb = load_from(tmp_path)
+    assert normalise_symptoms(["Feeling sick test", "pain"], kb) == ("test-nausea", "pain")
+    assert [f.detail["red_flag"] for f in triage(["feeling sick test"], pregnant=True, on_hormone_treatment=False, kb=kb)] == []
