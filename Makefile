@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-# The API on http://127.0.0.1:8000 (SQLite ./lutea.db), with demo accounts it prints.
+# The web app and the API on http://127.0.0.1:8000 (SQLite ./lutea.db), with demo accounts it prints.
 run: $(STAMP)
 	$(BIN)/python scripts/serve.py
 
@@ -22,9 +22,10 @@ run: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
 
-# Starts a throwaway PostgreSQL (installed from Debian's packages if missing) for the
-# storage and API tests, runs every test, and stops the server.
+# Installs Debian's Chromium if missing (browser tests), starts a throwaway PostgreSQL (installed
+# from Debian's packages if missing) for the storage and API tests, runs every test, and stops the server.
 test: $(STAMP)
+	bash scripts/install-chromium.sh  # Debian's Chromium for the browser tests (tests/web)
 	bash scripts/test-services.sh run $(BIN)/python -m pytest -q
 
 # PK engine benchmark: 100,000 subjects x 14 days hourly vs the floor, solve_ivp, libRoadRunner.

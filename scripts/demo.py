@@ -32,9 +32,10 @@ STEPS = [
         "--previous-miscarriages 1 --intrauterine-confirmed --allergies peanut --medications carbamazepine",
     ),
     (
-        "Programmed FET on vaginal micronised progesterone: 1000 virtual patients, share below 10 ng/mL",
+        "Programmed FET on vaginal progesterone 400 mg q12h: 1000 virtual patients, share below 10 ng/mL "
+        "on transfer day (P+5, 3 h after the morning dose)",
         'simulate --regimen "400 mg vaginal q12h x 14d from 2026-03-01T08:00+00:00" --days 14 '
-        "--context hrt-fet --population 1000 --seed 1 --threshold 10",
+        "--context hrt-fet --population 1000 --seed 1 --threshold 10 --threshold-at-h 123",
     ),
     (
         "The same patient measured low on day 5: her own PK from one level, and the regimens that reach 10 ng/mL",

@@ -16,6 +16,7 @@ from lutea.api import create_app
 from lutea.config import Settings
 from lutea.store import crud, make_engine, make_sessionmaker, models, upgrade_to_head
 from lutea.units import Specimen, to_canonical
+from lutea.web.demo import seed_web_demo
 
 HOST, PORT = "127.0.0.1", int(os.environ.get("LUTEA_PORT", "8000"))
 ACCOUNTS = {
@@ -70,12 +71,14 @@ def seed(settings: Settings) -> None:
             clinician = crud.create_user(session, *ACCOUNTS["clinician"], "clinician")
             crud.create_user(session, *ACCOUNTS["patient"], "patient", patient.id)
             crud.assign(session, clinician, patient.id)
+        seed_web_demo(session, ACCOUNTS["patient"][0], ACCOUNTS["clinician"][0])  # web app demo (lutea.web.demo)
     engine.dispose()
 
 
 def main() -> None:
     settings = Settings()
     seed(settings)
+    print(f"lutea web app on http://{HOST}:{PORT}/ (sign in with a demo account below)")
     print(f"lutea API on http://{HOST}:{PORT}/api/v1 (docs: /api/v1/docs), database {settings.database_url}")
     print("demo accounts (POST /api/v1/auth/token with username=email, password=...):")
     for role, (email, password) in ACCOUNTS.items():

@@ -78,12 +78,15 @@ stop() {
   case "$dir" in /tmp/lutea-pg.*) rm -rf "$dir" ;; esac
 }
 
+PG_DIR=""
+
 run() {
-  local out url dir status
+  local out url status
   out=$(start)
   url=$(sed -n 's/^LUTEA_TEST_POSTGRES_URL=//p' <<<"$out")
-  dir=$(sed -n 's/^LUTEA_TEST_POSTGRES_DIR=//p' <<<"$out")
-  trap 'stop "$dir"' EXIT INT TERM
+  PG_DIR=$(sed -n 's/^LUTEA_TEST_POSTGRES_DIR=//p' <<<"$out")
+  trap 'stop "$PG_DIR"' EXIT
+  trap 'exit 130' INT TERM
   log "PostgreSQL at ${url}"
   export LUTEA_TEST_POSTGRES_URL="$url"
   set +e

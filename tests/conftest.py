@@ -16,6 +16,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings
+
+# CI and developer machines are shared and noisy: a property test's worth is its examples,
+# not its wall-clock time per example.
+settings.register_profile("lutea", deadline=None)
+settings.load_profile("lutea")
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ROOT / "scripts" / "test-services.sh"
@@ -41,13 +47,12 @@ def postgres_url() -> Iterator[str]:
         subprocess.run(["bash", str(SERVICES), "stop", values["LUTEA_TEST_POSTGRES_DIR"]], timeout=120)
 
 
-def _create_postgres_database(server_url: str, template: str | None = None) -> tuple[str, str]:
+def _create_postgres_database(server_url: str) -> tuple[str, str]:
     name = f"lutea_{uuid.uuid4().hex[:12]}"
     url = sa.make_url(server_url)
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        clause = f' TEMPLATE "{template}"' if template else ""
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"{clause}'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False), name
 
@@ -70,15 +75,26 @@ def migrated_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, st
 
 
 @pytest.fixture(scope="session")
-def postgres_template(postgres_url: str) -> Iterator[str]:
+def postgres_database(postgres_url: str) -> Iterator[str]:
+    """One PostgreSQL database migrated to head for the session; tests empty it before use."""
     from lutea.store import upgrade_to_head
 
     url, name = _create_postgres_database(postgres_url)
     upgrade_to_head(url)
     try:
-        yield name
+        yield url
     finally:
         _drop_postgres_database(postgres_url, name)
+
+
+def _empty_postgres(url: str) -> None:
+    from lutea.store import Base
+
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -97,16 +113,13 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path, migrated_templates: dict[str, str]) -> Iterator[str]:
-    """A database of each kind with the schema at head and no rows, made for one test."""
+    """A database of each kind with the schema at head and no rows (SQLite: a fresh copy of a
+    migrated file; PostgreSQL: the session's database, emptied)."""
     if request.param == "sqlite":
         target = tmp_path / "lutea.db"
         shutil.copyfile(migrated_templates["sqlite"], target)
         yield f"sqlite:///{target}"
         return
-    server_url = request.getfixturevalue("postgres_url")
-    template = request.getfixturevalue("postgres_template")
-    url, name = _create_postgres_database(server_url, template)
-    try:
-        yield url
-    finally:
-        _drop_postgres_database(server_url, name)
+    url = request.getfixturevalue("postgres_database")
+    _empty_postgres(url)
+    yield url

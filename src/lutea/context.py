@@ -13,7 +13,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from lutea.cycle import CycleModel, Phase, cycle_model, days_from_lh_peak, in_mid_luteal_window, mid_luteal_target_cycle_day, phase_at
+from lutea.cycle import (
+    CycleModel,
+    Phase,
+    cycle_model,
+    days_from_lh_peak,
+    in_mid_luteal_window,
+    mid_luteal_target_cycle_day,
+    phase_at,
+)
 from lutea.errors import InputError
 from lutea.findings import Finding, Severity
 from lutea.knowledge import KnowledgeBase, load_knowledge
@@ -134,20 +142,24 @@ def _need_sampled(ctx: Context, field: str) -> date:
 
 
 def _check_combinations(ctx: Context) -> None:
-    cycle_given = any(v is not None for v in (ctx.lmp, ctx.cycle_day, ctx.cycle_length_days, ctx.days_after_lh, ctx.lh_peak_on))
+    cycle_fields = (ctx.lmp, ctx.cycle_day, ctx.cycle_length_days, ctx.days_after_lh, ctx.lh_peak_on)
+    cycle_given = any(v is not None for v in cycle_fields)
     if ctx.sex == "male":
         clash = [n for n, v in (("pregnant", ctx.pregnant), ("postmenopausal", ctx.postmenopausal),
                                 ("cycle", cycle_given), ("protocol", ctx.protocol is not None)) if v]
         if clash:
-            raise InputError("sex", f"male cannot be combined with {', '.join(clash)}", "--sex male without pregnancy, menopause, cycle or IVF options")
+            raise InputError("sex", f"male cannot be combined with {', '.join(clash)}",
+                             "--sex male without pregnancy, menopause, cycle or IVF options")
     if ctx.postmenopausal and not ctx.pregnant and cycle_given:
         raise InputError("postmenopausal", "a postmenopausal context has no menstrual cycle",
                          "--postmenopausal or cycle details (--cycle-day, --lmp, --days-after-lh), not both")
     pregnancy_given = any(v is not None for v in (ctx.gestational_weeks, ctx.scan_on, ctx.scan_gestational_days))
     if pregnancy_given and not ctx.pregnant:
-        raise InputError("pregnant", "gestational age or a dating scan was given without pregnancy", "--pregnant together with the gestational age or scan")
+        raise InputError("pregnant", "gestational age or a dating scan was given without pregnancy",
+                         "--pregnant together with the gestational age or scan")
     if (ctx.scan_on is None) != (ctx.scan_gestational_days is None):
-        raise InputError("scan", "a dating scan needs both its date and the gestational age it gave", "both the scan date and the gestational age it gave")
+        raise InputError("scan", "a dating scan needs both its date and the gestational age it gave",
+                         "both the scan date and the gestational age it gave")
     if ctx.cycle_day is not None and ctx.lmp is not None and ctx.sampled_on is not None:
         from_lmp = (ctx.sampled_on - ctx.lmp).days + 1
         if from_lmp != ctx.cycle_day:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from enum import StrEnum
 
 import pint
@@ -59,6 +60,12 @@ def parse_specimen(text: str, field: str = "specimen") -> Specimen:
         raise InputError(field, f"unknown specimen {text!r}", [s.value for s in Specimen]) from None
 
 
+@lru_cache(maxsize=None)
+def _known(text: str) -> pint.Unit:
+    return _ureg.parse_units(text)
+
+
+@lru_cache(maxsize=256)  # parsing a unit string dominates the cost of one interpretation
 def _parse_unit(text: str, field: str, accepted: tuple[str, ...]) -> pint.Unit:
     cleaned = str(text).strip().replace("μ", "u").replace("µ", "u")
     if not cleaned:
@@ -89,14 +96,14 @@ def to_canonical(
     rules = SPECIMEN_UNITS[specimen]
     number = _check_value(value, field)
     parsed = _parse_unit(unit, unit_field, rules.accepted)
-    canonical = _ureg.parse_units(rules.canonical)
+    canonical = _known(rules.canonical)
     quantity = number * parsed
     dims = parsed.dimensionality
     if dims == canonical.dimensionality:
         return float(quantity.to(canonical).magnitude)
-    if rules.molar and dims == _ureg.parse_units("mol/L").dimensionality:
+    if rules.molar and dims == _known("mol/L").dimensionality:
         mass_per_volume = quantity.to("mol/L").magnitude * MW_PROGESTERONE_G_PER_MOL  # g/L
-        return float((mass_per_volume * _ureg.parse_units("g/L")).to(canonical).magnitude)
+        return float((mass_per_volume * _known("g/L")).to(canonical).magnitude)
     raise InputError(
         unit_field,
         f"unit {unit!r} is not a concentration of {rules.analyte.value} in {specimen.value}",

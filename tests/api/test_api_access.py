@@ -16,9 +16,16 @@ GLOBAL_ROUTES = {
     ("post", "/api/v1/patients"),  # clinicians only; assigns the new record to its creator
     ("get", "/api/v1/admin/users"),
     ("post", "/api/v1/admin/users"),
+    ("patch", "/api/v1/admin/users/{user_id}"),
     ("get", "/api/v1/admin/assignments"),
     ("post", "/api/v1/admin/assignments"),
     ("get", "/api/v1/audit"),
+    # FHIR and CDS Hooks (routes/fhir.py): the target patient is in the body; the route checks
+    # access itself (clinicians: assigned patients; a new patient only for a clinician) - tests/fhir
+    ("post", "/api/v1/fhir"),
+    ("get", "/api/v1/cds-services"),  # service discovery, no patient data
+    ("post", "/api/v1/cds-services/lutea-patient-view"),
+    ("post", "/api/v1/cds-services/lutea-order-sign"),
 }
 # Domain routes (interpret, simulate, ...) take their whole input in the request and read no record.
 DOMAIN_PREFIXES = ("/api/v1/interpret", "/api/v1/simulate", "/api/v1/individualize", "/api/v1/plan")
@@ -28,6 +35,20 @@ OUTSIDERS = ["other_patient", "other_doctor", "admin", "nobody"]
 def _operations(app: FastAPI) -> list[tuple[str, str]]:
     paths = app.openapi()["paths"]
     return [(method, path) for path, ops in paths.items() for method in ops]
+
+
+def _served_paths(routes: list, out: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """(method, path) of every route the app serves, hidden ones included (walks included routers)."""
+    for route in routes:
+        nested = getattr(route, "effective_candidates", None)
+        if nested is not None:
+            _served_paths(nested(), out)
+            continue
+        original = getattr(route, "original_route", route)
+        path = getattr(route, "path", None) or getattr(original, "path", "")
+        for method in getattr(original, "methods", None) or {"*"}:
+            out.add((method.lower(), path))
+    return out
 
 
 def _seed(client: TestClient, world) -> dict[str, int]:
@@ -48,6 +69,7 @@ def _request_for(method: str, path: str, world, ids: dict[str, int]) -> tuple[st
         url = url.replace("{record_id}", str(ids[record_kind]))
     last = parts[-1]
     if method == "post":
+        assert last in BY_KIND, f"add a valid example body for POST {path} to api_examples.BY_KIND"
         return url, BY_KIND[last]
     if method == "patch":
         return url, UPDATES.get(record_kind or "", {"display_name": "Renamed"})
@@ -65,6 +87,19 @@ def test_every_route_is_classified(app: FastAPI) -> None:
             f"{method.upper()} {path} names no patient and is not a known global route: "
             "scope it under /patients/{patient_id} or add it to GLOBAL_ROUTES with a reason"
         )
+
+
+def test_no_api_route_hides_from_the_openapi_document(app: FastAPI) -> None:
+    """Hidden routes would escape the enumeration above: every /api/v1 route must be documented."""
+    documented = set(_operations(app))
+    served = _served_paths(app.router.routes, set())
+    assert ("post", "/api/v1/auth/token") in served and len(served) >= len(documented)
+    hidden = {
+        (m, p) for m, p in served
+        if p.startswith("/api/v1") and m not in ("head", "options")
+        and p not in ("/api/v1/openapi.json", "/api/v1/docs")
+    } - documented
+    assert not hidden, f"routes under /api/v1 missing from the OpenAPI document: {sorted(hidden)}"
 
 
 def test_patient_scoped_routes_refuse_outsiders(app: FastAPI, client: TestClient, world) -> None:
@@ -107,11 +142,13 @@ def test_admin_routes_refuse_everyone_else(app: FastAPI, client: TestClient, wor
     bodies = {
         "/api/v1/admin/users": {"email": "x@example.org", "password": "long enough password", "role": "admin"},
         "/api/v1/admin/assignments": {"clinician_email": "doctor@example.org", "patient_id": world.other_patient_id},
+        "/api/v1/admin/users/{user_id}": {"active": False},
     }
     for method, path in _operations(app):
         if not (path.startswith("/api/v1/admin") or path == "/api/v1/audit"):
             continue
-        response = _call(client, method, path, bodies.get(path) if method == "post" else None, world.headers(who))
+        body = bodies.get(path) if method in ("post", "patch") else None
+        response = _call(client, method, path.replace("{user_id}", "1"), body, world.headers(who))
         assert response.status_code == (401 if who == "nobody" else 403), f"{who} {method} {path}"
 
 

@@ -61,3 +61,13 @@ def test_throttle_window_slides() -> None:
     assert throttle.retry_after_s("a@example.org", "1.2.3.4", now=1300.0) == 0  # the first failure left the window
     throttle.succeed("a@example.org", "1.2.3.4")
     assert throttle.retry_after_s("a@example.org", "1.2.3.4", now=1001.0) == 0
+
+
+def test_a_deactivated_account_loses_its_tokens(client: TestClient, world) -> None:
+    users = {u["email"]: u["id"] for u in client.get(f"{API}/admin/users", headers=world.headers("admin")).json()}
+    assert client.get(f"{API}/patients", headers=world.headers("doctor")).status_code == 200
+    off = client.patch(f"{API}/admin/users/{users['doctor@example.org']}", json={"active": False}, headers=world.headers("admin"))
+    assert off.status_code == 200 and off.json()["active"] is False
+    assert client.get(f"{API}/patients", headers=world.headers("doctor")).status_code == 401
+    assert _login(client, "doctor@example.org", PASSWORD).status_code == 401
+    assert client.patch(f"{API}/admin/users/1", json={"active": False}, headers=world.headers("doctor")).status_code == 401

@@ -179,6 +179,27 @@ def test_timeline_orders_every_event(client: TestClient, world) -> None:
     moments = [datetime.fromisoformat(e["at"]) for e in body["events"]]
     assert moments == sorted(moments)
     assert body["knowledge_version"]
+    assert len(body["interpretations"]) == 1
+    predicted = body["predicted"]
+    assert predicted["start"] == datetime.fromisoformat(TREATMENT["start"]).isoformat()
+    assert len(predicted["times_h"]) == len(predicted["concentration_ng_ml"]) > 100
+    assert predicted["summary"]["cmax"] > 0 and predicted["sources"]
+
+
+def test_a_stored_result_is_interpreted_in_the_context_of_its_record(client: TestClient, world) -> None:
+    episode = _post(client, world, "episodes", {**EPISODE, "et_date": iso(2)[:10], "embryo_age_days": 5}).json()
+    _post(client, world, "treatments", {**TREATMENT, "episode_id": episode["id"]})
+    stored = _post(client, world, "measurements", {**MEASUREMENT, "episode_id": episode["id"]}).json()
+    interpretation = stored["interpretation"]
+    assert interpretation["measurement_id"] == stored["id"]
+    result = interpretation["result"]
+    assert interpretation["knowledge_version"] == result["knowledge_version"]
+    assert result["context"]["protocol"] == "hrt-fet"
+    assert result["context"]["treatment"]["product"] == "cyclogest"
+    assert result["value"]["ng_ml"] == pytest.approx(10.0, rel=1e-3)
+    assert result["findings"] and all(f["sources"] for f in result["findings"])
+    listed = client.get(f"{API}/patients/{world.patient_id}/interpretations", headers=world.headers("patient")).json()
+    assert [i["id"] for i in listed] == [interpretation["id"]]
 
 
 def test_deleting_a_patient_removes_the_record_but_keeps_the_audit(client: TestClient, world, app) -> None:

@@ -73,7 +73,7 @@ def test_product_and_last_dose():
     (["--value", "3", "--product", "utrogestan"], "route:"),
     (["--value", "3", "--assay", "vibes"], "assay:"),
     (["--value", "3", "--gestational-weeks", "7"], "pregnant:"),
-    (["--value", "3", "--sampled", "2026-11-28T10:00"], "sampled:"),
+    (["--value", "3", "--sampled", "2026-11-28T25:00"], "sampled:"),
     (["--value", "3", "--pregnant", "--et-date", "2026-11-30", "--embryo-age-days", "5", "--sampled", "2026-11-20"], "et_date:"),
 ])
 def test_bad_input_exits_2_with_one_line(args, field):

@@ -105,3 +105,15 @@ def test_balancing_scenarios_refer_to_real_products_and_routes():
                 product = products[add.product]
                 assert add.route in {product.route, *product.routes}, add.id
                 assert add.dose_mg in product.strengths_mg or add.dose_mg % min(product.strengths_mg) == 0, add.id
+
+
+def test_a_window_reports_the_level_that_breaks_it(low_fit):
+    # A two-sided window: a candidate that overshoots the upper bound must show the overshoot,
+    # not the lowest level it shares with the current regimen.
+    window = parse_target("between 1 and 12 ng/mL from 2026-03-06T00:00 to 2026-03-08T00:00")
+    ranked = rank(low_fit, window, candidates(low_fit, change_time(low_fit, None), window.end, REGIMEN))
+    by_id = {r.candidate.id: r for r in ranked}
+    doubled = by_id["double-current-rescue"]
+    assert doubled.p_target < 0.5
+    assert doubled.predicted_ng_ml > 12.0
+    assert doubled.predicted_ng_ml > by_id["continue"].predicted_ng_ml

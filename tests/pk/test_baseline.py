@@ -28,6 +28,10 @@ def _at_cycle_day(day: float, length: float = 28.0, quantile: float = 0.5) -> fl
 
 
 def test_28_day_cycle_puts_the_lh_peak_on_day_14_and_keeps_the_luteal_days():
+    from lutea.cycle import lh_peak_cycle_day
+
+    for length in (24, 28, 35):  # the PK baseline and the interpretation agree on the LH peak
+        assert days_from_lh_peak(lh_peak_cycle_day(length), length) == 0
     d = days_from_lh_peak(np.arange(1, 29), 28)
     assert d[13] == 0  # cycle day 14
     assert list(d[14:27]) == list(range(1, 14))
@@ -102,7 +106,7 @@ def test_subjects_keep_their_percentile():
 
 
 def test_sources_are_stated():
-    assert baseline_sources("natural-cycle") == ["stricker2006"]
+    assert baseline_sources("natural-cycle")[0] == "stricker2006"
     assert baseline_sources("postmenopausal") == ["arup-progesterone-lcms"]
 
 

@@ -115,3 +115,18 @@ def test_params_arrays_must_match_the_number_of_subjects():
     with pytest.raises(InputError):
         simulate_events([DoseEvent(T0, 50, "im", "oil depot")], np.arange(3.0), t0=T0,
                         params={("im", "oil depot"): {"cl_l_per_h": np.ones(3)}}, n_subjects=5)
+
+
+def test_threads_and_methods_agree():
+    n = 50_000  # several blocks of subjects
+    rng = np.random.default_rng(2)
+    params = {"cl_l_per_h": rng.uniform(40, 80, n), "lag_h": rng.uniform(0, 2, n)}
+    dose_t, doses = np.arange(0, 96, 12.0), np.full(8, 400.0)
+    times = np.arange(0, 120.0, 1.0)
+    model = route_model("vaginal", "gel")
+    one = simulate_hours([(model, dose_t, doses, params)], times, n_subjects=n, method="propagate", threads=1)
+    two = simulate_hours([(model, dose_t, doses, params)], times, n_subjects=n, method="propagate", threads=2)
+    head = {k: v[:2000] for k, v in params.items()}
+    direct = simulate_hours([(model, dose_t, doses, head)], times, n_subjects=2000, method="superpose")
+    assert np.array_equal(one, two)
+    assert np.allclose(one[:2000], direct, rtol=1e-9, atol=1e-9 * float(np.max(direct)))

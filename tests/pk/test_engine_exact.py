@@ -1,4 +1,5 @@
-"""The exact engine against scipy's ODE solver (rtol 1e-10) on random regimens and parameters."""
+"""The exact engine against scipy's ODE solver (rtol 1e-10) on random regimens and parameters,
+including absorption lags and dose-dependent bioavailability (F per dose event)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ from lutea.pk.models import RouteModel
 ABSORPTIONS = ("bolus", "first-order", "dual", "transit")
 
 
-def _model(name: str, absorption: str, compartments: int, typical: dict[str, float]) -> RouteModel:
+def _model(name: str, absorption: str, compartments: int, typical: dict[str, float],
+           dose_exponent: float = 0.0, dose_ref_mg: float = 100.0) -> RouteModel:
     return RouteModel(
         id=name, route="iv" if absorption == "bolus" else "oral", formulation=name,
         absorption=absorption, compartments=compartments, typical=MappingProxyType(typical),
+        dose_dependent=dose_exponent > 0, dose_exponent=dose_exponent, dose_ref_mg=dose_ref_mg,
     )
 
 
@@ -54,9 +57,14 @@ def scenarios(draw):
         times = sorted(float(draw(st.integers(0, 60))) if on_grid else draw(st.floats(0, 60)) for _ in range(n_doses))
         doses = [draw(st.floats(1, 400)) for _ in range(n_doses)]
         typical = {k: float(v[0]) for k, v in p.items()}
-        groups.append((_model(f"m{g}", absorption, compartments, typical), np.array(times), np.array(doses), p))
+        exponent = draw(st.sampled_from([0.0, 0.0, draw(st.floats(0.01, 0.95))]))
+        dose_ref = draw(st.floats(25, 400))
+        model = _model(f"m{g}", absorption, compartments, typical, exponent, dose_ref)
+        groups.append((model, np.array(times), np.array(doses), p))
     if draw(st.booleans()):
-        out_t = np.arange(0.0, 96.0 + 1e-9, 6.0)
+        # evenly spaced outputs: with integer dose times on an hourly grid the engine takes its
+        # shared-jump path for per-subject lags
+        out_t = np.arange(0.0, 96.0 + 1e-9, draw(st.sampled_from([1.0, 6.0])))
     else:
         out_t = np.sort(np.array([draw(st.floats(0, 96)) for _ in range(draw(st.integers(1, 12)))]))
     return groups, out_t, n
@@ -115,7 +123,9 @@ def _ode_reference_segments(groups, out_t: np.ndarray, s: int) -> np.ndarray:
     doses = []
     for (model, times, amounts, p), idx in zip(groups, layout):
         for t, d in zip(times, amounts):
-            doses.append((float(t + p["lag_h"][s]), float(d * p["f_bio"][s]), model, p, idx))
+            # dose-dependent bioavailability of each event, written out independently of the engine
+            f_event = p["f_bio"][s] * (d / model.dose_ref_mg) ** (-model.dose_exponent)
+            doses.append((float(t + p["lag_h"][s]), float(d * f_event), model, p, idx))
     doses.sort(key=lambda e: e[0])
     # step from point to point (dose times and output times), never through a dose, so the
     # reference carries the solver's step accuracy and no interpolation error
@@ -149,12 +159,61 @@ def _ode_reference_segments(groups, out_t: np.ndarray, s: int) -> np.ndarray:
 def test_engine_matches_ode_solver(scenario):
     groups, out_t, n = scenario
     assume(_rates_separated(groups, n))
-    engine = simulate_hours(groups, out_t, n_subjects=n)
-    assert engine.shape == (n, out_t.size)
+    propagated = simulate_hours(groups, out_t, n_subjects=n, method="propagate")
+    superposed = simulate_hours(groups, out_t, n_subjects=n, method="superpose")
+    assert propagated.shape == superposed.shape == (n, out_t.size)
     for s in range(n):
         reference = _ode_reference_segments(groups, out_t, s)
         # absolute floor near zero: 1e-10 of the bolus-equivalent level of all doses given
         # (sums of exponentials whose coefficients cancel at t = 0 lose digits right after a dose)
-        scale = sum(float(np.sum(d)) * p["f_bio"][s] * 1000.0 / p["v_l"][s] for _, _, d, p in groups)
-        floor = 1e-10 * scale
-        np.testing.assert_allclose(engine[s], reference, rtol=1e-8, atol=floor)
+        scale = sum(float(np.sum(m.effective_dose_mg(d))) * p["f_bio"][s] * 1000.0 / p["v_l"][s] for m, _, d, p in groups)
+        for engine in (propagated, superposed):
+            np.testing.assert_allclose(engine[s], reference, rtol=1e-8, atol=1e-10 * scale)
+
+
+def test_dose_dependent_bioavailability_is_applied_per_dose_event():
+    # two 50 mg events are not one 100 mg event when F depends on the dose (F ~ dose^-0.5)
+    typical = {"f_bio": 0.1, "cl_l_per_h": 62.0, "v_l": 20.0, "ka_per_h": 0.1, "lag_h": 2.0}
+    model = _model("vag", "first-order", 1, typical, dose_exponent=0.5, dose_ref_mg=100.0)
+    linear = _model("lin", "first-order", 1, typical)
+    t = np.array([0.0, 1.9, 2.0, 6.0, 24.0])
+    one = simulate_hours([(model, np.array([0.0]), np.array([100.0]), None)], t)[0]
+    two = simulate_hours([(model, np.array([0.0, 0.0]), np.array([50.0, 50.0]), None)], t)[0]
+    ref = simulate_hours([(linear, np.array([0.0]), np.array([100.0]), None)], t)[0]
+    np.testing.assert_allclose(one, ref, rtol=1e-12)  # at the reference dose F = f_bio
+    np.testing.assert_allclose(two, one * np.sqrt(2.0), rtol=1e-12)  # 2 x 50 (50/100)^-0.5 = 141 mg
+    assert one[0] == one[1] == 0.0 and one[2] == 0.0 < one[3]  # nothing before the 2 h lag
+
+
+def test_per_subject_lags_on_a_uniform_grid_match_direct_superposition():
+    # the shared-jump path (doses on an evenly spaced grid, a different lag per subject) against
+    # the direct sum over doses, which has no such path
+    rng = np.random.default_rng(3)
+    n = 50
+    typical = {"f_bio": 0.08, "cl_l_per_h": 62.0, "v_l": 20.0, "ka_per_h": 0.05, "ka_slow_per_h": 0.1,
+               "frac_fast": 0.35, "lag_h": 1.5}
+    model = _model("cap", "dual", 1, typical, dose_exponent=0.8, dose_ref_mg=100.0)
+    p = {k: np.full(n, v) for k, v in typical.items()}
+    p["lag_h"] = 1.5 * np.exp(0.4 * rng.standard_normal(n))
+    p["lag_h"][:3] = [0.0, 1.0, 2.0]  # exactly on grid points
+    dose_t = np.arange(0.0, 14 * 24, 12.0)
+    dose_mg = np.full(dose_t.size, 400.0)
+    times = np.arange(0.0, 14 * 24 + 1.0)
+    groups = [(model, dose_t, dose_mg, p)]
+    propagated = simulate_hours(groups, times, n_subjects=n, method="propagate")
+    superposed = simulate_hours(groups, times, n_subjects=n, method="superpose")
+    np.testing.assert_allclose(propagated, superposed, rtol=1e-10, atol=1e-12)
+    assert np.all(propagated[:, 0] == 0.0) and propagated[0, 1] > 0.0  # lag 0: given at t = 0
+
+
+def test_a_dose_just_after_a_grid_point_is_not_given_early():
+    # found by the property test: a dose at 1e-30 h with per-subject lags must not be counted at
+    # the output time 0 (right-continuous only at or after dose + lag)
+    model = _model("b", "bolus", 1, {"f_bio": 1.0, "cl_l_per_h": 50.0, "v_l": 20.0, "lag_h": 0.0})
+    p = {"f_bio": np.ones(2), "cl_l_per_h": np.full(2, 50.0), "v_l": np.full(2, 20.0), "lag_h": np.array([0.0, 1.0])}
+    groups = [(model, np.array([1e-30]), np.array([1.0]), p)]
+    times = np.arange(0.0, 5.0)
+    propagated = simulate_hours(groups, times, n_subjects=2, method="propagate")
+    superposed = simulate_hours(groups, times, n_subjects=2, method="superpose")
+    np.testing.assert_allclose(propagated, superposed, rtol=1e-12)
+    assert propagated[0, 0] == 0.0 and propagated[0, 1] > 0.0

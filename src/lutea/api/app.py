@@ -63,4 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in routes.ROUTERS:
         app.include_router(router, prefix=API_PREFIX, responses=COMMON_RESPONSES)
+    # --- web app (lutea.web, issue 7): pages at /, static files at /static ---
+    from lutea.web import mount as mount_web
+
+    mount_web(app)
     return app

@@ -46,6 +46,13 @@ class UserCreate(_In):
     patient_id: RowId | None = None
 
 
+class UserUpdate(_In):
+    """Deactivating an account refuses its tokens at once; a new password replaces the old one."""
+
+    active: bool | None = None
+    password: Annotated[str, Field(min_length=10, max_length=200)] | None = None
+
+
 class UserOut(_Out):
     id: int
     email: str

@@ -6,10 +6,13 @@ import typer
 
 from lutea.cli import calibrate as _calibrate
 from lutea.cli import audit as _audit
+from lutea.cli import batch as _batch
 from lutea.cli import evidence
+from lutea.cli import fhir as _fhir
 from lutea.cli import interpret as _interpret
 from lutea.cli import plan as _plan
 from lutea.cli import simulate as _simulate
+from lutea.cli import trial as _trial
 from lutea.cli import user as _user
 from lutea.cli import individualize as _individualize
 
@@ -36,6 +39,10 @@ app.command("plan")(_plan.plan)
 app.command("simulate")(_simulate.simulate)
 app.command("calibrate")(_calibrate.calibrate)
 app.command("individualize")(_individualize.individualize)
+app.add_typer(_batch.app, name="batch")
+app.command("trial")(_trial.trial)
+app.add_typer(_fhir.import_app, name="import")
+app.add_typer(_fhir.export_app, name="export")
 
 
 def main() -> None:

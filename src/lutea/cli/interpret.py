@@ -18,6 +18,7 @@ from lutea.findings import Finding
 from lutea.interpret import interpret as interpret_result
 from lutea.measurement import Measurement
 from lutea.series import interpret_series as read_series
+from lutea.timeline import parse_date, parse_datetime
 from lutea.series import parse_pdg_csv
 
 _STYLE = {"urgent": "bold white on red", "advise": "bold yellow", "info": "cyan"}
@@ -35,27 +36,16 @@ def _number(text: str | None, field: str, *, integer: bool = False) -> Any:
 
 
 def _date(text: str | None, field: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InputError(field, f"{text!r} is not a date", "YYYY-MM-DD") from None
+    return None if text is None else parse_date(text, field)
 
 
 def _moment(text: str | None, field: str) -> date | datetime | None:
-    """A date, or a time with a UTC offset."""
+    """A date, or a date-time (no offset means UTC)."""
     if text is None:
         return None
     if "T" not in text and " " not in text.strip():
         return _date(text, field)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise InputError(field, f"{text!r} is not a time", "YYYY-MM-DDTHH:MM+00:00") from None
-    if moment.tzinfo is None:
-        raise InputError(field, f"{text!r} has no timezone", "YYYY-MM-DDTHH:MM+00:00 (with the offset)")
-    return moment
+    return parse_datetime(text, field)
 
 
 def _gestational_days(text: str | None, field: str) -> int | None:
@@ -78,31 +68,31 @@ def _print(findings: tuple[Finding, ...]) -> None:
 
 @domain_errors
 def interpret(
-    value: Annotated[str | None, Opt("--value", help="The measured value.")] = None,
+    value: Annotated[str | None, Opt("--value", metavar="NUMBER", help="The measured value.")] = None,
     unit: Annotated[str, Opt("--unit", help="ng/mL or nmol/L (serum), pg/mL or pmol/L (saliva), ug/mL (urine PdG).")] = "ng/mL",
     specimen: Annotated[str, Opt("--specimen", help="serum, plasma, saliva or urine.")] = "serum",
     assay: Annotated[str | None, Opt("--assay", help="immunoassay or lcms.")] = None,
-    sampled: Annotated[str | None, Opt("--sampled", help="Sampling date (YYYY-MM-DD) or time with offset.")] = None,
-    cycle_day: Annotated[str | None, Opt("--cycle-day", help="Cycle day of the sample (day 1 = first day of the period).")] = None,
-    cycle_length: Annotated[str | None, Opt("--cycle-length", help="Usual cycle length in days.")] = None,
-    lmp: Annotated[str | None, Opt("--lmp", help="First day of the last period (YYYY-MM-DD).")] = None,
-    days_after_lh: Annotated[str | None, Opt("--days-after-lh", help="Days after the LH peak / positive LH test.")] = None,
-    lh_date: Annotated[str | None, Opt("--lh-date", help="Date of the positive LH test (YYYY-MM-DD).")] = None,
+    sampled: Annotated[str | None, Opt("--sampled", metavar="DATE|TIME", help="Sampling date (YYYY-MM-DD) or time with offset.")] = None,
+    cycle_day: Annotated[str | None, Opt("--cycle-day", metavar="NUMBER", help="Cycle day of the sample (day 1 = first day of the period).")] = None,
+    cycle_length: Annotated[str | None, Opt("--cycle-length", metavar="NUMBER", help="Usual cycle length in days.")] = None,
+    lmp: Annotated[str | None, Opt("--lmp", metavar="DATE", help="First day of the last period (YYYY-MM-DD).")] = None,
+    days_after_lh: Annotated[str | None, Opt("--days-after-lh", metavar="NUMBER", help="Days after the LH peak / positive LH test.")] = None,
+    lh_date: Annotated[str | None, Opt("--lh-date", metavar="DATE", help="Date of the positive LH test (YYYY-MM-DD).")] = None,
     pregnant: Annotated[bool, Opt("--pregnant", help="Pregnant.")] = False,
-    gestational_weeks: Annotated[str | None, Opt("--gestational-weeks", help="Gestational age at sampling: 7.3 or 7+2.")] = None,
-    scan_date: Annotated[str | None, Opt("--scan-date", help="Date of a dating scan.")] = None,
-    scan_ga: Annotated[str | None, Opt("--scan-ga", help="Gestational age the dating scan gave (7+2).")] = None,
-    symptoms: Annotated[str | None, Opt("--symptoms", help="Comma-separated symptoms, e.g. bleeding,pain.")] = None,
+    gestational_weeks: Annotated[str | None, Opt("--gestational-weeks", metavar="W[+D]", help="Gestational age at sampling: 7.3 or 7+2.")] = None,
+    scan_date: Annotated[str | None, Opt("--scan-date", metavar="DATE", help="Date of a dating scan.")] = None,
+    scan_ga: Annotated[str | None, Opt("--scan-ga", metavar="W+D", help="Gestational age the dating scan gave (7+2).")] = None,
+    symptoms: Annotated[str | None, Opt("--symptoms", metavar="LIST", help="Comma-separated symptoms, e.g. bleeding,pain.")] = None,
     postmenopausal: Annotated[bool, Opt("--postmenopausal", help="Postmenopausal.")] = False,
     sex: Annotated[str, Opt("--sex", help="female or male.")] = "female",
     protocol: Annotated[str | None, Opt("--protocol", help="IVF protocol: hrt-fet, natural-fet or fresh.")] = None,
-    et_date: Annotated[str | None, Opt("--et-date", help="Embryo-transfer date (YYYY-MM-DD).")] = None,
-    embryo_age_days: Annotated[str | None, Opt("--embryo-age-days", help="Embryo age at transfer: 3 or 5 (blastocyst).")] = None,
+    et_date: Annotated[str | None, Opt("--et-date", metavar="DATE", help="Embryo-transfer date (YYYY-MM-DD).")] = None,
+    embryo_age_days: Annotated[str | None, Opt("--embryo-age-days", metavar="NUMBER", help="Embryo age at transfer: 3 or 5 (blastocyst).")] = None,
     product: Annotated[str | None, Opt("--product", help="Progesterone product (see products.yaml).")] = None,
     route: Annotated[str | None, Opt("--route", help="Progesterone route: oral, vaginal, im, sc ...")] = None,
-    dose_mg: Annotated[str | None, Opt("--dose-mg", help="Progesterone dose in mg.")] = None,
-    interval_h: Annotated[str | None, Opt("--interval-h", help="Dosing interval in hours.")] = None,
-    last_dose: Annotated[str | None, Opt("--last-dose", help="Time of the last dose, with offset.")] = None,
+    dose_mg: Annotated[str | None, Opt("--dose-mg", metavar="NUMBER", help="Progesterone dose in mg.")] = None,
+    interval_h: Annotated[str | None, Opt("--interval-h", metavar="NUMBER", help="Dosing interval in hours.")] = None,
+    last_dose: Annotated[str | None, Opt("--last-dose", metavar="TIME", help="Time of the last dose, with offset.")] = None,
     as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
 ) -> None:
     """Interpret one progesterone result in its context (cycle, LH, pregnancy, menopause, treatment, IVF)."""
@@ -152,7 +142,7 @@ def interpret(
 @domain_errors
 def interpret_series(
     file: Annotated[Path, typer.Argument(help="CSV with columns date,pdg,unit[,lh]; one reading a day.")],
-    lh_date: Annotated[str | None, Opt("--lh-date", help="LH peak date, if not marked in the file.")] = None,
+    lh_date: Annotated[str | None, Opt("--lh-date", metavar="DATE", help="LH peak date, if not marked in the file.")] = None,
     as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
 ) -> None:
     """Confirm ovulation from a daily urine PdG series after the LH surge (columns: date, pdg, unit, lh)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -12,18 +12,11 @@ from lutea.cli._common import console, domain_errors, print_json
 from lutea.errors import InputError
 from lutea.pk.baseline import CONTEXTS, BaselineContext
 from lutea.pk.simulate import assay_label, simulate as simulate_core
+from lutea.timeline import parse_datetime
 
 
 def _parse_time(text: str | None, field: str) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        t = datetime.fromisoformat(text)
-    except ValueError:
-        raise InputError(field, f"{text!r} is not an ISO date-time", "e.g. 2026-03-01T08:00+00:00") from None
-    if t.tzinfo is None:
-        raise InputError(field, f"{text!r} has no timezone", "an offset such as +00:00 or Z")
-    return t
+    return None if text is None else parse_datetime(text, field)
 
 
 @domain_errors
@@ -70,6 +63,7 @@ def simulate(
         threshold=threshold,
         threshold_at_h=threshold_at_h,
         start=_parse_time(start, "start"),
+        default_start=datetime.now(UTC).replace(minute=0, second=0, microsecond=0),
         step_h=step_h,
     )
     if plot is not None:

@@ -25,6 +25,7 @@ from lutea.knowledge import load_knowledge
 from lutea.pk import DoseEvent, route_model
 from lutea.pk.assay import assay_sources
 from lutea.pk.baseline import BaselineContext, as_context
+from lutea.timeline import after_hours, elapsed_hours
 
 ROLES = ("clinician", "patient")
 P_BAND = 0.05  # candidates whose probabilities differ by less than one band rank by burden
@@ -79,9 +80,9 @@ class RankedCandidate:
 
 def _schedule(dose_mg: float, interval_h: float, route: str, formulation: str, product: str | None,
               start: datetime, end: datetime) -> list[DoseEvent]:
-    count = int(math.floor((end - start).total_seconds() / 3600.0 / interval_h)) + 1
-    return [DoseEvent(start + timedelta(hours=interval_h * i), dose_mg, route, formulation, product) for i in range(count)
-            if start + timedelta(hours=interval_h * i) <= end]
+    count = int(math.floor(elapsed_hours(end, start) / interval_h)) + 1
+    return [DoseEvent(after_hours(start, interval_h * i), dose_mg, route, formulation, product) for i in range(count)
+            if interval_h * i <= elapsed_hours(end, start)]
 
 
 def _formulation(route: str, formulation: str | None) -> str:
@@ -94,7 +95,7 @@ def _formulation(route: str, formulation: str | None) -> str:
 
 def _current_burden(current: Sequence[DoseEvent], change_at: datetime) -> tuple[float, float]:
     """Administrations and mg in the 24 h before the change: the current regimen's daily burden."""
-    window = [ev for ev in current if change_at - timedelta(hours=24) <= ev.time < change_at]
+    window = [ev for ev in current if -24.0 <= elapsed_hours(ev.time, change_at) < 0.0]
     return float(len(window)), float(sum(ev.dose_mg for ev in window))
 
 
@@ -203,10 +204,19 @@ def rank(fit: IndividualFit, target: Target, options: Sequence[Candidate]) -> li
 
 
 def _statistic(target: Target, conc: np.ndarray) -> np.ndarray:
-    """Per draw: the level at a point target; over a period the lowest level (highest for an upper bound only)."""
+    """Per draw: the level at a point target; over a period the level that matters for the bound.
+
+    A lower bound is judged by the lowest level, an upper bound by the highest; for a window with
+    both, the highest level where it breaks the upper bound, else the lowest.
+    """
     if target.is_point:
         return conc[:, 0]
-    return conc.min(axis=1) if target.low_ng_ml is not None else conc.max(axis=1)
+    lowest, highest = conc.min(axis=1), conc.max(axis=1)
+    if target.high_ng_ml is None:
+        return lowest
+    if target.low_ng_ml is None:
+        return highest
+    return np.where(highest > target.high_ng_ml, highest, lowest)
 
 
 def change_time(fit: IndividualFit, change_at: datetime | None) -> datetime:

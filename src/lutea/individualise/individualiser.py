@@ -21,6 +21,7 @@ from lutea.individualise.target import Level, Target, parse_level
 from lutea.pk import DoseEvent, Regimen, parse_regimen
 from lutea.pk.assay import parse_assay
 from lutea.pk.baseline import BaselineContext
+from lutea.timeline import after_hours, elapsed_hours
 
 History = str | Regimen | Sequence[DoseEvent]
 METHODS = ("laplace-sir", "laplace", "mcmc")
@@ -46,7 +47,7 @@ def events_until(history: Regimen | Sequence[DoseEvent], until: datetime) -> lis
 
 def hours(times: Sequence[datetime], t0: datetime) -> np.ndarray:
     """Float hours since t0."""
-    return np.array([(t - t0).total_seconds() / 3600.0 for t in times], dtype=float)
+    return np.array([elapsed_hours(t, t0) for t in times], dtype=float)
 
 
 @dataclass(frozen=True)
@@ -149,9 +150,9 @@ def target_times(target: Target) -> list[datetime]:
     """The time(s) a target is checked at: its time, or an hourly grid over its period."""
     if target.is_point:
         return [target.start]
-    span_h = (target.end - target.start).total_seconds() / 3600.0
+    span_h = elapsed_hours(target.end, target.start)
     steps = np.append(np.arange(0.0, span_h, _PERIOD_STEP_H), span_h)
-    return [target.start + timedelta(hours=float(h)) for h in steps]
+    return [after_hours(target.start, float(h)) for h in steps]
 
 
 class Individualiser:

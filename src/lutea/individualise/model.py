@@ -20,6 +20,7 @@ from lutea.individualise.estimate import Forward, ResidualError
 from lutea.pk import DoseEvent, RouteModel, individual_parameters, route_model, simulate_hours
 from lutea.pk.assay import assay_factor
 from lutea.pk.baseline import BaselineContext, baseline_curve
+from lutea.timeline import elapsed_hours
 
 BASELINE = "baseline_scale"
 
@@ -168,7 +169,7 @@ class PersonModel:
         for ev in events:
             model = route_model(ev.route, ev.formulation)
             entry = by_model.setdefault(model.id, (model, [], []))
-            entry[1].append((ev.time - self.t0).total_seconds() / 3600.0)
+            entry[1].append(elapsed_hours(ev.time, self.t0))
             entry[2].append(float(ev.dose_mg))
         params = self.route_parameters(eta) if by_model else {}
         total = np.zeros((size, times_h.size))

@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from lutea.errors import InputError
+from lutea.timeline import parse_datetime as parse_time
 from lutea.units import Specimen, to_canonical
 
 COMPARISONS = {"ge": "ge", ">=": "ge", "gt": "gt", ">": "gt", "le": "le", "<=": "le", "lt": "lt", "<": "lt"}
@@ -23,16 +24,6 @@ TARGET_FORMS = (
     "'between LOW and HIGH UNIT at TIME' (or from TIME to TIME)",
     "'within luteal reference from TIME to TIME' (or at TIME)",
 )
-
-
-def parse_time(text: str, field: str) -> datetime:
-    """An ISO 8601 date or date-time; without an offset it is read as UTC."""
-    cleaned = str(text).strip()
-    try:
-        moment = datetime.fromisoformat(cleaned)
-    except ValueError:
-        raise InputError(field, f"{cleaned!r} is not a date-time", "ISO 8601, e.g. 2026-03-06T10:00 or 2026-03-06T10:00+01:00") from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

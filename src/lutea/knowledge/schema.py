@@ -190,6 +190,16 @@ class PkResidualError(_Strict):
     additive_sd_ng_ml: float = Field(ge=0)
 
 
+class PkDoseProportionality(_Strict):
+    """Less-than-proportional absorption: each dose event reaches the circulation with
+    F = f_bio * (dose_mg / reference_dose_mg) ** (-exponent) (exponent 0: linear)."""
+
+    reference_dose_mg: float = Field(gt=0)
+    exponent: float = Field(ge=0, lt=1)
+    sources: list[str] = Field(default_factory=list)
+    note: str | None = None
+
+
 class PkRouteModel(Cited):
     """A linear PK model of one route and formulation: compartments, absorption, parameters.
 
@@ -208,6 +218,7 @@ class PkRouteModel(Cited):
     weight_note: str
     provisional: bool = True
     fitted_from: list[str] = Field(default_factory=list)
+    dose_proportionality: PkDoseProportionality | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> "PkRouteModel":
@@ -265,7 +276,7 @@ class PKArm(Cited):
     cmin_ng_ml: float | None = Field(default=None, gt=0)
     levels_ng_ml: dict[float, float] = Field(default_factory=dict)  # hours after window start -> level
     statistic: Literal["mean", "median", "geometric mean"] = "mean"
-    use: Literal["fit", "validate", "exclude"] = "fit"
+    use: Literal["fit", "compare", "exclude"] = "fit"
     use_reason: str | None = None
 
     @model_validator(mode="after")

@@ -1,13 +1,22 @@
 """Pharmacokinetics of progesterone: regimens, route models, the exact engine, populations.
 
 Public API (shared by simulate, calibration and individualisation):
-- DoseEvent, Regimen, RegimenPart, parse_regimen: the regimen language (docs/regimen-language.md).
-- RouteModel, route_model, route_models: one linear model per route/formulation (pk_models.yaml).
+- DoseEvent, Regimen, RegimenPart, parse_regimen, RegimenError: the regimen language
+  (docs/regimen-language.md); errors name the token and its position.
+- RouteModel, route_model, route_models: one linear model per route/formulation (pk_models.yaml):
+  bolus, first-order, dual (fast + slow fraction) or transit (depot -> depot) absorption, lag,
+  one or two compartments; vaginal models scale each dose event's bioavailability by
+  (dose / dose_ref_mg)^-dose_exponent (RouteModel.effective_dose_mg), superposition stays exact.
+- Times: lutea.timeline.elapsed_hours(t, t0) / after_hours(t0, h) count elapsed (UTC) hours;
+  never subtract two datetimes sharing a ZoneInfo (that gives wall-clock time across DST).
 - unit_response(model, params) -> (coef ng/mL per mg, rate_per_h, lag_h): sum of exponentials.
-- simulate_events(events, times, *, t0, params=None, n_subjects=1) -> (n_subjects, n_times) ng/mL
-  exogenous serum progesterone (LC-MS/MS scale), exact; simulate_hours is the array form.
-- sample_parameters(models, n_subjects, rng, weight_kg=None) -> {(route, formulation): {name: array}}.
-- individual_parameters, quantiles, fraction_below, fraction_above, residual_sd, add_residual_error.
+- simulate_events(events, times, *, t0, params=None, n_subjects=1, models=None, threads=None)
+  -> (n_subjects, n_times) ng/mL exogenous serum progesterone (LC-MS/MS scale), exact; the
+  array form simulate_hours(groups, times_h, n_subjects=, method=, threads=) skips datetimes.
+- sample_parameters(models, n_subjects, rng, weight_kg=None, shared=()) ->
+  {(route, formulation): {name: (n_subjects,) array}}; individual_parameters(model, eta, weight_kg).
+- quantiles, fraction_below, fraction_above, residual_sd, add_residual_error, auc_per_mg,
+  steady_state_factor.
 """
 
 from lutea.pk.engine import (

@@ -4,10 +4,11 @@ Contexts: natural-cycle (the Stricker 2006 daily curve by day from the LH peak, 
 cycle of any length), hrt-fet (programmed frozen-transfer cycle: no corpus luteum, follicular
 level), postmenopausal, male, pregnancy (first trimester, by gestational week) and none.
 
-Cycle mapping (see `days_from_lh_peak`): the luteal phase keeps its length of about 14 days
-(LH peak on cycle day L - 14; ovulation about a day later; shared/data README after Stricker
-2006), so cycle length changes only the follicular phase: its last 7 days keep their distance
-to the LH peak, earlier days are stretched or compressed linearly onto LH-15..LH-7.
+Cycle mapping (see `days_from_lh_peak`): the LH peak falls where `lutea.cycle` puts it (the
+cycle-timing facts of the knowledge base: ovulation a day after the peak, a luteal phase of
+about 14 days, so cycle day 14 of 28 and day 21 of 35), so cycle length changes only the
+follicular phase: its last 7 days keep their distance to the LH peak, earlier days are
+stretched or compressed linearly onto LH-15..LH-7.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Literal
 
 import numpy as np
 
+from lutea.cycle import cycle_model
 from lutea.errors import InputError
 from lutea.knowledge.loader import DATA_PACKAGE, load_knowledge
 from lutea.units import NMOL_L_PER_NG_ML
@@ -31,7 +33,6 @@ ContextKind = Literal["natural-cycle", "hrt-fet", "postmenopausal", "male", "pre
 CONTEXTS: tuple[str, ...] = ("natural-cycle", "hrt-fet", "postmenopausal", "male", "pregnancy", "none")
 CYCLE_TABLE = "menstrual_cycle_e2_p4_stricker2006.csv"
 CYCLE_TABLE_SOURCE = "stricker2006"
-LUTEAL_PHASE_DAYS = 14.0
 _STRETCH_KEEP_DAYS = 7.0  # follicular days before the LH peak kept at their true distance
 _Z95 = NormalDist().inv_cdf(0.95)
 
@@ -81,11 +82,12 @@ def as_context(context: BaselineContext | str | None) -> BaselineContext:
 def days_from_lh_peak(cycle_day: np.ndarray | float, cycle_length_days: float = 28.0) -> np.ndarray:
     """Day from the LH peak (Stricker 2006 axis, -15..+13) of a fractional cycle day (1 = menses).
 
-    LH peak on cycle day L - 14; luteal days keep their distance; follicular days earlier than
-    7 days before the peak are mapped linearly onto LH-15..LH-7 (stretched in long cycles).
+    LH peak on cycle day L + 1 - (LH-to-next-menses days), as lutea.cycle places it (L - 14);
+    luteal days keep their distance; follicular days earlier than 7 days before the peak are
+    mapped linearly onto LH-15..LH-7 (stretched in long cycles).
     """
     c = np.asarray(cycle_day, dtype=float)
-    peak = cycle_length_days - LUTEAL_PHASE_DAYS
+    peak = lh_peak_day(cycle_length_days)
     d = c - peak
     early_end = peak - _STRETCH_KEEP_DAYS  # last cycle day of the stretched part
     if early_end > 1.0:
@@ -93,6 +95,11 @@ def days_from_lh_peak(cycle_day: np.ndarray | float, cycle_length_days: float = 
         scaled = -15.0 + (c - 1.0) * (15.0 - _STRETCH_KEEP_DAYS) / (early_end - 1.0)
         d = np.where(early, scaled, d)
     return np.clip(d, -15.0, 13.0)
+
+
+def lh_peak_day(cycle_length_days: float) -> float:
+    """Cycle day of the LH peak (unrounded form of lutea.cycle.lh_peak_cycle_day)."""
+    return cycle_length_days + 1.0 - cycle_model().lh_peak_to_next_menses_days
 
 
 @dataclass(frozen=True)
@@ -140,7 +147,7 @@ def _natural_cycle(ctx: BaselineContext, times_h: np.ndarray, t0: datetime | Non
     if ctx.lh_peak is not None:
         if t0 is None:
             raise InputError("t0", "an LH-peak anchor needs the simulation start t0", "a timezone-aware datetime")
-        offset_days = (t0 - ctx.lh_peak).total_seconds() / 86400.0 + (length - LUTEAL_PHASE_DAYS - 1.0)
+        offset_days = (t0 - ctx.lh_peak).total_seconds() / 86400.0 + (lh_peak_day(length) - 1.0)
     elif ctx.cycle_start is not None:
         if t0 is None:
             raise InputError("t0", "a cycle-start anchor needs the simulation start t0", "a timezone-aware datetime")
@@ -234,7 +241,7 @@ def baseline_sources(context: BaselineContext | str | None) -> list[str]:
     if ctx.kind == "none":
         return []
     if ctx.kind == "natural-cycle":
-        return [CYCLE_TABLE_SOURCE]
+        return [CYCLE_TABLE_SOURCE, *(s for s in cycle_model().sources if s != CYCLE_TABLE_SOURCE)]
     ids: list[str] = []
     for e in load_knowledge().entries("baseline_levels"):
         if e.context == ctx.kind and e.default:

@@ -2,11 +2,16 @@
 
 Each arm (pk_arms.yaml) is simulated exactly as studied: its doses, its reported window, the
 endogenous baseline of its population unless the study subtracted it, and its assay (the oral
-immunoassay factor for immunoassay arms). Per route model, the typical values of the
-absorption parameters and f_bio are fitted by least squares on log Cmax, log AUC, log Cavg,
-log Cmin, log reported levels and (half weight) Tmax of the arms marked `fit`. The systemic
-disposition (cl_l_per_h, v_l) stays as the engine set it (from the IM arms), as does f_bio of
-IM oil (the reference route). Between-subject SD of f_bio is set from the arms' reported CVs.
+immunoassay factor for immunoassay arms). Like is compared with like: a virtual population of
+the arm (its n, replicated; the model's BSV; standard-normal draws seeded by the arm id) is
+simulated and the statistic the study reported (arithmetic mean, median or geometric mean of
+individual Cmax, AUC, ...) is taken over it. Per route model, the typical values of the
+absorption parameters, f_bio and (vaginal models) the dose exponent of F are fitted by least
+squares on log Cmax, log AUC, log Cavg, log Cmin, log reported levels and (half weight) Tmax of
+the arms marked `fit`; `compare` arms are only compared. The systemic disposition
+(cl_l_per_h, v_l) stays as the engine set it (from the IM arms), as does f_bio of IM oil (the
+reference route). Between-subject SD of f_bio is set first from the arms' reported CVs (minus
+the clearance BSV) and then held fixed during the fit.
 The fit is deterministic: no random numbers, and it always starts from the same generic point
 (FIT_START), never from the values it wrote before, so a rerun reproduces the written numbers.
 """
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -27,14 +33,20 @@ from lutea.pk.assay import assay_factor
 from lutea.pk.baseline import baseline_curve
 from lutea.pk.engine import auc_per_mg, simulate_hours
 from lutea.pk.models import RouteModel, route_model, route_models
+from lutea.pk.population import individual_parameters
 
 FIXED_PARAMETERS = ("cl_l_per_h", "v_l", "q_l_per_h", "v2_l")
 FREE_ORDER = ("f_bio", "ka_slow_per_h", "ka_per_h", "ktr_per_h", "lag_h")  # frac_fast stays as the engine set it
 # Fixed, generic starting point of every fit (numerical settings, not clinical facts): the fit
 # never starts from the values it wrote last time, so reruns give the same numbers.
-FIT_START = {"f_bio": 0.1, "ka_per_h": 0.5, "ka_slow_per_h": 0.05, "ktr_per_h": 0.5, "frac_fast": 0.5, "lag_h": 1.0}
+FIT_START = {"dose_exponent": 0.3, "f_bio": 0.1, "ka_per_h": 0.5, "ka_slow_per_h": 0.05, "ktr_per_h": 0.5, "frac_fast": 0.5, "lag_h": 1.0}
 RATE_BOUNDS_PER_H = (1e-3, 20.0)
 RATE_BOUNDS_LAG_H = (1e-2, 24.0)
+DOSE_EXPONENT = "dose_exponent"  # beta of F = f_bio (dose / dose_ref)^-beta (dose-dependent models)
+DOSE_EXPONENT_BOUNDS = (0.0, 0.95)
+VIRTUAL_SUBJECTS = 240  # virtual subjects per arm: replicate trials of the arm's n
+DEFAULT_ARM_N = 10  # subjects per trial when an arm does not report n
+OMEGA_FLOOR = 0.1
 SOFT_TMAX_SHARPNESS = 40.0  # soft-argmax weight exp(s * (C/Cmax - 1)) keeps Tmax smooth in the fit
 REFERENCE_MODELS = ("im-oil",)  # f_bio taken as 1: the disposition was derived from these arms
 METRICS = ("cmax", "tmax", "auc", "cavg", "cmin")
@@ -123,45 +135,90 @@ def observed(arm: PKArm) -> dict[str, float]:
     return result
 
 
-def predict_arm(arm: PKArm, model: RouteModel | None = None, *, smooth_tmax: bool = False) -> ArmPrediction:
-    """Simulate one arm with a model (default: its knowledge-base model) and read its metrics.
+def virtual_trial_size(arm: PKArm) -> tuple[int, int]:
+    """(subjects per virtual trial, number of replicate trials) of an arm: the study's n
+    (DEFAULT_ARM_N when not reported), replicated up to VIRTUAL_SUBJECTS in all."""
+    n = arm.n_subjects or DEFAULT_ARM_N
+    return n, max(1, math.ceil(VIRTUAL_SUBJECTS / n))
 
+
+def _standard_normals(arm: PKArm, model: RouteModel, total: int) -> dict[str, np.ndarray]:
+    """Fixed standard-normal draws per parameter (seeded by the arm id): common random numbers,
+    so the predicted statistic is a smooth function of the typical values during the fit."""
+    rng = np.random.default_rng(zlib.crc32(arm.id.encode("utf-8")))
+    return {name: rng.standard_normal(total) for name in sorted(model.typical)}
+
+
+def _statistic(values: np.ndarray, statistic: str, n: int, reps: int) -> float:
+    """The arm's statistic of individual values, as expected for a study of n subjects: the
+    arithmetic mean over all virtual subjects, or the median / geometric mean of each replicate
+    trial of n averaged over the replicates."""
+    if statistic == "mean":
+        return float(np.mean(values))
+    per_trial = values[: n * reps].reshape(reps, n)
+    if statistic == "median":
+        return float(np.mean(np.median(per_trial, axis=1)))
+    return float(np.mean(np.exp(np.mean(np.log(np.maximum(per_trial, 1e-12)), axis=1))))
+
+
+def predict_arm(
+    arm: PKArm, model: RouteModel | None = None, *, smooth_tmax: bool = False, typical_only: bool = False
+) -> ArmPrediction:
+    """Simulate one arm and read the statistic the study reported.
+
+    A virtual population of the arm (its n, replicated; the model's BSV; a fixed seed) is dosed
+    as studied; each virtual subject's Cmax, Tmax, AUC, Cavg, Cmin and levels are read as the
+    study read its subjects', and the arm's statistic (mean, median or geometric mean) is taken
+    over them. typical_only: the typical individual's curve instead (for diagnostics).
     smooth_tmax: Tmax as a soft argmax (differentiable, for the fit) instead of the grid argmax."""
     model = model or arm_model(arm)
-    n = arm.n_doses
-    dose_t = np.arange(n, dtype=float) * (arm.interval_h or 0.0)
-    doses = np.full(n, float(arm.dose_mg))
+    n_dose = arm.n_doses
+    dose_t = np.arange(n_dose, dtype=float) * (arm.interval_h or 0.0)
+    doses = np.full(n_dose, float(arm.dose_mg))
     span = max(arm.window_h, arm.auc_window_h or 0.0, arm.cavg_window_h or 0.0)
     rel = np.arange(0.0, span + GRID_STEP_H / 2, GRID_STEP_H)
-    exo = simulate_hours([(model, dose_t, doses, None)], arm.window_start_h + rel)[0]
-    exo = exo * assay_factor(arm.route, arm.assay)
+    if typical_only:
+        n, reps, params = 1, 1, None
+    else:
+        n, reps = virtual_trial_size(arm)
+        z = _standard_normals(arm, model, n * reps)
+        eta = {name: model.omega[name] * z[name] for name in model.omega}
+        params = individual_parameters(model, eta)
+    total = n * reps
+    factor = assay_factor(arm.route, arm.assay)
+    exo = simulate_hours([(model, dose_t, doses, params)], arm.window_start_h + rel, n_subjects=total)
+    exo = exo * factor
     if arm.baseline_subtracted:
         endo = np.zeros_like(rel)
     else:
         endo = baseline_curve(_POPULATION_CONTEXT[arm.population], rel)
-    conc = exo + endo
+    conc = exo + endo[None, :]
     obs = observed(arm)
-    pred: dict[str, float] = {}
     inside = rel <= arm.window_h + 1e-9
-    k = int(np.argmax(np.where(inside, conc, -np.inf)))
-    pred["cmax"], pred["tmax"] = float(conc[k]), float(rel[k])
+    masked = np.where(inside[None, :], conc, -np.inf)
+    k = np.argmax(masked, axis=1)
+    cmax = conc[np.arange(total), k]
+    tmax = rel[k]
     if smooth_tmax:
-        w = np.where(inside, np.exp(SOFT_TMAX_SHARPNESS * (conc / max(conc[k], 1e-12) - 1.0)), 0.0)
-        pred["tmax"] = float(np.sum(w * rel) / np.sum(w))
-    pred["cmin"] = float(np.min(conc[inside]))
+        w = np.where(inside[None, :], np.exp(SOFT_TMAX_SHARPNESS * (conc / np.maximum(cmax[:, None], 1e-12) - 1.0)), 0.0)
+        tmax = np.sum(w * rel[None, :], axis=1) / np.sum(w, axis=1)
+    individual: dict[str, np.ndarray] = {"cmax": cmax, "tmax": tmax, "cmin": np.min(conc[:, inside], axis=1)}
     if arm.auc_window_h is not None:
         sel = rel <= arm.auc_window_h + 1e-9
-        pred["auc"] = float(np.trapezoid(conc[sel], rel[sel]))
-    elif n == 1:
-        pred["auc"] = float(auc_per_mg(model) * arm.dose_mg * assay_factor(arm.route, arm.assay))
+        individual["auc"] = np.trapezoid(conc[:, sel], rel[sel], axis=1)
+    elif n_dose == 1:
+        per_mg = np.broadcast_to(auc_per_mg(model, params), (total,))
+        individual["auc"] = per_mg * float(model.effective_dose_mg(arm.dose_mg)) * factor
     cavg_window = arm.cavg_window_h or arm.window_h
     sel = rel <= cavg_window + 1e-9
-    pred["cavg"] = float(np.trapezoid(conc[sel], rel[sel]) / rel[sel][-1])
+    individual["cavg"] = np.trapezoid(conc[:, sel], rel[sel], axis=1) / rel[sel][-1]
     for name in obs:
         if name.startswith("level@"):
             h = float(name[len("level@") : -1])
-            pred[name] = float(np.interp(h, rel, conc))
-    return ArmPrediction(arm, model.id, obs, {k: v for k, v in pred.items() if k in obs or k in ("cmax", "tmax", "auc")})
+            individual[name] = np.array([np.interp(h, rel, c) for c in conc])
+    wanted = [m for m in individual if m in obs or m in ("cmax", "tmax", "auc")]
+    pred = {m: _statistic(individual[m], arm.statistic, n, reps) for m in wanted}
+    return ArmPrediction(arm, model.id, obs, pred)
 
 
 def residuals(prediction: ArmPrediction) -> list[float]:
@@ -177,18 +234,23 @@ def residuals(prediction: ArmPrediction) -> list[float]:
 
 
 def free_parameters(model: RouteModel, n_observations: int) -> tuple[str, ...]:
-    """Parameters fitted for a model: f_bio and absorption, at most (observations - 2) of them."""
+    """Parameters fitted for a model: f_bio, the dose exponent of dose-dependent models, and the
+    absorption parameters, at most (observations - 2) of them."""
     names = [p for p in FREE_ORDER if p in model.typical and p not in FIXED_PARAMETERS and model.typical[p] > 0]
     if model.id in REFERENCE_MODELS and "f_bio" in names:
         names.remove("f_bio")
+    if model.dose_dependent:
+        names.insert(1 if "f_bio" in names else 0, DOSE_EXPONENT)
     return tuple(names[: max(1, min(len(names), n_observations - 2))])
 
 
 def _to_x(model: RouteModel, names: Sequence[str]) -> np.ndarray:
     x = []
     for name in names:
-        v = FIT_START.get(name, model.typical[name])
-        if name in PK_FRACTION_PARAMETERS:
+        v = FIT_START.get(name, model.typical.get(name, 0.0))
+        if name == DOSE_EXPONENT:
+            x.append(v)
+        elif name in PK_FRACTION_PARAMETERS:
             v = min(max(v, 1e-6), 1 - 1e-6)
             x.append(math.log(v / (1 - v)))
         else:
@@ -197,10 +259,14 @@ def _to_x(model: RouteModel, names: Sequence[str]) -> np.ndarray:
 
 
 def _bounds(names: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Search box in transformed space: rates 0.001-20 /h, lag 0.01-24 h, fractions free."""
+    """Search box in transformed space: rates 0.001-20 /h, lag 0.01-24 h, dose exponent 0-0.95,
+    fractions free."""
     low, high = [], []
     for name in names:
-        if name in PK_FRACTION_PARAMETERS:
+        if name == DOSE_EXPONENT:
+            low.append(DOSE_EXPONENT_BOUNDS[0])
+            high.append(DOSE_EXPONENT_BOUNDS[1])
+        elif name in PK_FRACTION_PARAMETERS:
             low.append(-np.inf)
             high.append(np.inf)
         elif name == "lag_h":
@@ -215,18 +281,38 @@ def _bounds(names: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
 def _from_x(names: Sequence[str], x: np.ndarray) -> dict[str, float]:
     out = {}
     for name, xi in zip(names, x):
-        out[name] = float(1 / (1 + math.exp(-xi))) if name in PK_FRACTION_PARAMETERS else float(math.exp(xi))
+        if name == DOSE_EXPONENT:
+            out[name] = float(xi)
+        else:
+            out[name] = float(1 / (1 + math.exp(-xi))) if name in PK_FRACTION_PARAMETERS else float(math.exp(xi))
+    return out
+
+
+def with_values(model: RouteModel, values: Mapping[str, float], omega: Mapping[str, float] | None = None) -> RouteModel:
+    """A model with fitted typical values (and the dose exponent, and omegas) replaced."""
+    typical = {k: v for k, v in values.items() if k != DOSE_EXPONENT}
+    out = model.with_typical(**typical)
+    if DOSE_EXPONENT in values:
+        out = out.with_dose_exponent(values[DOSE_EXPONENT])
+    if omega:
+        out = out.with_omega(**omega)
     return out
 
 
 def fit_model(model: RouteModel, model_arms: Sequence[PKArm]) -> ModelFit:
-    """Least-squares fit of one route model's free parameters to its `fit` arms."""
+    """Least-squares fit of one route model's free parameters to its `fit` arms.
+
+    The BSV of f_bio is set first from the arms' reported CVs, then the typical values are
+    fitted so that each arm's simulated statistic (mean, median or geometric mean of its
+    virtual population) matches the reported one."""
     fit_arms = [a for a in model_arms if a.use == "fit"]
     n_obs = sum(len(observed(a)) for a in fit_arms)
     names = free_parameters(model, n_obs)
+    omega = _omega_from_arms(fit_arms, model)
+    base = with_values(model, {}, omega)
 
     def fun(x: np.ndarray) -> np.ndarray:
-        m = model.with_typical(**_from_x(names, x))
+        m = with_values(base, _from_x(names, x))
         res: list[float] = []
         for a in fit_arms:
             res += residuals(predict_arm(a, m, smooth_tmax=True))
@@ -234,13 +320,13 @@ def fit_model(model: RouteModel, model_arms: Sequence[PKArm]) -> ModelFit:
 
     x0 = _to_x(model, names)
     low, high = _bounds(names)
-    sol = least_squares(fun, np.clip(x0, low + 1e-9, high - 1e-9), bounds=(low, high), method="trf", xtol=1e-12, ftol=1e-12, gtol=1e-12, max_nfev=4000)
+    sol = least_squares(fun, np.clip(x0, low + 1e-9, high - 1e-9), bounds=(low, high), method="trf", xtol=1e-8, ftol=1e-8, gtol=1e-8, max_nfev=300)
     values = _from_x(names, sol.x)
     return ModelFit(
         model_id=model.id,
         free=names,
         values=values,
-        omega=_omega_from_arms(fit_arms, model),
+        omega=omega,
         arm_ids=tuple(a.id for a in fit_arms),
         cost=float(sol.cost),
         n_observations=n_obs,
@@ -248,7 +334,8 @@ def fit_model(model: RouteModel, model_arms: Sequence[PKArm]) -> ModelFit:
 
 
 def _omega_from_arms(fit_arms: Sequence[PKArm], model: RouteModel) -> dict[str, float]:
-    """BSV of f_bio from reported CVs of AUC and Cmax: omega^2 = mean log(1 + CV^2)."""
+    """BSV of f_bio from the reported CVs of AUC and Cmax of the arms reporting mean +/- SD:
+    omega_f^2 = mean log(1 + CV^2) - omega_cl^2 (clearance varies too), at least OMEGA_FLOOR."""
     if "f_bio" not in model.typical or model.id in REFERENCE_MODELS or model.typical["f_bio"] > 0.5:
         return {}
     terms = []
@@ -260,7 +347,8 @@ def _omega_from_arms(fit_arms: Sequence[PKArm], model: RouteModel) -> dict[str, 
                 terms.append(math.log1p((sd / value) ** 2))
     if not terms:
         return {}
-    return {"f_bio": round(math.sqrt(sum(terms) / len(terms)), 3)}
+    var = sum(terms) / len(terms) - model.omega.get("cl_l_per_h", 0.0) ** 2
+    return {"f_bio": round(math.sqrt(max(var, OMEGA_FLOOR**2)), 3)}
 
 
 def calibrate(kb_arms: Iterable[PKArm] | None = None) -> list[ModelFit]:
@@ -282,7 +370,7 @@ def fitted_models(fits: Sequence[ModelFit]) -> dict[str, RouteModel]:
     out = {}
     for f in fits:
         base = next(m for m in route_models() if m.id == f.model_id)
-        out[f.model_id] = base.with_typical(**f.values)
+        out[f.model_id] = with_values(base, f.values, f.omega)
     return out
 
 
@@ -329,6 +417,7 @@ def _within(ratios: Sequence[float]) -> float:
 
 _VALUE = re.compile(r"(\{\s*value:\s*)([-+0-9.eE]+)")
 _OMEGA = re.compile(r"(omega:\s*)([-+0-9.eE]+)")
+_EXPONENT = re.compile(r"(\bexponent:\s*)([-+0-9.eE]+)")
 
 
 def _fmt(value: float) -> str:
@@ -351,6 +440,8 @@ def apply_fits(yaml_text: str, fits: Sequence[ModelFit]) -> str:
                 lines[i] = _VALUE.sub(lambda m: m.group(1) + _fmt(f.values[name]), lines[i], count=1)
             if name in f.omega and "omega:" in stripped:
                 lines[i] = _OMEGA.sub(lambda m: m.group(1) + _fmt(f.omega[name]), lines[i], count=1)
+            if name == "dose_proportionality" and DOSE_EXPONENT in f.values:
+                lines[i] = _EXPONENT.sub(lambda m: m.group(1) + _fmt(f.values[DOSE_EXPONENT]), lines[i], count=1)
         indent = " " * (len(lines[start]) - len(lines[start].lstrip()) + 2)
         fitted_line = f"{indent}fitted_from: [{', '.join(f.arm_ids)}]\n"
         replaced = False

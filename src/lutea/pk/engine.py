@@ -1,27 +1,38 @@
 """The exact linear PK engine: sums of exponentials propagated from event to event.
 
 Every route model's response to a unit dose is C(t) = sum_j coef_j exp(-rate_j (t - lag)) for
-t >= lag (ng/mL per mg). Each exponential is a state that decays by exp(-rate dt) between
-output times and jumps by dose * coef at each dose; the sum of the states is the concentration.
-This is exact (no ODE solver, no time step error) and vectorised over subjects.
+t >= lag (ng/mL per mg): the solution of its compartment ODEs (absorption depots -> central
+<-> peripheral) for one dose. Each exponential is a state that decays by exp(-rate dt) between
+output times; a dose landing at t_d (after its lag) adds dose * coef * exp(-rate (t_k - t_d)) at
+the first output time t_k >= t_d, so doses need not fall on the output grid and lags may differ
+between subjects. The concentration is the sum of the states (right-continuous: a bolus given
+at an output time is included). This is exact (no ODE solver, no time-step error); the only
+approximation is a 1e-6 relative nudge of an absorption rate that equals a disposition rate.
+Dose-dependent bioavailability (vaginal routes: F = f_bio (dose / dose_ref)^-beta) scales
+each dose event's amount before it enters, so the response stays a superposition of events.
+Two evaluation orders: propagation (cost ~ subjects x times, for populations) and direct
+superposition (cost ~ subjects x times x doses, for one person and a few levels).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 
 import numpy as np
 
 from lutea.errors import InputError
 from lutea.pk.models import RouteModel, resolve_model_key, route_model
 from lutea.pk.regimen import DoseEvent
+from lutea.timeline import elapsed_hours
 
 ParamsByModel = Mapping[tuple[str, str] | str | RouteModel, Mapping[str, "np.ndarray | float"]]
 
 _DEGENERATE_REL = 1e-6  # ka within this relative distance of a disposition rate is nudged
 _DECAY_CACHE_MAX = 64
 _FLUSH_EVERY = 64
+_SUPERPOSE_MAX = 20_000  # subjects x times x doses below which direct superposition is faster
 _BLOCK_BYTES = 1 << 20  # states + decay factors of one block of subjects stay in cache
 
 
@@ -87,7 +98,7 @@ def unit_response(
 
 def _elapsed_h(t: datetime, t0: datetime) -> float:
     # via UTC: subtracting two datetimes that share a ZoneInfo gives wall-clock time, not elapsed
-    return (t.astimezone(UTC) - t0.astimezone(UTC)).total_seconds() / 3600.0
+    return elapsed_hours(t, t0)
 
 
 def hours_since(times: Sequence[datetime] | np.ndarray, t0: datetime) -> np.ndarray:
@@ -113,12 +124,14 @@ def simulate_events(
     params: ParamsByModel | None = None,
     n_subjects: int = 1,
     models: Iterable[RouteModel] | None = None,
+    threads: int = 1,
 ) -> np.ndarray:
     """Exogenous serum progesterone (ng/mL, LC-MS/MS scale), shape (n_subjects, n_times).
 
     times: datetimes or float hours since t0. params: per model key ((route, formulation), model
     id or RouteModel) a mapping of parameter -> scalar or (n_subjects,) array; missing entries
     take typical values. models: RouteModels overriding the knowledge base for their keys.
+    threads: see simulate_hours.
     The result may be a Fortran-ordered view; exact to floating-point rounding.
     """
     if t0.tzinfo is None:
@@ -139,7 +152,7 @@ def simulate_events(
         (model, np.asarray(t_h), np.asarray(d_mg), resolved.get(model.id))
         for model, t_h, d_mg in by_model.values()
     ]
-    return simulate_hours(groups, hours_since(times, t0), n_subjects=n_subjects)
+    return simulate_hours(groups, hours_since(times, t0), n_subjects=n_subjects, threads=threads)
 
 
 def simulate_hours(
@@ -147,13 +160,22 @@ def simulate_hours(
     times_h: np.ndarray,
     *,
     n_subjects: int = 1,
+    method: str = "auto",
+    threads: int = 1,
 ) -> np.ndarray:
     """The engine on plain arrays: groups of (model, dose times h, doses mg, params or None).
 
     Returns concentrations (ng/mL), shape (n_subjects, n_times); times_h in any order.
+    method: "propagate" (states carried from output time to output time: cost ~ subjects x
+    times), "superpose" (every dose's exponentials summed at every time: cost ~ subjects x
+    times x doses, fastest for one person and a few levels) or "auto" (picks by size).
+    Both are exact; they differ only in floating-point summation order. threads > 1 runs
+    blocks of subjects in parallel (worth it for large populations on an idle multi-core host).
     """
     times_h = np.asarray(times_h, dtype=float)
     n = int(n_subjects)
+    # dose-dependent bioavailability, per dose event: the engine stays linear in these amounts
+    groups = [(m, t, m.effective_dose_mg(d), p) for m, t, d, p in groups]
     for _, _, _, p in groups:
         for value in (p or {}).values():
             size = np.size(value)
@@ -161,6 +183,13 @@ def simulate_hours(
                 if n not in (1, size):
                     raise InputError("params", f"arrays of {size} values for {n} subjects", "scalars or (n_subjects,) arrays")
                 n = size
+    if method not in ("auto", "propagate", "superpose"):
+        raise InputError("method", f"unknown engine method {method!r}", "auto, propagate, superpose")
+    if method == "auto":
+        work = n * times_h.size * sum(np.size(g[1]) for g in groups)
+        method = "superpose" if work <= _SUPERPOSE_MAX else "propagate"
+    if method == "superpose":
+        return _superpose(groups, times_h, n)
     order = None
     if times_h.size > 1 and np.any(np.diff(times_h) < 0):
         order = np.argsort(times_h, kind="stable")
@@ -187,17 +216,23 @@ def simulate_hours(
     rates = np.ascontiguousarray(np.concatenate(rate_rows, axis=0))
     first = min(injections)
     out_t[:first] = 0.0
-    _propagate(out_t, rates, injections, times_h, first)
+    _propagate(out_t, rates, injections, times_h, first, max(1, int(threads)))
     return _ordered(out_t, order)
 
 
 def _propagate(
-    out_t: np.ndarray, rates: np.ndarray, injections: dict[int, list], times_h: np.ndarray, first: int
+    out_t: np.ndarray,
+    rates: np.ndarray,
+    injections: dict[int, list],
+    times_h: np.ndarray,
+    first: int,
+    threads: int = 1,
 ) -> None:
     """Fill out_t[first:] by decaying and jumping the states, one block of subjects at a time.
 
     Blocks keep the states and decay factors in cache; the decay factors of each distinct time
-    step are computed once (hourly grids have one).
+    step are computed once (hourly grids have one). Blocks are independent, so `threads` > 1
+    runs them concurrently (numpy releases the GIL inside its loops).
     """
     m, n = rates.shape
     n_times = times_h.size
@@ -206,19 +241,14 @@ def _propagate(
     distinct = np.unique(steps[steps > 0])
     decays = {float(dt): np.exp(-rates * dt) for dt in distinct} if distinct.size <= _DECAY_CACHE_MAX else None
     block = max(1024, _BLOCK_BYTES // (16 * m))
-    for a in range(0, n, block):
+    ordered_ks = sorted(injections)
+
+    def run_block(a: int) -> None:
         b = min(n, a + block)
         state = np.zeros((m, b - a))
         local: list[tuple[int, list]] = []
-        for k in sorted(injections):
-            items = []
-            for rows, idx, jump, dose in injections[k]:
-                if idx is None:
-                    items.append((rows, None, jump[:, a:b], dose))
-                else:
-                    lo, hi = np.searchsorted(idx, (a, b))
-                    if hi > lo:
-                        items.append((rows, idx[lo:hi] - a, jump[:, lo:hi], dose))
+        for k in ordered_ks:
+            items = _block_items(injections[k], a, b)
             if items:
                 local.append((k, items))
         pending = iter(local)
@@ -251,11 +281,56 @@ def _propagate(
                 for j in range(2, m):
                     np.add(o, parts[j], out=o)
 
+    run = run_block
+    starts = range(0, n, block)
+    if threads > 1 and len(starts) > 1:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            list(pool.map(run, starts))
+    else:
+        for a in starts:
+            run(a)
+
+
+def _block_items(items: list, a: int, b: int) -> list:
+    """The injection items of subjects a..b-1, with indices relative to the block."""
+    out = []
+    for rows, idx, jump, dose in items:
+        if idx is None:
+            out.append((rows, None, jump[:, a:b], dose))
+        else:
+            lo, hi = np.searchsorted(idx, (a, b))
+            if hi > lo:
+                out.append((rows, idx[lo:hi] - a, jump[:, lo:hi], dose))
+    return out
+
 
 def _flush_subnormal(state: np.ndarray) -> None:
     """Set states below 1e-280 to zero: long decays would otherwise crawl through subnormal
     floats (50x slower arithmetic); the change is far below any concentration of interest."""
     state[np.abs(state) < 1e-280] = 0.0
+
+
+def _superpose(groups, times_h: np.ndarray, n: int) -> np.ndarray:
+    """Direct sum over doses and exponentials at every time (subjects x times x doses)."""
+    out = np.zeros((n, times_h.size))
+    for model, dose_t, dose_mg, p in groups:
+        dose_t = np.asarray(dose_t, dtype=float)
+        if dose_t.size == 0:
+            continue
+        p_full = {k: np.reshape(np.asarray(v, dtype=float), -1) if np.ndim(v) else float(v) for k, v in (p or {}).items()}
+        coef, rate, lag = unit_response(model, p_full)
+        coef = np.broadcast_to(coef.reshape(coef.shape[0], -1), (coef.shape[0], n))
+        rate = np.broadcast_to(rate.reshape(rate.shape[0], -1), (rate.shape[0], n))
+        lag = np.broadcast_to(np.reshape(lag, -1), (n,))
+        # delta[s, k, i]: time since dose i (after its lag) at output k for subject s
+        delta = times_h[None, :, None] - (dose_t[None, None, :] + lag[:, None, None])
+        given = delta >= 0
+        delta = np.where(given, delta, 0.0)
+        weight = np.where(given, np.asarray(dose_mg, dtype=float)[None, None, :], 0.0)
+        for j in range(coef.shape[0]):
+            terms = np.exp(-rate[j][:, None, None] * delta) * weight
+            out += coef[j][:, None] * terms.sum(axis=2)
+    return out
 
 
 def _ordered(out_t: np.ndarray, order: np.ndarray | None) -> np.ndarray:
@@ -282,24 +357,26 @@ def _schedule(
     same output time with the same offset share one jump matrix and add their mg.
     """
     n_times = times_h.size
-    same_lag = bool(np.all(lag == lag[0]))
     merged: dict[tuple[int, float], list] = {}
-    shifted: dict[float, np.ndarray] = {0.0: coef}
-    for t_dose, dose in zip(dose_t, dose_mg):
-        if same_lag:
-            effective = t_dose + lag[0]
-            k = int(np.searchsorted(times_h, effective, side="left"))
-            if k >= n_times:
-                continue
-            delta = float(times_h[k] - effective)
+    if bool(np.all(lag == lag[0])):
+        effective = dose_t + lag[0]
+        ks = np.searchsorted(times_h, effective, side="left")
+        keep = ks < n_times
+        deltas = times_h[ks[keep]] - effective[keep]
+        shifted: dict[float, np.ndarray] = {0.0: coef}
+        for k, delta, dose in zip(ks[keep].tolist(), deltas.tolist(), dose_mg[keep].tolist()):
             if delta not in shifted:
                 shifted[delta] = coef * np.exp(-rate * delta)
             item = merged.get((k, delta))
             if item is None:
-                merged[(k, delta)] = [rows, None, shifted[delta], float(dose)]
+                merged[(k, delta)] = [rows, None, shifted[delta], dose]
             else:
-                item[3] += float(dose)
-        else:
+                item[3] += dose
+    elif (shared := _shared_lag_items(rows, coef, rate, lag, dose_t, dose_mg, times_h)) is not None:
+        for k, item in shared:
+            injections.setdefault(k, []).append(item)
+    else:
+        for t_dose, dose in zip(dose_t, dose_mg):
             effective = t_dose + lag
             ks = np.searchsorted(times_h, effective, side="left")
             for k in np.unique(ks):
@@ -313,12 +390,66 @@ def _schedule(
         injections.setdefault(k, []).append(tuple(item))
 
 
+def _shared_lag_items(
+    rows: slice,
+    coef: np.ndarray,
+    rate: np.ndarray,
+    lag: np.ndarray,
+    dose_t: np.ndarray,
+    dose_mg: np.ndarray,
+    times_h: np.ndarray,
+) -> list | None:
+    """Injection items for per-subject lags when the doses sit exactly on an evenly spaced
+    output grid: subject s then lands j_s steps after every dose with the same offset, so each
+    group's jump is computed once. None when that does not hold exactly (the caller then
+    schedules dose by dose); the landing step of every group is checked against the
+    dose-by-dose rule (first output time >= dose + lag) at the group's extreme lags."""
+    kd = _on_uniform_grid(times_h, dose_t)
+    if kd is None:
+        return None
+    n_times = times_h.size
+    rel = times_h - times_h[0]
+    js = np.searchsorted(rel, lag, side="left")
+    out = []
+    for j in np.unique(js).tolist():
+        idx = np.nonzero(js == j)[0]
+        lo, hi = float(np.min(lag[idx])), float(np.max(lag[idx]))
+        jump = None
+        for k0, t_dose, dose in zip(kd.tolist(), dose_t.tolist(), dose_mg.tolist()):
+            k = k0 + j
+            if k >= n_times:
+                if times_h[-1] >= t_dose + lo:
+                    return None
+                continue
+            if times_h[k] < t_dose + hi or (k > 0 and times_h[k - 1] >= t_dose + lo):
+                return None
+            if jump is None:
+                jump = coef[:, idx] * np.exp(-rate[:, idx] * (rel[j] - lag[idx]))
+            out.append((k, (rows, idx, jump, float(dose))))
+    return out
+
+
+def _on_uniform_grid(times_h: np.ndarray, dose_t: np.ndarray) -> np.ndarray | None:
+    """Output-grid indices of the doses when the output times are evenly spaced and every dose
+    time equals a grid time exactly, else None."""
+    if times_h.size < 2 or dose_t.size == 0:
+        return None
+    dt = (times_h[-1] - times_h[0]) / (times_h.size - 1)
+    if dt <= 0 or np.max(np.abs(np.diff(times_h) - dt)) > 1e-9 * dt:
+        return None
+    kd = np.round((dose_t - times_h[0]) / dt).astype(np.int64)
+    if np.any(kd < 0) or np.any(kd >= times_h.size) or np.any(times_h[np.clip(kd, 0, times_h.size - 1)] != dose_t):
+        return None
+    return kd
+
+
 def steady_state_factor(rate_per_h: np.ndarray | float, interval_h: float) -> np.ndarray:
     """Accumulation of one exponential under repeated dosing: 1 / (1 - exp(-rate * interval))."""
     return 1.0 / (1.0 - np.exp(-np.asarray(rate_per_h, dtype=float) * interval_h))
 
 
 def auc_per_mg(model: RouteModel, params: Mapping[str, np.ndarray | float] | None = None) -> np.ndarray:
-    """AUC from 0 to infinity of a 1 mg dose (ng*h/mL): f_bio * 1000 / cl_l_per_h."""
+    """AUC from 0 to infinity per mg (ng*h/mL): f_bio * 1000 / cl_l_per_h. Dose-dependent
+    (vaginal) models: multiply by model.effective_dose_mg(dose), not by the dose."""
     coef, rate, _ = unit_response(model, params)
     return np.sum(coef / rate, axis=0)

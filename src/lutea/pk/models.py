@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
 
+import numpy as np
+
 from lutea.errors import InputError
 from lutea.knowledge.loader import load_knowledge
 from lutea.knowledge.schema import PK_FRACTION_PARAMETERS
@@ -38,6 +40,9 @@ class RouteModel:
     provisional: bool = True
     default_for_route: bool = False
     note: str | None = None
+    dose_dependent: bool = False  # True: dose_exponent is a model parameter (fitted)
+    dose_exponent: float = 0.0  # F per dose event = f_bio * (dose / dose_ref_mg) ** -dose_exponent
+    dose_ref_mg: float = 100.0
 
     @property
     def key(self) -> tuple[str, str]:
@@ -47,6 +52,23 @@ class RouteModel:
     @property
     def parameter_names(self) -> tuple[str, ...]:
         return tuple(self.typical)
+
+    def effective_dose_mg(self, dose_mg: "np.ndarray | float") -> np.ndarray:
+        """Dose scaled by the dose-dependent bioavailability of each event (mg; linear: unchanged).
+
+        Applied per dose event, so superposition of events stays exact."""
+        d = np.asarray(dose_mg, dtype=float)
+        if self.dose_exponent == 0.0:
+            return d
+        return d * (np.maximum(d, 1e-12) / self.dose_ref_mg) ** (-self.dose_exponent)
+
+    def with_omega(self, **omega: float) -> "RouteModel":
+        """A copy with some BSV SDs replaced (for calibration)."""
+        return _replace(self, omega=MappingProxyType(dict(self.omega) | {k: float(v) for k, v in omega.items()}))
+
+    def with_dose_exponent(self, exponent: float) -> "RouteModel":
+        """A copy with another dose exponent (for calibration and tests)."""
+        return _replace(self, dose_exponent=float(exponent))
 
     def transform(self, name: str) -> str:
         """Scale of the BSV of a parameter: "logit" for fractions, "log" otherwise."""
@@ -92,6 +114,9 @@ def route_models() -> tuple[RouteModel, ...]:
                 provisional=entry.provisional,
                 default_for_route=entry.default_for_route,
                 note=entry.note,
+                dose_dependent=entry.dose_proportionality is not None,
+                dose_exponent=entry.dose_proportionality.exponent if entry.dose_proportionality else 0.0,
+                dose_ref_mg=entry.dose_proportionality.reference_dose_mg if entry.dose_proportionality else 100.0,
             )
         )
     return tuple(models)

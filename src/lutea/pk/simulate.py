@@ -23,6 +23,7 @@ from lutea.pk.models import RouteModel, route_model
 from lutea.pk.population import individual_parameters, sample_parameters
 from lutea.pk.regimen import DoseEvent, Regimen, parse_regimen
 from lutea.pk.engine import simulate_events
+from lutea.timeline import after_hours, elapsed_hours
 
 MAX_DAYS = 120.0
 MAX_POPULATION = 200_000
@@ -114,13 +115,15 @@ def simulate(
     threshold: float | None = None,
     threshold_at_h: float | None = None,
     start: datetime | None = None,
+    default_start: datetime | None = None,
     step_h: float = 0.5,
 ) -> SimulationResult:
     """Serum progesterone (ng/mL) over `days` from `start` for a regimen, read by `assay`.
 
     context: natural-cycle, hrt-fet, postmenopausal, male, pregnancy (BaselineContext) or None.
     population: number of virtual subjects (log-normal BSV, seeded); threshold in ng/mL, checked
-    at threshold_at_h (default: the last time point).
+    at threshold_at_h (default: the last time point). The simulation starts at `start`, else at
+    the regimen's own 'from', else at `default_start`, else at the current hour (UTC).
     """
     if not 0 < days <= MAX_DAYS:
         raise InputError("days", f"{days:g} days", f"0 < days <= {MAX_DAYS:g}")
@@ -134,7 +137,7 @@ def simulate(
         raise InputError("threshold", f"{threshold:g} ng/mL", "a level in ng/mL > 0")
     kind = parse_assay(assay)
     ctx = as_context(context)
-    t0, events = _events(regimen, start, days)
+    t0, events = _events(regimen, start, default_start, days)
     n_steps = int(round(days * 24.0 / step_h))
     times_h = np.linspace(0.0, n_steps * step_h, n_steps + 1)
     if threshold_at_h is None:
@@ -198,19 +201,22 @@ def assay_label(assay: str) -> str:
     return ASSAY_LABELS[parse_assay(assay)]
 
 
-def _events(regimen: str | Regimen | Sequence[DoseEvent], start: datetime | None, days: float) -> tuple[datetime, list[DoseEvent]]:
-    if start is not None and start.tzinfo is None:
-        raise InputError("start", "start has no timezone", "a timezone-aware datetime")
+def _events(
+    regimen: str | Regimen | Sequence[DoseEvent], start: datetime | None, default_start: datetime | None, days: float
+) -> tuple[datetime, list[DoseEvent]]:
+    for name, t in (("start", start), ("default_start", default_start)):
+        if t is not None and t.tzinfo is None:
+            raise InputError(name, f"{name} has no timezone", "a timezone-aware datetime")
     if isinstance(regimen, str):
         parsed = parse_regimen(regimen)
     elif isinstance(regimen, Regimen):
         parsed = regimen
     else:
         parsed = parse_regimen(list(regimen))
-    begin = start or _first_start(parsed) or datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    from datetime import timedelta
-
-    until = begin + timedelta(hours=days * 24.0)
+    begin = start or _first_start(parsed) or default_start
+    if begin is None:  # the one clock read: shells should pass default_start to keep the core pure
+        begin = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    until = after_hours(begin, days * 24.0)
     events = [e for e in parsed.dose_events(begin, until) if e.time >= begin]
     if not events:
         raise InputError("regimen", "no dose falls inside the simulated days", "a regimen that starts within --days")
@@ -243,7 +249,7 @@ def _summarise(
     k = int(np.argmax(conc))
     auc = float(np.trapezoid(conc, times_h))
     cmin = cavg = None
-    dose_h = np.array(sorted((e.time - t0).total_seconds() / 3600.0 for e in events))
+    dose_h = np.array(sorted(elapsed_hours(e.time, t0) for e in events))
     if dose_h.size >= 2:
         tau = float(dose_h[-1] - dose_h[-2])
         complete = dose_h[dose_h + tau <= times_h[-1] + 1e-9]

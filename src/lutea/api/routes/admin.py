@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, status
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Request, status
 
 from lutea.api.deps import AdminDep, SessionDep, client_addr
-from lutea.api.schemas import AssignmentCreate, AssignmentOut, UserCreate, UserOut
-from lutea.store import crud
+from lutea.api.schemas import MAX_ID, AssignmentCreate, AssignmentOut, UserCreate, UserOut, UserUpdate
+from lutea.store import crud, models
+from lutea.store.passwords import hash_password
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -22,6 +25,27 @@ def create_user(body: UserCreate, session: SessionDep, admin: AdminDep, request:
     user = crud.create_user(session, body.email, body.password, body.role, body.patient_id)
     crud.record_audit(
         session, user=admin, action="create", patient_id=user.patient_id, record_type="user", record_id=user.id,
+        client_addr=client_addr(request), path=request.url.path,
+    )
+    return UserOut.model_validate(user)
+
+
+@router.patch("/users/{user_id}", responses={404: {"description": "no such account"}})
+def update_user(
+    user_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: UserUpdate, session: SessionDep, admin: AdminDep,
+    request: Request,
+) -> UserOut:
+    """Deactivate or reactivate an account, or set a new password."""
+    user = session.get(models.User, user_id)
+    if user is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no account {user_id}")
+    if body.active is not None:
+        user.active = body.active
+    if body.password is not None:
+        user.password_hash = hash_password(body.password)
+    session.flush()
+    crud.record_audit(
+        session, user=admin, action="update", patient_id=user.patient_id, record_type="user", record_id=user.id,
         client_addr=client_addr(request), path=request.url.path,
     )
     return UserOut.model_validate(user)

@@ -1,0 +1,253 @@
+"""FHIR R4 and CDS Hooks: POST /fhir (import a bundle), GET /fhir/Patient/{id}/$everything
+(export), GET /cds-services (discovery) and the patient-view and order-sign hooks.
+
+Access is the API's: the assigned clinician or the patient themself; a bundle whose Patient is
+new creates a record only for a clinician (who is then assigned to it). docs/fhir.md.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, HTTPException, Query, Request, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from lutea.api.deps import AccessDep, SessionDep, UserDep, client_addr
+from lutea.api.schemas import MAX_ID
+from lutea.context import make_context
+from lutea.errors import InputError
+from lutea.fhir import cds, codes
+from lutea.fhir.bundle import Entry, read_entries
+from lutea.fhir import importer  # a module, not names: importer imports lutea.api (a cycle)
+from lutea.fhir.links import find_link
+from lutea.fhir.elements import concept_text, has_code
+from lutea.fhir.mapping_in import read_bundle
+from lutea.fhir.medication_in import medication_in
+from lutea.interpret import interpret
+from lutea.knowledge import load_knowledge
+from lutea.measurement import Measurement
+from lutea.safety import screen
+from lutea.store import crud, models
+
+router = APIRouter(tags=["fhir"])
+
+
+class FhirJSONResponse(JSONResponse):
+    media_type = "application/fhir+json"
+
+
+class CdsRequest(BaseModel):
+    """A CDS Hooks request: the hook, its instance, the context and optional prefetch."""
+
+    model_config = ConfigDict(extra="allow")
+
+    hook: str
+    hookInstance: str
+    context: dict[str, Any] = Field(default_factory=dict)
+    prefetch: dict[str, Any] | None = None
+
+
+class CdsResponse(BaseModel):
+    cards: list[dict[str, Any]]
+
+
+def _audit(session: Any, request: Request, user: models.User, action: str, patient_id: int, record_type: str) -> None:
+    crud.record_audit(session, user=user, action=action, patient_id=patient_id, record_type=record_type,
+                      client_addr=client_addr(request), path=request.url.path)
+
+
+def _forbid(patient_id: int) -> HTTPException:
+    return HTTPException(status.HTTP_403_FORBIDDEN, f"no access to patient {patient_id}")
+
+
+@router.post("/fhir", responses={403: {"description": "no access to the target patient"}})
+def import_fhir(
+    session: SessionDep, user: UserDep, request: Request,
+    bundle: Annotated[dict[str, Any], Body(description="A FHIR R4 transaction or collection Bundle (JSON).")],
+    patient: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Import into this patient record.")] = None,
+) -> dict[str, Any]:
+    """Import a FHIR R4 bundle; a second import of the same bundle writes nothing. Returns the import report."""
+    records = read_bundle(bundle)
+    target = patient
+    if target is None and records.patient is not None:
+        link = find_link(session, "Patient", records.patient.source_key)
+        target = link.patient_id if link else None
+    if target is not None and not crud.can_access(session, user, target):
+        raise _forbid(target)
+    if target is None and user.role != "clinician":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only clinicians import a bundle for a new patient")
+    report = importer.import_records(session, records, patient)
+    if report.patient_created:
+        crud.assign(session, user, report.patient_id)
+    _audit(session, request, user, "import", report.patient_id, "fhir")
+    return report.to_json()
+
+
+@router.get("/fhir/Patient/{patient_id}/$everything", response_class=FhirJSONResponse)
+def everything(access: AccessDep) -> dict[str, Any]:
+    """The patient's record as a FHIR R4 Bundle (validated with fhir.resources R4B models)."""
+    bundle = importer.export_patient(access.session, access.patient_id)
+    access.audit("export", "fhir")
+    return bundle
+
+
+@router.get("/cds-services")
+def cds_discovery() -> dict[str, Any]:
+    """CDS Hooks discovery: lutea's patient-view and order-sign services."""
+    return cds.discovery()
+
+
+def _prefetch_bundle(prefetch: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The prefetched resources (single resources or search Bundles) as one collection Bundle."""
+    if not prefetch:
+        return None
+    entries: list[dict[str, Any]] = []
+    for value in prefetch.values():
+        if not isinstance(value, dict):
+            continue
+        if value.get("resourceType") == "Bundle":
+            entries += [e for e in value.get("entry") or [] if isinstance(e, dict)]
+        elif value.get("resourceType"):
+            entries.append({"resource": value})
+    return {"resourceType": "Bundle", "type": "collection", "entry": entries} if entries else None
+
+
+def _stored_patient(session: Any, user: models.User, patient_ref: Any, required: bool = True) -> int | None:
+    text = str(patient_ref or "").removeprefix("Patient/")
+    pid: int | None = None
+    if text.isdigit():
+        pid = int(text)
+    elif text.startswith("p-") and text[2:].isdigit():
+        pid = int(text[2:])
+    else:
+        link = find_link(session, "Patient", f"Patient/{text}")
+        pid = link.patient_id if link else None
+    if pid is None or pid > MAX_ID or session.get(models.Patient, pid) is None:
+        if not required:
+            return None
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no lutea patient {patient_ref!r}; send the prefetch")
+    if not crud.can_access(session, user, pid):
+        raise _forbid(pid)
+    return pid
+
+
+def _read(bundle: dict[str, Any]) -> Any:
+    try:
+        return read_bundle(bundle)
+    except InputError:
+        raise
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise InputError("prefetch", f"could not read the prefetched resources ({exc})", "FHIR R4 resources") from None
+
+
+def _prefetch_findings(bundle: dict[str, Any]) -> list[dict[str, Any]]:
+    records = _read(bundle)
+    latest: dict[str, Any] = {}
+    for m in sorted(records.measurements, key=lambda x: x.sampled_at):
+        latest[m.specimen] = m
+    findings: list[dict[str, Any]] = []
+    sex = records.patient.sex if records.patient else "female"
+    for m in latest.values():
+        day = m.sampled_at.date()
+        pregnancy = next((p for p in records.pregnancies
+                          if p.start_date and p.start_date <= day and (p.end_date is None or day <= p.end_date)), None)
+        fields: dict[str, Any] = {"sex": sex}
+        if pregnancy is not None:
+            fields.update(pregnant=True, lmp=pregnancy.lmp_date)
+        result = interpret(Measurement(m.value, m.unit, m.specimen, m.assay if m.assay != "any" else None, m.sampled_at),
+                           make_context(**fields))
+        findings += [f.to_json() for f in result.findings]
+    return findings
+
+
+def _stored_findings(session: Any, patient_id: int) -> list[dict[str, Any]]:
+    latest: dict[int, models.Interpretation] = {}
+    for row in crud.list_records(session, models.Interpretation, patient_id):
+        if row.measurement_id is not None:
+            latest[row.measurement_id] = row
+    newest: dict[str, models.Measurement] = {}
+    for m in crud.list_records(session, models.Measurement, patient_id):
+        newest[m.specimen] = m
+    findings: list[dict[str, Any]] = []
+    for m in newest.values():
+        if m.id in latest:
+            findings += latest[m.id].result.get("findings") or []
+    return findings
+
+
+@router.post(f"/cds-services/{cds.PATIENT_VIEW_ID}", responses={403: {"description": "no access to the patient"},
+                                                               404: {"description": "no such lutea patient"}})
+def patient_view(session: SessionDep, user: UserDep, request: Request, body: CdsRequest) -> CdsResponse:
+    """Cards for the urgent and advisory findings on the patient's latest results (prefetch or stored record)."""
+    bundle = _prefetch_bundle(body.prefetch)
+    if bundle is not None:
+        return CdsResponse(cards=cds.patient_view_cards(_prefetch_findings(bundle)))
+    patient_id = _stored_patient(session, user, body.context.get("patientId"))
+    if patient_id is None:  # unreachable: a required lookup raises 404 instead
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no lutea patient")
+    _audit(session, request, user, "read", patient_id, "cds-patient-view")
+    return CdsResponse(cards=cds.patient_view_cards(_stored_findings(session, patient_id)))
+
+
+def _names(bundle: dict[str, Any] | None, types: tuple[str, ...], element: str) -> list[str]:
+    out = []
+    for entry in (bundle or {}).get("entry") or []:
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if isinstance(resource, dict) and resource.get("resourceType") in types:
+            value = resource.get(element)
+            text = concept_text(value) if isinstance(value, dict) else ""
+            if text:
+                out.append(text)
+    return out
+
+
+def _pregnant(session: Any, bundle: dict[str, Any] | None, patient_id: int | None) -> bool:
+    for entry in (bundle or {}).get("entry") or []:
+        resource = (entry or {}).get("resource") or {}
+        if resource.get("resourceType") == "Condition" and has_code(resource.get("code"), codes.SNOMED, codes.SNOMED_PREGNANCY):
+            if not resource.get("abatementDateTime"):
+                return True
+    if patient_id is not None:
+        return any(e.kind == "pregnancy" and e.end_date is None
+                   for e in crud.list_records(session, models.Episode, patient_id))
+    return False
+
+
+@router.post(f"/cds-services/{cds.ORDER_SIGN_ID}", responses={403: {"description": "no access to the patient"},
+                                                             404: {"description": "no such lutea patient"}})
+def order_sign(session: SessionDep, user: UserDep, request: Request, body: CdsRequest) -> CdsResponse:
+    """Screen each draft progesterone MedicationRequest: contraindications, interactions, labelled maxima, pathway."""
+    drafts = body.context.get("draftOrders")
+    if not isinstance(drafts, dict) or drafts.get("resourceType") != "Bundle":
+        raise InputError("context.draftOrders", "no Bundle of draft orders", "a Bundle of MedicationRequest resources")
+    bundle = _prefetch_bundle(body.prefetch)
+    patient_id = None
+    if bundle is None and body.context.get("patientId") is not None:
+        patient_id = _stored_patient(session, user, body.context.get("patientId"), required=False)
+        if patient_id is not None:
+            _audit(session, request, user, "read", patient_id, "cds-order-sign")
+    kb = load_knowledge()
+    orders = [e.get("resource") for e in drafts.get("entry") or [] if isinstance(e, dict)]
+    orders = [o for o in orders if isinstance(o, dict) and o.get("resourceType") == "MedicationRequest"]
+    read_entries({"resourceType": "Bundle", "type": "collection", "entry": [{"resource": o} for o in orders]})  # validates
+    conditions = _names(bundle, ("Condition",), "code")
+    allergies = _names(bundle, ("AllergyIntolerance",), "code")
+    other_meds = _names(bundle, ("MedicationRequest", "MedicationStatement"), "medicationCodeableConcept")
+    pregnant = _pregnant(session, bundle, patient_id)
+    cards: list[dict[str, Any]] = []
+    now = datetime.now(UTC)
+    for index, order in enumerate(orders):
+        medication = medication_in(Entry(index, order, None), None, kb, default_start=now)
+        if medication is None:
+            continue
+        report = screen(medication.product or medication.route,
+                        medication.dose_mg if medication.interval_h else None, medication.interval_h, allergies=allergies, conditions=conditions,
+                        medications=[m for m in other_meds + _names(drafts, ("MedicationRequest",), "medicationCodeableConcept")
+                                     if m != medication.text],
+                        pregnant=pregnant, route=medication.route if medication.product else None, kb=kb)
+        scenario = next((c.get("code") for reason in order.get("reasonCode") or []
+                         for c in reason.get("coding") or [] if c.get("system") == cds.PATHWAY_SYSTEM), None)
+        cards += cds.order_sign_cards(order, medication, report, scenario, kb)
+    return CdsResponse(cards=cards)

@@ -1,0 +1,199 @@
+"""Virtual trials: a regimen given to a large virtual population, split into shards.
+
+Shard i draws its subjects from its own generator, seeded by SeedSequence(seed).spawn(shards)[i],
+so the levels are identical whichever engine or worker runs the shards. Each shard does what
+`lutea.pk.simulate` does for a population (parameters, then the endogenous percentile, then
+the engine and the assay), at one time point only: the level at `at_h`. The driver joins the
+shard levels in shard order and reports their quantiles and the fraction meeting the target
+(level >= threshold) with a 95% Wilson interval.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from lutea.batch.engine import Engine
+from lutea.batch.fingerprint import fingerprint, same_lutea
+from lutea.errors import InputError, KnowledgeError
+from lutea.knowledge import load_knowledge
+from lutea.pk.assay import apply_assay, parse_assay
+from lutea.pk.baseline import BaselineContext, as_context, baseline_for_subjects
+from lutea.pk.engine import simulate_events
+from lutea.pk.models import RouteModel, route_model
+from lutea.pk.population import sample_parameters
+from lutea.pk.regimen import DoseEvent, Regimen, parse_regimen
+from lutea.pk.simulate import _BASELINE_Z_CLIP, MAX_DAYS
+
+MAX_TRIAL_POPULATION = 50_000_000
+SUBJECTS_PER_SHARD = 100_000
+QUANTILES: tuple[float, ...] = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
+Z_95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class TrialSpec:
+    """What every shard simulates: dose events from t0, the time read (h after t0), context, assay."""
+
+    events: tuple[DoseEvent, ...]
+    t0: datetime
+    at_h: float
+    context: BaselineContext
+    assay: str
+    weight_kg: float | None = None
+
+
+@dataclass(frozen=True)
+class TrialResult:
+    """Level distribution at at_h over the population and the fraction at or above the threshold."""
+
+    population: int
+    shards: int
+    seed: int
+    at_h: float
+    threshold_ng_ml: float
+    quantiles_ng_ml: dict[str, float]
+    mean_ng_ml: float
+    meeting_target: int
+    fraction_meeting_target: float
+    ci95: tuple[float, float]
+    spec: TrialSpec
+    knowledge_version: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "population": self.population, "shards": self.shards, "seed": self.seed,
+            "t0": self.spec.t0.isoformat(), "at_h": self.at_h, "doses": len(self.spec.events),
+            "context": self.spec.context.kind, "assay": self.spec.assay, "threshold_ng_ml": self.threshold_ng_ml,
+            "level_ng_ml": {**self.quantiles_ng_ml, "mean": self.mean_ng_ml},
+            "meeting_target": self.meeting_target, "fraction_meeting_target": self.fraction_meeting_target,
+            "ci95": list(self.ci95), "ci_method": "Wilson score, 95%", "knowledge_version": self.knowledge_version,
+        }
+
+
+def trial_spec(
+    regimen: str | Regimen,
+    *,
+    days: float = 14.0,
+    at_h: float | None = None,
+    at: datetime | None = None,
+    context: BaselineContext | str | None = None,
+    assay: str = "lcms",
+    weight_kg: float | None = None,
+    start: datetime | None = None,
+    default_start: datetime | None = None,
+) -> TrialSpec:
+    """The shared part of a trial: dose events over `days` and the hour read (default: the end).
+
+    The trial starts at `start`, else at the regimen's own 'from', else at `default_start`.
+    """
+    if not 0 < days <= MAX_DAYS:
+        raise InputError("days", f"{days:g} days", f"0 < days <= {MAX_DAYS:g}")
+    if weight_kg is not None and not 30 <= weight_kg <= 250:
+        raise InputError("weight_kg", f"{weight_kg:g} kg", "30 to 250 kg")
+    parsed = parse_regimen(regimen) if isinstance(regimen, str) else regimen
+    starts = [p.start for p in parsed.parts if p.start is not None] + [e.time for e in parsed.events]
+    t0 = start or (min(starts) if starts else None) or default_start
+    if t0 is None or t0.tzinfo is None:
+        raise InputError("start", "no timezone-aware start time", "--start 2026-03-01T08:00+00:00 or 'from ...' in the regimen")
+    end_h = days * 24.0
+    events = tuple(e for e in parsed.dose_events(t0, t0 + timedelta(hours=end_h)) if e.time >= t0)
+    if not events:
+        raise InputError("regimen", "no dose falls inside the trial days", "a regimen that starts within --days")
+    if at is not None:
+        if at_h is not None:
+            raise InputError("at", "both --at and --at-hours given", "one of them")
+        if at.tzinfo is None:
+            raise InputError("at", "time has no timezone", "an ISO date-time with offset")
+        at_h = (at - t0).total_seconds() / 3600.0
+    at_h = end_h if at_h is None else float(at_h)
+    if not 0 <= at_h <= end_h:
+        raise InputError("at", f"{at_h:g} h after the start", f"0 to {end_h:g} h (within --days)")
+    return TrialSpec(events, t0, at_h, as_context(context), parse_assay(assay), weight_kg)
+
+
+def shard_sizes(population: int, shards: int) -> list[int]:
+    """Subjects per shard: as equal as possible, the first shards one larger."""
+    base, extra = divmod(population, shards)
+    return [base + (1 if i < extra else 0) for i in range(shards)]
+
+
+def shard_seeds(seed: int, shards: int) -> list[np.random.SeedSequence]:
+    """Independent seed sequences, one per shard, derived from the trial seed."""
+    return np.random.SeedSequence(seed).spawn(shards)
+
+
+def _models(events: tuple[DoseEvent, ...]) -> list[RouteModel]:
+    seen: dict[str, RouteModel] = {}
+    for e in events:
+        m = route_model(e.route, e.formulation)
+        seen.setdefault(m.id, m)
+    return list(seen.values())
+
+
+def shard_levels(spec: TrialSpec, n_subjects: int, seed: np.random.SeedSequence) -> tuple[np.ndarray, str]:
+    """Serum levels (ng/mL, as `spec.assay` reads them) at spec.at_h of one shard's subjects,
+    and the knowledge-base version / code fingerprint that made them."""
+    rng = np.random.default_rng(seed)
+    models = _models(spec.events)
+    params = sample_parameters(models, n_subjects, rng, spec.weight_kg)
+    z = np.clip(rng.standard_normal(n_subjects), -_BASELINE_Z_CLIP, _BASELINE_Z_CLIP)
+    times_h = np.array([spec.at_h])
+    endogenous = baseline_for_subjects(spec.context, times_h, spec.t0, z)
+    by_route = {
+        route: simulate_events([e for e in spec.events if e.route == route], times_h, t0=spec.t0, params=params,
+                               n_subjects=n_subjects)
+        for route in sorted({m.route for m in models})
+    }
+    levels = apply_assay(sum(by_route.values()) + endogenous, by_route, spec.assay)
+    return np.ascontiguousarray(levels[:, 0]), f"{load_knowledge().version}/{fingerprint()}"
+
+
+def wilson_interval(successes: int, n: int, z: float = Z_95) -> tuple[float, float]:
+    """Wilson score interval of a proportion (95% with the default z)."""
+    if n <= 0:
+        raise InputError("population", f"{n} subjects", "at least 1")
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    low = 0.0 if successes == 0 else max(0.0, centre - half)  # the bounds are exactly 0 and 1 there
+    high = 1.0 if successes == n else min(1.0, centre + half)
+    return low, high
+
+
+def run_trial(
+    spec: TrialSpec, *, population: int, threshold_ng_ml: float, seed: int = 1, shards: int | None = None,
+    engine: Engine,
+) -> TrialResult:
+    """Simulate `population` subjects in shards on `engine`; same seed and shards, same result."""
+    if not 1 <= population <= MAX_TRIAL_POPULATION:
+        raise InputError("population", f"{population} subjects", f"1 to {MAX_TRIAL_POPULATION}")
+    if not threshold_ng_ml > 0:
+        raise InputError("threshold", f"{threshold_ng_ml:g} ng/mL", "a level in ng/mL > 0")
+    shards = shards or max(1, math.ceil(population / SUBJECTS_PER_SHARD))
+    if not 1 <= shards <= population:
+        raise InputError("shards", f"{shards} shards for {population} subjects", f"1 to {population}")
+    version = load_knowledge().version
+    fingerprint()  # this process's lutea, as it started the run
+    items = ((spec, n, s) for n, s in zip(shard_sizes(population, shards), shard_seeds(seed, shards)))
+    parts = []
+    for levels, worker_version in engine.map_ordered(shard_levels, items):
+        worker_kb, _, worker_code = worker_version.partition("/")
+        if worker_kb != version or not same_lutea(worker_code):
+            raise KnowledgeError(f"a worker runs lutea {worker_version}, this machine {version}/{fingerprint()}: "
+                                 "install the same lutea on every worker")
+        parts.append(levels)
+    levels = np.concatenate(parts)
+    meeting = int(np.count_nonzero(levels >= threshold_ng_ml))
+    q = np.quantile(levels, QUANTILES)
+    return TrialResult(
+        population=population, shards=shards, seed=seed, at_h=spec.at_h, threshold_ng_ml=threshold_ng_ml,
+        quantiles_ng_ml={f"p{round(p * 100)}": float(v) for p, v in zip(QUANTILES, q)},
+        mean_ng_ml=float(np.mean(levels)), meeting_target=meeting, fraction_meeting_target=meeting / population,
+        ci95=wilson_interval(meeting, population), spec=spec, knowledge_version=version,
+    )

@@ -1,0 +1,11 @@
+"""FHIR R4 in and out, CDS Hooks cards and tracker CSV readings.
+
+Pure mapping lives in mapping_in and medication_in (FHIR JSON -> lutea records), elements
+(FHIR data types), mapping_out (lutea records -> FHIR JSON), bundle (validation with
+fhir.resources.R4B), cds (cards) and tracker (CSV exports of fertility trackers). The shell that reads and writes the record store is `importer`.
+"""
+
+from lutea.fhir.bundle import BundleError, validate_bundle
+from lutea.fhir.mapping_in import BundleRecords, read_bundle
+
+__all__ = ["BundleError", "BundleRecords", "read_bundle", "validate_bundle"]

@@ -1,0 +1,352 @@
+"""lutea records -> FHIR R4 JSON (pure): Patient, Observations with the reference interval lutea
+applied and an L/N/H interpretation, findings as DetectedIssue citing their sources, treatments
+as MedicationStatement, pregnancies as Condition (+ LMP Observation).
+
+Resource ids are stable (`m-12` for measurement 12), so two exports of one record are equal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from lutea.fhir import codes
+from lutea.fhir.bundle import make_bundle, resource_uuid
+from lutea.knowledge import KnowledgeBase, load_knowledge
+from lutea.units import Specimen, convert, to_canonical
+
+
+@dataclass(frozen=True)
+class PatientOut:
+    id: int
+    display_name: str
+    birth_date: date | None
+    sex: str
+
+
+@dataclass(frozen=True)
+class MeasurementOut:
+    """A stored measurement and what lutea said about it (Interpretation.result JSON, or None)."""
+
+    id: int
+    specimen: str
+    value: float
+    unit: str
+    assay: str
+    sampled_at: datetime
+    laboratory: str | None
+    interpretation: dict[str, Any] | None = None
+    interpreted_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TreatmentOut:
+    id: int
+    product: str
+    route: str
+    dose_mg: float
+    schedule: str
+    start: datetime
+    stop: datetime | None
+    acknowledge_off_label: bool
+    interval_h: float | None = None
+    findings: tuple[dict[str, Any], ...] = ()  # lutea.safety.screen findings (Finding.to_json)
+
+
+@dataclass(frozen=True)
+class PregnancyOut:
+    id: int
+    start_date: date
+    end_date: date | None
+    lmp_date: date | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class EpisodeOut:
+    """A menstrual cycle, IVF cycle or course of hormone therapy (a pregnancy is a PregnancyOut)."""
+
+    id: int
+    kind: str
+    start_date: date
+    end_date: date | None
+    details: dict[str, Any]  # cycle_length_days, lmp_date, lh_peak_date, protocol, et_date, embryo_age_days, note
+
+
+@dataclass(frozen=True)
+class SymptomOut:
+    id: int
+    symptom: str
+    severity: int
+    noted_at: datetime
+    note: str | None
+
+
+@dataclass
+class Record:
+    """One patient's record as lutea exports it."""
+
+    patient: PatientOut
+    measurements: list[MeasurementOut] = field(default_factory=list)
+    treatments: list[TreatmentOut] = field(default_factory=list)
+    pregnancies: list[PregnancyOut] = field(default_factory=list)
+    episodes: list[EpisodeOut] = field(default_factory=list)
+    symptoms: list[SymptomOut] = field(default_factory=list)
+
+
+def _episode_extension(name: str, value: Any) -> dict[str, Any]:
+    url = codes.EXT_EPISODE + name.replace("_", "-")
+    if isinstance(value, date):
+        return {"url": url, "valueDate": value.isoformat()}
+    if isinstance(value, int):
+        return {"url": url, "valueInteger": value}
+    return {"url": url, "valueString": str(value)}
+
+
+def episode_of_care(e: EpisodeOut, patient_id: int) -> dict[str, Any]:
+    """A cycle, IVF cycle or therapy course as an EpisodeOfCare typed by a lutea code, details in extensions."""
+    period: dict[str, Any] = {"start": e.start_date.isoformat()}
+    if e.end_date:
+        period["end"] = e.end_date.isoformat()
+    out: dict[str, Any] = {
+        "resourceType": "EpisodeOfCare", "id": f"e-{e.id}", "status": "finished" if e.end_date else "active",
+        "type": [{"coding": [{"system": codes.LUTEA_CODES, "code": e.kind}]}],
+        "patient": _ref("Patient", f"p-{patient_id}"), "period": period,
+    }
+    extension = [_episode_extension(k, v) for k, v in sorted(e.details.items()) if v is not None]
+    if extension:
+        out["extension"] = extension
+    return out
+
+
+def symptom_observation(s: SymptomOut, patient_id: int) -> dict[str, Any]:
+    """A diary symptom as an Observation (lutea code `symptom`) with its severity 0-3 as a component."""
+    out: dict[str, Any] = {
+        "resourceType": "Observation", "id": f"y-{s.id}", "status": "final",
+        "category": [{"coding": [{"system": codes.OBSERVATION_CATEGORY, "code": "survey"}]}],
+        "code": {"coding": [{"system": codes.LUTEA_CODES, "code": codes.SYMPTOM, "display": "Symptom (lutea diary)"}]},
+        "subject": _ref("Patient", f"p-{patient_id}"),
+        "effectiveDateTime": s.noted_at.isoformat(),
+        "valueCodeableConcept": {"text": s.symptom},
+        "component": [{"code": {"coding": [{"system": codes.LUTEA_CODES, "code": codes.SYMPTOM_SEVERITY}]},
+                       "valueInteger": s.severity}],
+    }
+    if s.note:
+        out["note"] = [{"text": s.note}]
+    return out
+
+
+def _ref(rtype: str, rid: str) -> dict[str, str]:
+    return {"reference": resource_uuid(f"{rtype}/{rid}")}
+
+
+def patient_resource(patient: PatientOut) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "resourceType": "Patient", "id": f"p-{patient.id}",
+        "identifier": [{"system": codes.LUTEA_PATIENT_ID, "value": str(patient.id)}],
+        "name": [{"text": patient.display_name}], "gender": patient.sex,
+    }
+    if patient.birth_date:
+        out["birthDate"] = patient.birth_date.isoformat()
+    return out
+
+
+def observation_code(specimen: Specimen, unit: str) -> dict[str, Any]:
+    """The LOINC code of a progesterone result by specimen and unit kind (local code where LOINC has none)."""
+    molar = "mol" in unit
+    if specimen in (Specimen.SERUM, Specimen.PLASMA):
+        code = "14890-8" if molar else "2839-9"
+        return {"coding": [{"system": codes.LOINC, "code": code, "display": codes.LOINC_DISPLAY[code]}]}
+    if specimen is Specimen.SALIVA and molar:
+        return {"coding": [{"system": codes.LOINC, "code": "24109-1", "display": codes.LOINC_DISPLAY["24109-1"]}]}
+    local = codes.URINE_PDG if specimen is Specimen.URINE else codes.SALIVA_PROGESTERONE_MASS
+    return {"coding": [{"system": codes.LUTEA_CODES, "code": local, "display": codes.LOCAL_DISPLAY[local]}]}
+
+
+def _quantity(value: float, unit: str) -> dict[str, Any]:
+    return {"value": round(value, 6), "unit": unit, "system": codes.UCUM, "code": codes.UCUM_UNITS.get(unit, unit)}
+
+
+def _source_urls(source_ids: list[str], kb: KnowledgeBase) -> list[str]:
+    urls = []
+    for sid in source_ids:
+        try:
+            urls.append(kb.get("sources", sid).url)
+        except KeyError:
+            continue
+    return urls
+
+
+def reference_range(interval: dict[str, Any], specimen: Specimen, unit: str, kb: KnowledgeBase) -> dict[str, Any]:
+    """The interval lutea applied, in the result's unit, with its meaning, population and sources."""
+    low = convert(interval["low"], interval["unit"], unit, specimen)
+    high = convert(interval["high"], interval["unit"], unit, specimen)
+    out: dict[str, Any] = {"low": _quantity(low, unit), "high": _quantity(high, unit)}
+    phase = interval.get("phase")
+    meaning = codes.RANGE_TYPE_BY_PHASE.get(phase or "") or codes.RANGE_TYPE_BY_PHASE.get(interval.get("population") or "")
+    out["type"] = {"coding": [{"system": codes.REFERENCE_RANGE_MEANING, "code": meaning or "normal"}]}
+    if interval.get("population") == "pregnant" or phase == "pregnancy":
+        out["appliesTo"] = [{"coding": [{"system": codes.SNOMED, "code": codes.SNOMED_PREGNANCY, "display": "Pregnancy"}]}]
+    urls = _source_urls(list(interval.get("sources") or []), kb)
+    weeks = interval.get("gestational_weeks")
+    text = interval.get("label") or interval.get("id", "")
+    if weeks:
+        text += f" (gestational weeks {weeks[0]:g}-{weeks[1]:g})"
+    if interval.get("assay"):
+        text += f"; assay {interval['assay']}"
+    if urls:
+        text += "; sources: " + " ".join(urls)
+    out["text"] = f"lutea reference interval {interval.get('id', '')}: {text}"
+    return out
+
+
+def interpretation_code(conc: float, interval: dict[str, Any], specimen: Specimen) -> str:
+    """L, N or H: the result (canonical unit) against the interval lutea applied."""
+    low = to_canonical(interval["low"], interval["unit"], specimen)
+    high = to_canonical(interval["high"], interval["unit"], specimen)
+    return "L" if conc < low else "H" if conc > high else "N"
+
+
+_INTERPRETATION_DISPLAY = {"L": "Low", "N": "Normal", "H": "High"}
+
+
+def observation_resource(m: MeasurementOut, patient_id: int, kb: KnowledgeBase) -> list[dict[str, Any]]:
+    """The Observation of one result (and its Specimen resource for serum or plasma)."""
+    specimen = Specimen(m.specimen)
+    obs: dict[str, Any] = {
+        "resourceType": "Observation", "id": f"m-{m.id}", "status": "final",
+        "category": [{"coding": [{"system": codes.OBSERVATION_CATEGORY, "code": "laboratory"}]}],
+        "code": observation_code(specimen, m.unit),
+        "subject": _ref("Patient", f"p-{patient_id}"),
+        "effectiveDateTime": m.sampled_at.isoformat(),
+        "valueQuantity": _quantity(m.value, m.unit),
+    }
+    if m.assay and m.assay != "any":
+        obs["extension"] = [{"url": codes.EXT_ASSAY, "valueCode": m.assay}]
+        obs["method"] = {"text": {"lcms": "LC-MS/MS", "immunoassay": "immunoassay"}.get(m.assay, m.assay)}
+    if m.laboratory:
+        obs["performer"] = [{"display": m.laboratory}]
+    out = [obs]
+    if specimen in codes.SPECIMEN_SNOMED:
+        spec_id = f"s-{m.id}"
+        out.append({"resourceType": "Specimen", "id": spec_id, "subject": _ref("Patient", f"p-{patient_id}"),
+                    "type": {"coding": [{"system": codes.SNOMED, "code": codes.SPECIMEN_SNOMED[specimen],
+                                         "display": f"{specimen.value.capitalize()} specimen"}]}})
+        obs["specimen"] = _ref("Specimen", spec_id)
+    interval = (m.interpretation or {}).get("reference_interval")
+    if interval:
+        obs["referenceRange"] = [reference_range(interval, specimen, m.unit, kb)]
+        code = interpretation_code(to_canonical(m.value, m.unit, specimen), interval, specimen)
+        obs["interpretation"] = [{"coding": [{"system": codes.OBSERVATION_INTERPRETATION, "code": code,
+                                              "display": _INTERPRETATION_DISPLAY[code]}]}]
+    return out
+
+
+def detected_issue(issue_id: str, finding: dict[str, Any], patient_id: int, implicated: dict[str, str],
+                   kb: KnowledgeBase, identified: datetime | None = None) -> dict[str, Any]:
+    """One finding (Finding.to_json) as a DetectedIssue: its code, severity, message and source URLs."""
+    urls = _source_urls(list(finding.get("sources") or []), kb)
+    issue: dict[str, Any] = {
+        "resourceType": "DetectedIssue", "id": issue_id, "status": "final",
+        "code": {"coding": [{"system": codes.LUTEA_FINDINGS, "code": finding["code"]}], "text": finding["code"]},
+        "severity": codes.ISSUE_SEVERITY.get(finding.get("severity", "info"), "low"),
+        "patient": _ref("Patient", f"p-{patient_id}"),
+        "implicated": [implicated],
+        "evidence": [{"detail": [implicated]}],
+        "detail": finding.get("message", ""),
+    }
+    if identified:
+        issue["identifiedDateTime"] = identified.isoformat()
+    if urls:
+        issue["reference"] = urls[0]
+        issue["extension"] = [{"url": codes.EXT_SOURCE, "valueUri": url} for url in urls]
+    return issue
+
+
+def detected_issues(m: MeasurementOut, patient_id: int, kb: KnowledgeBase) -> list[dict[str, Any]]:
+    """lutea's findings on one result as DetectedIssue resources citing their sources."""
+    return [detected_issue(f"m-{m.id}-f{number}", finding, patient_id, _ref("Observation", f"m-{m.id}"), kb,
+                           m.interpreted_at)
+            for number, finding in enumerate((m.interpretation or {}).get("findings") or [], start=1)]
+
+
+def medication_statement(t: TreatmentOut, patient_id: int, kb: KnowledgeBase, now: datetime) -> dict[str, Any]:
+    """A treatment as a MedicationStatement with lutea's regimen text kept in an extension."""
+    product = kb.get("products", t.product)
+    dosage: dict[str, Any] = {
+        "text": t.schedule,
+        "route": {"coding": [{"system": codes.SNOMED, "code": codes.ROUTE_TO_SNOMED[t.route],
+                              "display": codes.ROUTE_DISPLAY[t.route]}]} if t.route in codes.ROUTE_TO_SNOMED
+        else {"text": t.route},
+        "doseAndRate": [{"doseQuantity": {"value": t.dose_mg, "unit": "mg", "system": codes.UCUM, "code": "mg"}}],
+    }
+    if t.interval_h:
+        dosage["timing"] = {"repeat": {"frequency": 1, "period": t.interval_h, "periodUnit": "h"}}
+    period: dict[str, Any] = {"start": t.start.isoformat()}
+    if t.stop:
+        period["end"] = t.stop.isoformat()
+    extension = [{"url": codes.EXT_REGIMEN, "valueString": t.schedule}]
+    if t.acknowledge_off_label:
+        extension.append({"url": codes.EXT_OFF_LABEL, "valueBoolean": True})
+    return {
+        "resourceType": "MedicationStatement", "id": f"t-{t.id}", "extension": extension,
+        "status": "completed" if t.stop and t.stop < now else "active",
+        "medicationCodeableConcept": {"coding": [{"system": codes.LUTEA_PRODUCTS, "code": product.id,
+                                                  "display": product.names[0] if product.names else product.id}],
+                                      "text": f"{product.names[0] if product.names else product.id} (progesterone)"},
+        "subject": _ref("Patient", f"p-{patient_id}"),
+        "effectivePeriod": period,
+        "dosage": [dosage],
+    }
+
+
+def pregnancy_resources(p: PregnancyOut, patient_id: int) -> list[dict[str, Any]]:
+    """A pregnancy as a Condition (SNOMED 77386006) and, when known, an LMP Observation (LOINC 8665-2)."""
+    condition: dict[str, Any] = {
+        "resourceType": "Condition", "id": f"e-{p.id}",
+        "clinicalStatus": {"coding": [{"system": codes.CONDITION_CLINICAL,
+                                       "code": "resolved" if p.end_date else "active"}]},
+        "code": {"coding": [{"system": codes.SNOMED, "code": codes.SNOMED_PREGNANCY, "display": "Pregnancy"}]},
+        "subject": _ref("Patient", f"p-{patient_id}"),
+        "onsetDateTime": p.start_date.isoformat(),
+    }
+    if p.end_date:
+        condition["abatementDateTime"] = p.end_date.isoformat()
+    if p.note:
+        condition["note"] = [{"text": p.note}]
+    out = [condition]
+    if p.lmp_date:
+        out.append({
+            "resourceType": "Observation", "id": f"e-{p.id}-lmp", "status": "final",
+            "code": {"coding": [{"system": codes.LOINC, "code": codes.LMP_LOINC, "display": codes.LOINC_DISPLAY["8665-2"]}]},
+            "subject": _ref("Patient", f"p-{patient_id}"),
+            "effectiveDateTime": p.start_date.isoformat(),
+            "valueDateTime": p.lmp_date.isoformat(),
+        })
+    return out
+
+
+def record_bundle(record: Record, now: datetime, kb: KnowledgeBase | None = None) -> dict[str, Any]:
+    """A patient's record as a FHIR R4 collection Bundle (validate it with bundle.validate_bundle)."""
+    kb = kb or load_knowledge()
+    pid = record.patient.id
+    resources = [patient_resource(record.patient)]
+    for p in record.pregnancies:
+        resources += pregnancy_resources(p, pid)
+    for e in record.episodes:
+        resources.append(episode_of_care(e, pid))
+    for y in record.symptoms:
+        resources.append(symptom_observation(y, pid))
+    for t in record.treatments:
+        resources.append(medication_statement(t, pid, kb, now))
+        resources += [detected_issue(f"t-{t.id}-f{n}", f, pid, _ref("MedicationStatement", f"t-{t.id}"), kb, now)
+                      for n, f in enumerate(t.findings, start=1)]
+    for m in record.measurements:
+        resources += observation_resource(m, pid, kb)
+        resources += detected_issues(m, pid, kb)
+    bundle = make_bundle(resources)
+    bundle["timestamp"] = now.isoformat()
+    bundle["meta"] = {"tag": [{"system": codes.LUTEA_CODES, "code": "lutea-export",
+                               "display": f"lutea knowledge {kb.version}"}]}
+    return bundle

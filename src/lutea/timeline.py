@@ -1,0 +1,48 @@
+"""Elapsed time between timezone-aware datetimes, safe across daylight-saving changes.
+
+Python subtracts (and adds timedeltas to) datetimes that share a tzinfo by wall-clock time:
+with ZoneInfo("Europe/Paris"), 2026-03-28 20:00 -> 2026-03-29 20:00 is 24 h of wall clock but
+23 h elapsed. Pharmacokinetics needs elapsed time, so every difference goes through UTC here.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from lutea.errors import InputError
+
+
+def elapsed_hours(t: datetime, t0: datetime) -> float:
+    """Elapsed hours from t0 to t (negative if t is earlier), computed in UTC."""
+    return (t.astimezone(UTC) - t0.astimezone(UTC)).total_seconds() / 3600.0
+
+
+def after_hours(t0: datetime, hours: float) -> datetime:
+    """The moment `hours` elapsed hours after t0, expressed in t0's timezone."""
+    return (t0.astimezone(UTC) + timedelta(hours=float(hours))).astimezone(t0.tzinfo)
+
+
+ISO_DATETIME = "ISO 8601, e.g. 2026-03-06T10:00 or 2026-03-06T10:00+01:00 (no offset means UTC)"
+ISO_DATE = "YYYY-MM-DD"
+
+
+def parse_datetime(text: str, field: str) -> datetime:
+    """An ISO 8601 date-time from a person or a file; without an offset it is read as UTC.
+
+    One rule for every text input (CLI, API forms, regimen 'from', levels, targets), so the
+    same clock time means the same moment everywhere.
+    """
+    cleaned = str(text).strip().replace("Z", "+00:00")
+    try:
+        moment = datetime.fromisoformat(cleaned)
+    except ValueError:
+        raise InputError(field, f"{text!r} is not a date-time", ISO_DATETIME) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def parse_date(text: str, field: str) -> date:
+    """An ISO 8601 calendar date (YYYY-MM-DD)."""
+    try:
+        return date.fromisoformat(str(text).strip())
+    except ValueError:
+        raise InputError(field, f"{text!r} is not a date", ISO_DATE) from None

@@ -1,0 +1,54 @@
+"""Mount the web pages on the API's FastAPI app: routers, /static, and the HTML error handlers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import plotly
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from lutea.web import pages_auth, pages_evidence, pages_home, pages_patient, pages_plan, pages_simulate, report
+from lutea.web.session import LoginRequired, PageError, read_session
+from lutea.web.templating import render
+
+STATIC = Path(__file__).parent / "static"
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+ROUTERS = [pages_auth.router, pages_home.router, pages_patient.router, pages_plan.router, pages_simulate.router,
+           report.router, pages_evidence.router]
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                               "script-src 'self' 'unsafe-eval'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def mount(app: FastAPI) -> None:
+    """Add the web app to `app`: pages at /, static files at /static, Plotly.js from the plotly package."""
+
+    @app.get("/static/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> FileResponse:
+        return FileResponse(PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for router in ROUTERS:
+        app.include_router(router, include_in_schema=False)
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, _exc: LoginRequired) -> Response:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.exception_handler(PageError)
+    async def _refused(request: Request, exc: PageError) -> HTMLResponse:
+        return render(request, "error.html", session=read_session(request), status_code=exc.status_code,
+                      message=exc.message)
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response = await call_next(request)
+        if not request.url.path.startswith("/api/"):
+            for name, value in SECURITY_HEADERS.items():
+                response.headers.setdefault(name, value)
+        return response

@@ -1,0 +1,182 @@
+"""The data behind a patient's timeline chart: measured levels in both units, the reference band of
+each interpreted result, dose markers, and the predicted curve (individualised when the record has
+serum levels under the treatment, else the population simulation) with its 90% band.
+
+Everything clinical comes from the core: lutea.units for conversions, the stored interpretations
+for reference intervals, lutea.pk.simulate and lutea.individualise for the curves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from lutea.api.prediction import treatment_events as api_treatment_events
+from lutea.errors import InputError
+from lutea.individualise import Individualiser, Level
+from lutea.pk import DoseEvent, parse_regimen
+from lutea.pk.baseline import BaselineContext
+from lutea.pk.simulate import MAX_DAYS, simulate
+from lutea.store import models
+from lutea.units import Specimen, from_canonical, to_canonical
+
+SERUM_SPECIMENS = ("serum", "plasma")
+NMOL_PER_NG = from_canonical(1.0, "nmol/L", Specimen.SERUM)  # nmol/L per ng/mL (lutea.units)
+BAND_HALF_WIDTH = timedelta(hours=12)  # a result's reference band is drawn over its sampling day
+POPULATION = 300  # virtual subjects of the simulated band
+CURVE_STEP_H = 1.0
+FIT_DRAWS = 300
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def treatment_events(treatment: models.Treatment, until: datetime) -> list[DoseEvent]:
+    """The doses of a treatment as the API's timeline reads them (recorded, else scheduled);
+    none when its schedule cannot be read."""
+    try:
+        return api_treatment_events(treatment, until)
+    except InputError:
+        return []
+
+
+def continued_events(treatment: models.Treatment, now: datetime, until: datetime) -> list[DoseEvent]:
+    """The doses recorded up to `now`, then the treatment's schedule after the last of them up to
+    `until` (or its stop): what the person has taken and will take if nothing changes."""
+    taken = treatment_events(treatment, now)
+    end = min(until, treatment.stop) if treatment.stop else until
+    try:
+        planned = parse_regimen(treatment.schedule, default_start=treatment.start).dose_events(until=end)
+    except InputError:
+        return taken
+    last = max((e.time for e in taken), default=None)
+    template = taken[-1] if taken else None
+    future = [e for e in planned if last is None or e.time > last]
+    if template is not None:  # keep the route and formulation the record's doses were read with
+        future = [DoseEvent(e.time, e.dose_mg, template.route, template.formulation, template.product) for e in future]
+    return taken + future
+
+
+def baseline_context(episode: models.Episode | None, t0: datetime) -> BaselineContext | None:
+    """The endogenous-baseline context of a treatment's episode (None: no endogenous part)."""
+    if episode is None:
+        return None
+    try:
+        if episode.kind == "ivf-cycle" and episode.protocol == "hrt-fet":
+            return BaselineContext("hrt-fet")
+        if episode.kind == "menstrual-cycle":
+            start = episode.lmp_date or episode.start_date
+            return BaselineContext(
+                "natural-cycle", cycle_length_days=float(episode.cycle_length_days or 28),
+                cycle_start=_midnight(start),
+                lh_peak=_midnight(episode.lh_peak_date) if episode.lh_peak_date else None,
+            )
+        if episode.kind == "pregnancy" and episode.lmp_date:
+            weeks = (t0 - _midnight(episode.lmp_date)).total_seconds() / (7 * 86400)
+            return BaselineContext("pregnancy", gestational_weeks=weeks)
+    except InputError:
+        return None
+    return None
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def serum_levels(measurements: Sequence[models.Measurement], after: datetime, until: datetime) -> tuple[list[Level], str]:
+    serum = [m for m in measurements if m.specimen in SERUM_SPECIMENS and after <= m.sampled_at <= until]
+    assays = [m.assay for m in serum if m.assay in ("lcms", "immunoassay")]
+    assay = max(set(assays), key=assays.count) if assays else "lcms"
+    return [Level(m.sampled_at, m.value_canonical, assay) for m in serum], assay
+
+
+def predicted_curve(
+    treatment: models.Treatment, episode: models.Episode | None, measurements: Sequence[models.Measurement],
+    now: datetime,
+) -> dict[str, Any] | None:
+    """The curve of a treatment, individualised from serum levels measured under it when there are
+    any, else the population median with its 5th-95th percentile band (ng/mL)."""
+    horizon = max(now, max((m.sampled_at for m in measurements), default=now)) + timedelta(days=1)
+    events = continued_events(treatment, now, horizon)
+    if not events:
+        return None
+    t0 = events[0].time - timedelta(hours=12)
+    end = max(events[-1].time + timedelta(days=1), t0 + timedelta(days=2))
+    days = min((end - t0).total_seconds() / 86400.0, MAX_DAYS)
+    context = baseline_context(episode, t0)
+    levels, assay = serum_levels(measurements, events[0].time, end)
+    if levels:
+        try:
+            fit = Individualiser(context=context, assay=assay, n_draws=FIT_DRAWS).fit(events, levels)
+            n = int(days * 24 / CURVE_STEP_H) + 1
+            times = [t0 + timedelta(hours=CURVE_STEP_H * i) for i in range(n)]
+            prediction = fit.predict(times, events)
+            return _curve("individualised", times, prediction.median_ng_ml, prediction.low_ng_ml,
+                          prediction.high_ng_ml, f"{treatment.product}: individualised from {len(levels)} level(s)",
+                          assay)
+        except (InputError, ValueError, np.linalg.LinAlgError):
+            pass  # the population curve below still shows what the regimen gives
+    try:
+        result = simulate(events, days=days, start=t0, context=context, population=POPULATION, assay=assay,
+                          step_h=CURVE_STEP_H)
+    except InputError:
+        return None
+    times = [result.t0 + timedelta(hours=float(h)) for h in result.times_h]
+    return _curve("simulated", times, result.concentration_ng_ml, result.p5, result.p95,
+                  f"{treatment.product}: population median", assay, list(result.sources))
+
+
+def _curve(kind: str, times: Sequence[datetime], median: Any, low: Any, high: Any, label: str, assay: str,
+           sources: list[str] | None = None) -> dict[str, Any]:
+    def r(values: Any) -> list[float]:
+        return [round(float(v), 3) for v in np.asarray(values)]
+
+    return {"kind": kind, "label": label, "assay": assay, "t": [_iso(t) for t in times],
+            "median": r(median), "low": r(low), "high": r(high), "sources": sources or []}
+
+
+def reference_band(measurement: models.Measurement, interval: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The reference interval a stored interpretation used, in ng/mL, over the sampling day."""
+    if not interval or measurement.specimen not in SERUM_SPECIMENS:
+        return None
+    specimen = Specimen(interval.get("specimen") or measurement.specimen)
+    unit = interval.get("unit") or "ng/mL"
+    low = to_canonical(interval["low"], unit, specimen) if interval.get("low") is not None else 0.0
+    high = to_canonical(interval["high"], unit, specimen) if interval.get("high") is not None else None
+    return {"t0": _iso(measurement.sampled_at - BAND_HALF_WIDTH), "t1": _iso(measurement.sampled_at + BAND_HALF_WIDTH),
+            "low": round(low, 3), "high": round(high, 3) if high is not None else None,
+            "label": interval.get("label") or interval.get("id", "reference interval")}
+
+
+def chart_data(
+    measurements: Sequence[models.Measurement],
+    interpretations: dict[int, dict[str, Any]],
+    treatments: Sequence[models.Treatment],
+    curve: dict[str, Any] | None,
+    now: datetime,
+    *,
+    show_doses_mg: bool,
+) -> dict[str, Any]:
+    """Everything the timeline chart draws, in ng/mL, with the factor to nmol/L for the toggle."""
+    points, bands = [], []
+    for m in measurements:
+        if m.specimen not in SERUM_SPECIMENS:
+            continue
+        result = interpretations.get(m.id, {})
+        severities = [f.get("severity") for f in result.get("findings", [])]
+        worst = next((s for s in ("urgent", "advise", "info") if s in severities), "none")
+        points.append({"t": _iso(m.sampled_at), "ng_ml": round(m.value_canonical, 3), "severity": worst,
+                       "label": f"{m.value:g} {m.unit} ({m.specimen}, {m.assay})"})
+        band = reference_band(m, result.get("reference_interval"))
+        if band:
+            bands.append(band)
+    doses = []
+    for t in treatments:
+        for d in treatment_events(t, now):
+            text = f"{t.product} {t.route} {d.dose_mg:g} mg" if show_doses_mg else f"{t.product} ({t.route})"
+            doses.append({"t": _iso(d.time), "label": text})
+    return {"measurements": points, "bands": bands, "doses": doses, "curve": curve, "nmol_per_ng": NMOL_PER_NG}

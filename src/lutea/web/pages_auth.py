@@ -1,0 +1,70 @@
+"""Sign in and out. Passwords are checked by the API's store (crud.authenticate, argon2), and
+failed attempts count in the API's login throttle."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from lutea.api.deps import SessionDep, client_addr
+from lutea.store import crud
+from lutea.web.access import FormDep
+from lutea.web.session import clear_session, new_session, read_session, write_session
+from lutea.web.templating import render
+
+router = APIRouter()
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a local path: never an absolute URL or a scheme-relative one."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/home"
+
+
+@router.get("/", include_in_schema=False)
+def root() -> RedirectResponse:
+    return RedirectResponse("/home", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str | None = None) -> Response:
+    """The sign-in form; a fresh pre-login session carries its CSRF token."""
+    session = read_session(request)
+    if session is None or session.user_id is not None:
+        session = new_session(None)
+    response = render(request, "login.html", session=session, next=_safe_next(next), error=None, email="")
+    write_session(request, response, session)
+    return response
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(request: Request, form: FormDep, db: SessionDep) -> Response:
+    email = crud.normalise_email(str(form.get("email") or ""))
+    password = str(form.get("password") or "")
+    target = _safe_next(str(form.get("next") or ""))
+    throttle = request.app.state.login_throttle
+    client = client_addr(request)
+    session = read_session(request)
+    wait_s = throttle.retry_after_s(email, client)
+    user = None
+    if not wait_s and "\x00" not in email + password:
+        user = crud.authenticate(db, email, password)
+        if user is None:
+            throttle.fail(email, client)
+    if user is None:
+        error = f"Too many failed sign-ins; try again in {wait_s} s." if wait_s else "Wrong email or password."
+        return render(request, "login.html", session=session, next=target, error=error, email=email,
+                      status_code=429 if wait_s else 401)
+    throttle.succeed(email, client)
+    crud.record_audit(db, user=user, action="login", client_addr=client, path=request.url.path)
+    response = RedirectResponse(target, status_code=303)
+    write_session(request, response, new_session(user.id))  # a new CSRF token after sign-in
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, form: FormDep) -> RedirectResponse:
+    response = RedirectResponse("/login", status_code=303)
+    clear_session(response)
+    return response

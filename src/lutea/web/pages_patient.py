@@ -1,0 +1,60 @@
+"""A patient's timeline page and the forms that add to the record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Path
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from lutea.api.schemas import MAX_ID
+from lutea.knowledge import load_knowledge
+from lutea.web.access import FormDep, Viewer, ViewerDep, open_patient
+from lutea.web.records import CLINICIAN_ONLY, SCHEMAS, FormProblems, add_record
+from lutea.web.session import PageError
+from lutea.web.templating import render
+from lutea.web.timeline import build_timeline
+
+router = APIRouter()
+PatientId = Path(ge=1, le=MAX_ID)
+
+
+def form_choices() -> dict[str, Any]:
+    """Choices of the forms, from the knowledge base and the API's schemas."""
+    kb = load_knowledge()
+    symptoms = sorted({s.id for s in kb.entries("symptoms")} | {s.id for s in kb.entries("triage_symptoms")})
+    products = [(p.id, p.names[0] if p.names else p.id) for p in kb.entries("products")]
+    return {"symptoms": symptoms, "products": products}
+
+
+def timeline_page(view: Viewer, patient_id: int, *, errors: dict[str, dict[str, str]] | None = None,
+                  values: dict[str, dict[str, Any]] | None = None, status_code: int = 200) -> Response:
+    access, patient = open_patient(view, patient_id)
+    timeline = build_timeline(view.db, patient, view.user.role)
+    access.audit("read", "timeline")
+    return render(
+        view.request, "timeline.html", user=view.user, session=view.session, t=timeline,
+        errors=errors or {}, values=values or {}, choices=form_choices(), status_code=status_code,
+        added=view.request.query_params.get("added"),
+    )
+
+
+@router.get("/patients/{patient_id}", response_class=HTMLResponse)
+def timeline(view: ViewerDep, patient_id: int = PatientId) -> Response:
+    return timeline_page(view, patient_id)
+
+
+@router.post("/patients/{patient_id}/{kind}", response_class=HTMLResponse)
+def add(view: ViewerDep, form: FormDep, kind: str, patient_id: int = PatientId) -> Response:
+    """Add one record through the API's endpoint; the page again, with messages beside the fields, if it fails."""
+    if kind not in SCHEMAS:
+        raise PageError(404, f"There is no form for {kind!r}.")
+    access, _patient = open_patient(view, patient_id)
+    if kind in CLINICIAN_ONLY and not view.is_clinician:
+        raise PageError(403, "Only a clinician can add this to the record.")
+    try:
+        add_record(access, kind, form)
+    except FormProblems as problems:
+        values = {kind: {k: v for k, v in form.items() if k != "csrf_token"}}
+        return timeline_page(view, patient_id, errors={kind: problems.errors}, values=values, status_code=422)
+    return RedirectResponse(f"/patients/{patient_id}?added={kind}#{kind}-form", status_code=303)

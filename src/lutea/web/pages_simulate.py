@@ -1,0 +1,180 @@
+"""The simulate page (clinicians): a regimen builder drawn live by lutea.pk.simulate with the
+population band, a threshold and the fraction below it; and, for a patient with measured levels,
+the individualised prediction and ranked candidate regimens (lutea.individualise.balance_report)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from lutea.api.schemas import MAX_ID
+from lutea.errors import InputError
+from lutea.individualise import Individualiser, balance_report, parse_target
+from lutea.knowledge import load_knowledge
+from lutea.pk import ROUTES
+from lutea.pk.baseline import CONTEXTS, BaselineContext
+from lutea.pk.simulate import simulate
+from lutea.store import crud, models
+from lutea.web.access import ViewerDep, open_patient, require_clinician
+from lutea.web.chart import (
+    FIT_DRAWS,
+    NMOL_PER_NG,
+    baseline_context,
+    continued_events,
+    serum_levels,
+    treatment_events,
+)
+from lutea.web.templating import render
+
+router = APIRouter()
+POPULATION = 500
+BALANCE_DAYS = 7  # the span after the last level over which the default target and the curve run
+DEFAULTS = {"product": "cyclogest", "route": "vaginal", "dose_mg": "400", "interval_h": "12", "days": "7",
+            "context": "hrt-fet", "cycle_day": "15", "gestational_weeks": "6", "assay": "lcms", "threshold": "10",
+            "weight_kg": ""}
+FIELDS = tuple(DEFAULTS)
+
+
+def regimen_text(params: dict[str, str]) -> str:
+    """The regimen language line the builder's fields make (docs/regimen-language.md)."""
+    for name in ("dose_mg", "interval_h", "days"):
+        try:
+            float(params[name])
+        except ValueError:
+            raise InputError(name, f"{params[name]!r} is not a number", "a number") from None
+    product = params["product"] if params["product"] != "none" else ""
+    return f"{product} {params['dose_mg']} mg {params['route']} q{params['interval_h']}h x {params['days']}d".strip()
+
+
+def _number(params: dict[str, str], name: str) -> float | None:
+    text = params.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise InputError(name, f"{text!r} is not a number", "a number") from None
+
+
+def _context(params: dict[str, str], start: datetime) -> BaselineContext:
+    """The body's own level the builder adds: natural cycle from the cycle day at the start,
+    pregnancy from the gestational weeks at the start, or another context by name."""
+    kind = params["context"]
+    if kind == "natural-cycle":
+        cycle_day = _number(params, "cycle_day") or 1.0
+        return BaselineContext("natural-cycle", cycle_start=start - timedelta(days=cycle_day - 1))
+    if kind == "pregnancy":
+        return BaselineContext("pregnancy", gestational_weeks=_number(params, "gestational_weeks"))
+    return BaselineContext(kind)  # type: ignore[arg-type]
+
+
+def simulation(params: dict[str, str]) -> dict[str, Any]:
+    """The builder's curve: population median, 5th-95th band, threshold and the fraction below it."""
+    text = regimen_text(params)
+    days = _number(params, "days") or 7.0
+    threshold = _number(params, "threshold")
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    if params["context"] not in CONTEXTS:
+        raise InputError("context", f"unknown context {params['context']!r}", CONTEXTS)
+    context = _context(params, start)
+    result = simulate(text, days=days, start=start, context=context, assay=params["assay"], population=POPULATION,
+                      threshold=threshold, weight_kg=_number(params, "weight_kg"), step_h=1.0)
+    s = result.summary
+    return {
+        "regimen": text, "t_h": [float(h) for h in result.times_h],
+        "median": [round(float(c), 3) for c in result.concentration_ng_ml],
+        "p5": [round(float(c), 3) for c in result.p5], "p95": [round(float(c), 3) for c in result.p95],  # type: ignore[union-attr]
+        "threshold": threshold, "fraction_below": s.fraction_below_threshold, "threshold_at_h": s.threshold_at_h,
+        "cmax": round(s.cmax, 2), "tmax_h": s.tmax_h, "cmin_ss": None if s.cmin_ss is None else round(s.cmin_ss, 2),
+        "doses": len(result.events), "sources": list(result.sources), "assay": result.assay,
+        "nmol_per_ng": NMOL_PER_NG, "population": POPULATION,
+    }
+
+
+def _params(request: Request) -> dict[str, str]:
+    return {name: request.query_params.get(name, DEFAULTS[name]) for name in FIELDS}
+
+
+def _choices() -> dict[str, Any]:
+    return {"products": [(p.id, p.names[0]) for p in load_knowledge().entries("products")],
+            "routes": sorted(ROUTES), "contexts": CONTEXTS, "assays": ("lcms", "immunoassay")}
+
+
+@router.get("/simulate", response_class=HTMLResponse)
+def simulate_page(view: ViewerDep) -> Response:
+    require_clinician(view)
+    params = _params(view.request)
+    result, error = None, None
+    try:
+        result = simulation(params)
+    except InputError as exc:
+        error = exc
+    patients = crud.accessible_patients(view.db, view.user)
+    return render(view.request, "simulate.html", user=view.user, session=view.session, params=params, result=result,
+                  error=error, choices=_choices(), patients=patients, status_code=422 if error else 200)
+
+
+@router.get("/simulate/curve.json")
+def simulate_json(view: ViewerDep) -> JSONResponse:
+    """The builder's curve as JSON for the page's live redraw (422 with the field and problem)."""
+    require_clinician(view)
+    try:
+        return JSONResponse(simulation(_params(view.request)))
+    except InputError as exc:
+        return JSONResponse({"field": exc.field, "problem": exc.problem, "accepted": str(exc.accepted or "")},
+                            status_code=422)
+
+
+def balance(db: Any, patient_id: int, target_text: str | None) -> dict[str, Any]:
+    """Fit the patient's latest treatment to their serum levels and rank regimens for a target."""
+    treatments = crud.list_records(db, models.Treatment, patient_id)
+    if not treatments:
+        raise InputError("treatment", "the record has no progesterone treatment", "a treatment with its doses")
+    treatment = treatments[-1]
+    now = datetime.now(UTC)
+    taken = treatment_events(treatment, now)
+    measurements = crud.list_records(db, models.Measurement, patient_id)
+    levels, assay = serum_levels(measurements, taken[0].time if taken else now, now)
+    if not levels or not taken:
+        raise InputError("levels", "no serum level measured under the treatment", "one or more serum results")
+    change = max(lv.time for lv in levels).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    events = continued_events(treatment, now, change + timedelta(days=BALANCE_DAYS))
+    episode = db.get(models.Episode, treatment.episode_id) if treatment.episode_id else None
+    fit = Individualiser(context=baseline_context(episode, events[0].time), assay=assay, n_draws=FIT_DRAWS).fit(events, levels)
+    text = target_text or (f"within luteal reference from {change:%Y-%m-%dT%H:%M} "
+                           f"to {change + timedelta(days=BALANCE_DAYS):%Y-%m-%dT%H:%M}")
+    report = balance_report(fit, parse_target(text), role="clinician", current_text=treatment.schedule)
+    t0 = events[0].time
+    end = change + timedelta(days=BALANCE_DAYS)
+    times = [t0 + timedelta(hours=h) for h in range(int((end - t0).total_seconds() // 3600) + 1)]
+    prediction = fit.predict(times)
+    report["curve"] = {"t": [t.isoformat() for t in times],
+                       "median": [round(float(v), 3) for v in prediction.median_ng_ml],
+                       "low": [round(float(v), 3) for v in prediction.low_ng_ml],
+                       "high": [round(float(v), 3) for v in prediction.high_ng_ml],
+                       "levels": [{"t": lv.time.isoformat(), "ng_ml": lv.conc_ng_ml} for lv in levels]}
+    report["target_text"] = text
+    report["treatment"] = f"{treatment.product}: {treatment.schedule}"
+    return report
+
+
+@router.get("/patients/{patient_id}/balance", response_class=HTMLResponse)
+def balance_page(view: ViewerDep, patient_id: int = Path(ge=1, le=MAX_ID)) -> Response:
+    """The individualised prediction and ranked candidate regimens (clinicians only)."""
+    access, patient = open_patient(view, patient_id)
+    require_clinician(view)
+    target = view.request.query_params.get("target") or None
+    report, error = None, None
+    try:
+        report = balance(view.db, patient_id, target)
+    except InputError as exc:
+        error = exc
+    access.audit("read", "balance")
+    return render(view.request, "balance.html", user=view.user, session=view.session, patient=patient,
+                  report=report, error=error, target=target or (report or {}).get("target_text", ""),
+                  status_code=422 if error else 200)
+
+

@@ -1,0 +1,95 @@
+"""The domain routes give the same JSON as the CLI, and the core's InputError as 422 with its field."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from lutea.cli import app as cli
+
+API = "/api/v1"
+runner = CliRunner()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """These routes touch no record: one database kind is enough."""
+    return f"sqlite:///{tmp_path / 'lutea.db'}"
+
+
+def _cli_json(*args: str) -> dict:
+    result = runner.invoke(cli, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_interpret_matches_the_cli(client: TestClient, world) -> None:
+    body = {
+        "measurement": {"value": 8.2, "unit": "ng/mL", "sampled_at": "2026-11-20"},
+        "context": {"protocol": "hrt-fet", "et_date": "2026-11-20", "embryo_age_days": 5,
+                    "treatment": {"product": "Crinone", "dose_mg": 90, "interval_h": 12}},
+    }
+    response = client.post(f"{API}/interpret", json=body, headers=world.headers("doctor"))
+    assert response.status_code == 200, response.text
+    expected = _cli_json("interpret", "--value", "8.2", "--sampled", "2026-11-20", "--protocol", "hrt-fet",
+                         "--et-date", "2026-11-20", "--embryo-age-days", "5", "--product", "Crinone",
+                         "--dose-mg", "90", "--interval-h", "12")
+    assert response.json() == expected
+
+
+def test_simulate_matches_the_cli(client: TestClient, world) -> None:
+    body = {"regimen": "400 mg vaginal q12h x 3d from 2026-03-01T08:00+00:00", "days": 3, "step_h": 6}
+    response = client.post(f"{API}/simulate", json=body, headers=world.headers("patient"))
+    assert response.status_code == 200, response.text
+    expected = _cli_json("simulate", "--regimen", body["regimen"], "--days", "3", "--step-h", "6",
+                         "--start", "2026-03-01T08:00+00:00")
+    assert response.json() == expected
+
+
+def test_plan_matches_the_cli_and_patients_get_the_patient_view(client: TestClient, world) -> None:
+    answers = {"gestational_weeks": 8, "symptoms": ["bleeding"], "previous_miscarriages": 1, "intrauterine_confirmed": True}
+    body = {"scenario": "threatened-miscarriage", "answers": answers}
+    args = ["plan", "--scenario", "threatened-miscarriage", "--gestational-weeks", "8", "--symptoms", "bleeding",
+            "--previous-miscarriages", "1", "--intrauterine-confirmed"]
+    clinician = client.post(f"{API}/plan", json=body, headers=world.headers("doctor"))
+    assert clinician.status_code == 200, clinician.text
+    assert clinician.json() == _cli_json(*args)
+    patient = client.post(f"{API}/plan", json=body, headers=world.headers("patient"))
+    assert patient.json() == _cli_json(*args, "--role", "patient")
+
+
+def test_individualize_gives_patients_no_doses(client: TestClient, world) -> None:
+    body = {
+        "regimen": "400 mg vaginal q12h from 2026-03-01T08:00+00:00 x 10d",
+        "levels": [{"time": "2026-03-05T10:00+00:00", "value": 9.1, "unit": "ng/mL"}],
+        "target": "ge 10 ng/mL at 2026-03-08T10:00+00:00",
+    }
+    patient = client.post(f"{API}/individualize", json=body, headers=world.headers("patient"))
+    assert patient.status_code == 200, patient.text
+    assert patient.json()["role"] == "patient" and "candidates" not in patient.json()
+    clinician = client.post(f"{API}/individualize", json=body, headers=world.headers("doctor"))
+    assert clinician.json()["role"] == "clinician" and clinician.json()["candidates"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/simulate", {"regimen": "bananas"}, "regimen"),
+        ("/interpret", {"measurement": {"value": 5, "unit": "bananas"}}, "unit"),
+        ("/plan", {"scenario": "no-such-pathway"}, "scenario"),
+        ("/simulate", {"regimen": "400 mg vaginal q12h x 3d", "days": 120, "step_h": 0.05, "population": 5000}, "population"),
+    ],
+)
+def test_core_input_errors_are_422_with_the_field(client: TestClient, world, path: str, body: dict, field: str) -> None:
+    response = client.post(f"{API}{path}", json=body, headers=world.headers("doctor"))
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"] == ["body", field]
+
+
+def test_domain_routes_need_a_token(client: TestClient) -> None:
+    for path in ("/interpret", "/simulate", "/individualize", "/plan"):
+        assert client.post(f"{API}{path}", json={}).status_code == 401

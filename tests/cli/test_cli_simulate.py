@@ -1,0 +1,79 @@
+"""`lutea simulate` and `lutea calibrate` as a user runs them."""
+
+import json
+
+from typer.testing import CliRunner
+
+from lutea.cli import app
+from lutea.knowledge import load_knowledge
+from lutea.pk import calibration
+from lutea.pk.models import route_model
+
+runner = CliRunner()
+FET = "400 mg vaginal q12h x 14d from 2026-03-01T08:00+00:00"
+
+
+def test_simulate_json_with_population():
+    args = ["simulate", "--regimen", FET, "--days", "14", "--context", "hrt-fet", "--population", "300", "--seed", "1", "--threshold", "10", "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    d = json.loads(result.stdout)
+    assert list(d) == ["times_h", "concentration_ng_ml", "p5", "p95", "summary", "assay", "knowledge_version"]
+    assert len(d["times_h"]) == len(d["concentration_ng_ml"]) == len(d["p5"]) == 14 * 48 + 1
+    assert 0 <= d["summary"]["fraction_below_threshold"] <= 1
+    assert d["assay"] == "lcms"
+
+
+def test_simulate_json_without_population_has_no_band():
+    result = runner.invoke(app, ["simulate", "--regimen", "200 mg oral at bedtime", "--days", "3", "--postmenopausal", "--assay", "immunoassay", "--json"])
+    assert result.exit_code == 0, result.output
+    d = json.loads(result.stdout)
+    assert "p5" not in d and d["assay"] == "immunoassay"
+    assert d["summary"]["fraction_below_threshold"] is None
+
+
+def test_simulate_plots_png_and_svg(tmp_path):
+    for name in ("out.png", "out.svg"):
+        path = tmp_path / name
+        args = ["simulate", "--regimen", FET, "--days", "4", "--context", "hrt-fet", "--population", "100", "--threshold", "10", "--plot", str(path)]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        data = path.read_bytes()
+        assert data.startswith(b"\x89PNG") if name.endswith(".png") else b"<svg" in data[:2000]
+
+
+def test_simulate_text_output_states_the_assay():
+    result = runner.invoke(app, ["simulate", "--regimen", FET, "--days", "2", "--context", "natural-cycle", "--cycle-length", "30"])
+    assert result.exit_code == 0, result.output
+    assert "LC-MS/MS" in result.stdout
+
+
+def test_simulate_bad_input_exits_2_with_one_line():
+    for args in (
+        ["simulate", "--regimen", "400 mg vaginal q12h bogus", "--days", "3"],
+        ["simulate", "--regimen", FET, "--context", "luteal"],
+        ["simulate", "--regimen", FET, "--plot", "out.pdf"],
+        ["simulate", "--regimen", FET, "--start", "2026-03-01 at 8am"],
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ")
+
+
+def test_calibrate_writes_fitted_values_and_report(tmp_path, monkeypatch):
+    arm = next(a for a in load_knowledge().entries("pk_arms") if a.id == "vashisht2005-cream-40mg")
+    monkeypatch.setattr(calibration, "calibrate", lambda: [calibration.fit_model(route_model("transdermal", "cream"), [arm])])
+    from lutea.cli import calibrate as cli_calibrate
+
+    models = tmp_path / "pk_models.yaml"
+    source = cli_calibrate._models_file().read_text(encoding="utf-8")
+    models.write_text(source.replace("provisional: false", "provisional: true"), encoding="utf-8")
+    monkeypatch.setattr(cli_calibrate, "_models_file", lambda: models)
+    monkeypatch.setattr(cli_calibrate, "_reload", lambda: None)
+    report = tmp_path / "validation.md"
+    result = runner.invoke(app, ["calibrate", "--write", "--report", str(report), "--json"])
+    assert result.exit_code == 0, result.output
+    d = json.loads(result.stdout)
+    assert d["written"] is True and d["fits"][0]["model"] == "transdermal-cream"
+    assert "fitted_from: [vashisht2005-cream-40mg]" in models.read_text(encoding="utf-8")
+    assert report.read_text(encoding="utf-8").startswith("# PK validation")

@@ -1,0 +1,121 @@
+"""A clinician in the browser: sign in, add a result and see its finding and the chart update,
+inline validation from the API's rules, the simulate page, plan, report and evidence."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from playwright.sync_api import Page, expect
+from web_helpers import login, shot
+
+
+def _points(page: Page) -> int:
+    page.wait_for_function("document.getElementById('chart').dataset.points !== undefined")
+    return int(page.locator("#chart").get_attribute("data-points"))
+
+
+def test_add_measurement_shows_its_finding_and_updates_the_chart(page: Page, world) -> None:
+    login(page, world.clinician)
+    expect(page.get_by_role("link", name="Alice Web")).to_be_visible()
+    shot(page, "clinician-home")
+    page.get_by_role("link", name="Alice Web").click()
+    before = _points(page)
+    assert before == 1
+    expect(page.locator("#chart .scatterlayer .trace")).not_to_have_count(0)
+
+    form = page.locator("#measurements-form")
+    form.get_by_label("Value").fill("5")
+    form.get_by_label("Unit").select_option("ng/mL")
+    form.get_by_label("Sampled at (your local time)").fill(datetime.now(UTC).strftime("%Y-%m-%dT%H:%M"))
+    form.get_by_label("Assay").select_option("lcms")
+    form.get_by_label("Episode").select_option(index=1)
+    form.get_by_role("button", name="Add result").click()
+
+    page.wait_for_url("**/patients/*?added=measurements*")
+    expect(page.locator("#added-status")).to_contain_text("measurements")
+    assert _points(page) == before + 1
+    # 5 ng/mL on transfer day in a programmed cycle on vaginal progesterone is below every
+    # transfer-day threshold of the knowledge base (Labarta 2021: 8.8 ng/mL).
+    low = page.locator('#findings li[data-code="art.et_day_low"]').filter(has_text="5 ng/mL serum")
+    expect(low).to_have_count(1)
+    expect(low.get_by_role("link", name="labarta2021")).to_have_attribute("href", "/evidence/labarta2021")
+    shot(page, "clinician-timeline-after-add")
+
+    page.get_by_label("nmol/L").check()
+    page.wait_for_function("document.getElementById('chart').dataset.unit === 'nmol/L'")
+    expect(page.locator("#chart .ytitle")).to_contain_text("nmol/L")
+
+
+def test_form_shows_the_api_validation_beside_the_field(page: Page, world) -> None:
+    login(page, world.clinician)
+    page.goto(f"/patients/{world.patient_id}")
+    form = page.locator("#measurements-form")
+    form.get_by_label("Specimen").select_option("urine")
+    form.get_by_label("Value").fill("12")
+    form.get_by_label("Unit").select_option("nmol/L")
+    form.get_by_label("Sampled at (your local time)").fill("2026-01-02T08:00")
+    form.get_by_role("button", name="Add result").click()
+    message = page.locator("#m-unit-msg")
+    expect(message).to_contain_text("is not a concentration")  # lutea.units via the API's endpoint
+    expect(page.locator("#m-unit")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#m-value")).to_have_value("12")  # the entry is kept
+    shot(page, "clinician-form-validation")
+
+    form = page.locator("#measurements-form")
+    form.get_by_label("Specimen").select_option("serum")
+    form.get_by_label("Value").fill("-1")
+    form.get_by_label("Unit").select_option("ng/mL")
+    form.get_by_role("button", name="Add result").click()
+    expect(page.locator("#m-value-msg")).to_contain_text("greater than or equal to 0")  # the API's schema
+
+
+def test_simulate_page_draws_a_curve_and_redraws_it_live(page: Page, world) -> None:
+    login(page, world.clinician)
+    page.goto("/simulate")
+    chart = page.locator("#sim-chart")
+    expect(chart.locator(".scatterlayer .js-line").first).to_be_visible()
+    assert int(chart.get_attribute("data-points")) == 7 * 24 + 1  # hourly over the default 7 days
+    assert page.locator("#sim-below").inner_text().endswith("%")
+    shot(page, "clinician-simulate")
+
+    page.get_by_label("Dose (mg)").fill("200")
+    page.get_by_label("Dose (mg)").press("Tab")
+    expect(page.locator("#sim-regimen")).to_contain_text("200 mg vaginal q12h")
+    page.get_by_label("Every (hours)").fill("0")
+    page.get_by_label("Every (hours)").press("Tab")
+    expect(page.locator("#sim-error")).not_to_be_empty()
+
+
+def test_balance_page_ranks_candidates_for_a_patient_with_levels(page: Page, world) -> None:
+    login(page, world.clinician)
+    page.goto(f"/patients/{world.patient_id}/balance")
+    expect(page.locator("#candidates tbody tr").first).to_be_visible()
+    assert page.locator("#candidates tbody tr").count() >= 2
+    expect(page.locator("#balance-chart .scatterlayer .js-line").first).to_be_visible()
+    shot(page, "clinician-balance")
+
+
+def test_plan_page_answers_questions_and_shows_the_plan(page: Page, world) -> None:
+    login(page, world.clinician)
+    page.goto("/plan/ivf-luteal-support")
+    page.get_by_label("Cycle type").select_option(index=1)
+    page.get_by_label("Allergies (comma-separated)").fill("peanut")
+    page.get_by_role("button", name="Show the plan").click()
+    result = page.locator("#plan-result")
+    expect(result.get_by_role("heading", name="Contraindications")).to_be_visible()
+    expect(result).to_contain_text(" mg every ")  # clinicians see the doses
+    expect(result).to_contain_text("Peanut allergy")  # Utrogestan/Prometrium excipients (label contraindication)
+    expect(result.locator(".sources a").first).to_be_visible()
+    shot(page, "clinician-plan")
+
+
+def test_report_is_a_pdf_and_evidence_lists_what_cites_a_source(page: Page, world) -> None:
+    login(page, world.clinician)
+    response = page.request.get(f"/patients/{world.patient_id}/report.pdf")
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.body().startswith(b"%PDF")
+    page.goto("/evidence/labarta2021")
+    expect(page.locator("dd").first).to_contain_text("Used by:")
+    expect(page.locator("dd code").first).to_be_visible()
+    shot(page, "evidence-source")
