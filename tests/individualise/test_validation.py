@@ -22,7 +22,7 @@ def study():
     print("\nsimulation study (400 mg vaginal q12h, programmed FET, level(s) on days 4-5, target day 6 10:00):")
     for line in result.lines():
         print("  " + line)
-    print(f"  500 people fitted and predicted in {elapsed:.2f} s")
+    print(f"  500 people fitted and predicted in {elapsed:.2f} s (speed is measured in bench/individualize.py)")
     return result, elapsed
 
 
@@ -54,8 +54,3 @@ def test_error_does_not_regress(study):
     result, _ = study
     assert result.mdape_two_levels < 0.20
     assert result.mdape < 0.21
-
-
-def test_the_study_is_fast(study):
-    _, elapsed = study
-    assert elapsed < 30.0
