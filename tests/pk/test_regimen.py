@@ -183,3 +183,14 @@ def test_generated_regimen_text_gives_the_expected_events(dose, route, frequency
     assert [e.time for e in ev] == [start_utc + timedelta(hours=(interval or 0) * i) for i in range(expected)]
     # canonical text round trip: same events
     assert parse_regimen(regimen.to_text()).dose_events() == ev
+
+
+def test_single_interval_of_a_stored_schedule():
+    from lutea.pk.regimen import single_interval_h
+
+    start = datetime(2026, 3, 1, 8, tzinfo=UTC)
+    assert single_interval_h("400 mg vaginal q12h", default_start=start) == 12.0
+    assert single_interval_h("Crinone 90 mg daily", default_start=start) == 24.0
+    # several intervals, or text that does not parse, describe no single interval
+    assert single_interval_h("400 mg vaginal q12h; 25 mg sc daily", default_start=start) is None
+    assert single_interval_h("400 mg vagnal q12h", default_start=start) is None

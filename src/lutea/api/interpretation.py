@@ -18,6 +18,7 @@ from lutea.context import Context, make_context, resolve_treatment
 from lutea.errors import InputError
 from lutea.interpret import interpret
 from lutea.measurement import Measurement
+from lutea.pk.regimen import single_interval_h
 from lutea.store import crud, models
 
 SYMPTOM_WINDOW = timedelta(days=3)
@@ -36,17 +37,6 @@ def _episode_context(episode: models.Episode | None) -> dict[str, Any]:
     return {}
 
 
-def _interval_h(schedule: str, start: datetime) -> float | None:
-    from lutea.pk.regimen import parse_regimen
-
-    try:
-        parts = parse_regimen(schedule, default_start=start).parts
-    except InputError:
-        return None
-    intervals = {p.interval_h for p in parts if p.interval_h}
-    return intervals.pop() if len(intervals) == 1 else None
-
-
 def _treatment_at(session: Session, patient_id: int, moment: datetime) -> Any:
     running = [
         t for t in crud.list_records(session, models.Treatment, patient_id)
@@ -57,7 +47,7 @@ def _treatment_at(session: Session, patient_id: int, moment: datetime) -> Any:
     treatment = running[-1]
     last = [d.taken_at for d in treatment.doses if d.taken_at <= moment]
     return resolve_treatment(
-        treatment.product, treatment.route, treatment.dose_mg, _interval_h(treatment.schedule, treatment.start),
+        treatment.product, treatment.route, treatment.dose_mg, single_interval_h(treatment.schedule, default_start=treatment.start),
         max(last) if last else None,
     )
 

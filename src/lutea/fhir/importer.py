@@ -21,7 +21,14 @@ from lutea.errors import InputError
 from lutea.fhir import mapping_out
 from lutea.fhir.bundle import validate_bundle
 from lutea.fhir.links import add_link, find_link
-from lutea.fhir.mapping_in import BundleRecords, MeasurementIn, MedicationIn, PregnancyIn, read_bundle
+from lutea.fhir.mapping_in import (
+    BundleRecords,
+    MeasurementIn,
+    MedicationIn,
+    PregnancyIn,
+    read_bundle,
+)
+from lutea.pk.regimen import single_interval_h
 from lutea.safety import screen
 from lutea.store import crud, models
 from lutea.units import SPECIMEN_UNITS, Specimen, to_canonical
@@ -174,17 +181,6 @@ def import_bundle(session: Session, bundle: dict[str, Any], patient_id: int | No
 
 # --- export ------------------------------------------------------------------------------------
 
-def _interval_h(schedule: str, start: datetime) -> float | None:
-    from lutea.pk.regimen import parse_regimen
-
-    try:
-        parts = parse_regimen(schedule, default_start=start).parts
-    except InputError:
-        return None
-    intervals = {p.interval_h for p in parts if p.interval_h}
-    return intervals.pop() if len(intervals) == 1 else None
-
-
 def patient_record(session: Session, patient_id: int) -> mapping_out.Record:
     """A stored patient's record in the shape mapping_out exports (latest interpretation per result)."""
     patient = session.get(models.Patient, patient_id)
@@ -203,7 +199,7 @@ def patient_record(session: Session, patient_id: int) -> mapping_out.Record:
     episodes = crud.list_records(session, models.Episode, patient_id)
     pregnant = any(e.kind == "pregnancy" and e.end_date is None for e in episodes)
     for t in crud.list_records(session, models.Treatment, patient_id):
-        interval_h = _interval_h(t.schedule, t.start)
+        interval_h = single_interval_h(t.schedule, default_start=t.start)
         report = screen(t.product, t.dose_mg if interval_h else None, interval_h, route=t.route, pregnant=pregnant)
         record.treatments.append(mapping_out.TreatmentOut(
             t.id, t.product, t.route, t.dose_mg, t.schedule, t.start, t.stop, t.acknowledge_off_label, interval_h,

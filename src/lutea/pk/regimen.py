@@ -216,6 +216,17 @@ class Regimen:
         return "; ".join(p.to_text() for p in self.parts)
 
 
+def single_interval_h(text: str, *, default_start: datetime | None = None) -> float | None:
+    """The dosing interval (hours) of regimen text with one interval; None when it has several,
+    none, or does not parse (a stored schedule is described, never rejected, here)."""
+    try:
+        parts = parse_regimen(text, default_start=default_start).parts
+    except InputError:
+        return None
+    intervals = {p.interval_h for p in parts if p.interval_h}
+    return intervals.pop() if len(intervals) == 1 else None
+
+
 def _route_word(route: str, formulation: str) -> str:
     for word, (r, f) in ROUTE_WORDS.items():
         if r == route and f == formulation:
