@@ -217,3 +217,45 @@ def test_a_dose_just_after_a_grid_point_is_not_given_early():
     superposed = simulate_hours(groups, times, n_subjects=2, method="superpose")
     np.testing.assert_allclose(propagated, superposed, rtol=1e-12)
     assert propagated[0, 0] == 0.0 and propagated[0, 1] > 0.0
+
+
+def test_lag_groups_applied_dense_or_by_index_across_blocks_match_direct_superposition(monkeypatch):
+    # per-subject lags over several blocks of subjects: large lag groups jump as dense rows, a
+    # group of 1% of the subjects by index; on the shared-jump path (doses on the grid) and on
+    # the dose-by-dose path (one dose off the grid, uneven output times)
+    from lutea.pk import engine
+
+    monkeypatch.setattr(engine, "_BLOCK_BYTES", 1)  # blocks of 1024 subjects
+    rng = np.random.default_rng(11)
+    n = 2500
+    typical = {"f_bio": 0.08, "cl_l_per_h": 62.0, "v_l": 20.0, "ka_per_h": 0.05, "ka_slow_per_h": 0.1,
+               "frac_fast": 0.35, "lag_h": 1.5}
+    model = _model("cap", "dual", 1, typical, dose_exponent=0.8, dose_ref_mg=100.0)
+    p = {k: np.full(n, v) for k, v in typical.items()}
+    p["cl_l_per_h"] = 62.0 * np.exp(0.3 * rng.standard_normal(n))
+    p["lag_h"] = rng.uniform(0.5, 3.0, n)
+    sparse = rng.choice(n, 25, replace=False)
+    p["lag_h"][sparse] = 5.5
+    grid_doses = np.arange(0.0, 72.0, 12.0)
+    for dose_t, times in (
+        (grid_doses, np.arange(0.0, 97.0)),
+        (np.append(grid_doses, 80.3), np.sort(np.append(np.arange(0.0, 97.0, 2.0), [0.7, 61.25]))),
+    ):
+        groups = [(model, dose_t, np.full(dose_t.size, 200.0), p)]
+        propagated = simulate_hours(groups, times, n_subjects=n, method="propagate")
+        superposed = simulate_hours(groups, times, n_subjects=n, method="superpose")
+        np.testing.assert_allclose(propagated, superposed, rtol=1e-10, atol=1e-12)
+        before, after = np.searchsorted(times, [4.0, 6.0])
+        assert propagated[sparse, before].max() == 0.0 < propagated[sparse, after].min()  # lag 5.5 h: from 6 h
+
+
+def test_a_lag_beyond_the_last_output_time_gives_nothing_on_the_shared_jump_path():
+    # per-subject lags on a uniform grid where one subject's lag outlasts the grid
+    model = _model("b", "first-order", 1, {"f_bio": 1.0, "cl_l_per_h": 50.0, "v_l": 20.0, "ka_per_h": 0.5, "lag_h": 0.0})
+    p = {"lag_h": np.array([1.5, 20.0])}
+    groups = [(model, np.array([0.0, 8.0]), np.array([100.0, 100.0]), p)]
+    times = np.arange(0.0, 11.0)
+    propagated = simulate_hours(groups, times, n_subjects=2, method="propagate")
+    superposed = simulate_hours(groups, times, n_subjects=2, method="superpose")
+    np.testing.assert_allclose(propagated, superposed, rtol=1e-12)
+    assert np.all(propagated[1] == 0.0) and propagated[0, 2] > 0.0
