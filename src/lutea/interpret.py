@@ -67,7 +67,8 @@ def _interval_json(ri: ReferenceInterval | None) -> dict[str, Any] | None:
             "assay": ri.assay, "sources": list(ri.sources)}
 
 
-def _with_sampling_date(measurement: Measurement, context: Context) -> Context:
+def with_sampling_date(measurement: Measurement, context: Context) -> Context:
+    """The context dated by the measurement's sampling time; an error if the two disagree."""
     if measurement.sampled_at is None:
         return context
     if context.sampled_at is None:
@@ -81,7 +82,7 @@ def _with_sampling_date(measurement: Measurement, context: Context) -> Context:
 def interpret(measurement: Measurement, context: Context, kb: KnowledgeBase | None = None) -> Interpretation:
     """Interpret one measurement in its context; urgent findings come first."""
     kb = kb or load_knowledge()
-    context = _with_sampling_date(measurement, context)
+    context = with_sampling_date(measurement, context)
     symptoms = normalise_symptoms(context.symptoms, kb)
     derived = derive(context, kb)
     case = rules.Case(measurement, measurement.canonical_value(), context, derived, kb)

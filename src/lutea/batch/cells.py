@@ -19,7 +19,7 @@ from lutea import _interpret_rules as rules
 from lutea.batch.rows import row_inputs
 from lutea.context import derive
 from lutea.errors import LuteaError
-from lutea.interpret import _with_sampling_date
+from lutea.interpret import with_sampling_date
 from lutea.knowledge import KnowledgeBase
 from lutea.units import Specimen, to_canonical
 
@@ -48,7 +48,7 @@ def context_cut_points(fields: Mapping[str, Any], specimen: Specimen, kb: Knowle
     all of the specimen's when the context alone raises an error."""
     try:
         measurement, ctx = row_inputs({**fields, "value": "0"}, kb)
-        ctx = _with_sampling_date(measurement, ctx)
+        ctx = with_sampling_date(measurement, ctx)
         case = rules.Case(measurement, 0.0, ctx, derive(ctx, kb), kb)
         kinds = dict.fromkeys(t.kind for t in kb.entries("thresholds"))
         cuts = {0.0} | {rules.threshold_conc(t) for kind in kinds for t in rules.applicable(case, kind)}

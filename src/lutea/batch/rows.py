@@ -1,16 +1,16 @@
 """One input row (text fields, as in a CSV) read by the single-result path.
 
 `interpret_row` is the reference the batch path must equal: it parses the row's fields the way
-`lutea interpret` parses its options and calls `lutea.interpret.interpret` once.
+`lutea interpret` parses its options (lutea.fields) and calls `lutea.interpret.interpret` once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from lutea.cli.interpret import _date, _gestational_days, _moment, _number
 from lutea.context import Context, make_context, resolve_treatment
 from lutea.errors import InputError
+from lutea.fields import parse_day, parse_gestational_days, parse_moment, parse_number
 from lutea.interpret import Interpretation, interpret
 from lutea.knowledge import KnowledgeBase, load_knowledge
 from lutea.measurement import Measurement
@@ -67,22 +67,22 @@ def row_inputs(fields: Mapping[str, object], kb: KnowledgeBase) -> tuple[Measure
     protocol = f["protocol"].strip().lower() if f["protocol"] else None
     if protocol not in (None, "hrt-fet", "natural-fet", "fresh"):
         raise InputError("protocol", f"unknown protocol {f['protocol']!r}", "hrt-fet, natural-fet, fresh")
-    measurement = Measurement(value=_number(f["value"], "value"), unit=f["unit"] or "ng/mL",
+    measurement = Measurement(value=parse_number(f["value"], "value"), unit=f["unit"] or "ng/mL",
                               specimen=f["specimen"] or "serum", assay=f["assay"],  # type: ignore[arg-type]
-                              sampled_at=_moment(f["sampled"], "sampled"))
-    treatment = resolve_treatment(f["product"], f["route"], _number(f["dose_mg"], "dose_mg"),
-                                  _number(f["interval_h"], "interval_h"), None, kb=kb)
+                              sampled_at=parse_moment(f["sampled"], "sampled"))
+    treatment = resolve_treatment(f["product"], f["route"], parse_number(f["dose_mg"], "dose_mg"),
+                                  parse_number(f["interval_h"], "interval_h"), None, kb=kb)
     weeks = f["gestational_weeks"]
     context = make_context(
-        cycle_day=_number(f["cycle_day"], "cycle_day", integer=True),
-        cycle_length_days=_number(f["cycle_length"], "cycle_length", integer=True),
-        lmp=_date(f["lmp"], "lmp"),
-        days_after_lh=_number(f["days_after_lh"], "days_after_lh", integer=True),
+        cycle_day=parse_number(f["cycle_day"], "cycle_day", integer=True),
+        cycle_length_days=parse_number(f["cycle_length"], "cycle_length", integer=True),
+        lmp=parse_day(f["lmp"], "lmp"),
+        days_after_lh=parse_number(f["days_after_lh"], "days_after_lh", integer=True),
         pregnant=_flag(f["pregnant"], "pregnant"),
-        gestational_weeks=None if weeks is None else _gestational_days(weeks, "gestational_weeks") / 7,
+        gestational_weeks=None if weeks is None else parse_gestational_days(weeks, "gestational_weeks") / 7,
         postmenopausal=_flag(f["postmenopausal"], "postmenopausal"),
-        sex=sex, protocol=protocol, et_date=_date(f["et_date"], "et_date"),
-        embryo_age_days=_number(f["embryo_age_days"], "embryo_age_days", integer=True),
+        sex=sex, protocol=protocol, et_date=parse_day(f["et_date"], "et_date"),
+        embryo_age_days=parse_number(f["embryo_age_days"], "embryo_age_days", integer=True),
         treatment=treatment, symptoms=tuple(s for s in (f["symptoms"] or "").split(",") if s.strip()),
     )
     return measurement, context

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -17,45 +16,12 @@ from lutea.errors import InputError
 from lutea.findings import Finding
 from lutea.interpret import interpret as interpret_result
 from lutea.measurement import Measurement
+from lutea.fields import parse_day, parse_gestational_days, parse_moment, parse_number
 from lutea.series import interpret_series as read_series
-from lutea.timeline import parse_date, parse_datetime
 from lutea.series import parse_pdg_csv
 
 _STYLE = {"urgent": "bold white on red", "advise": "bold yellow", "info": "cyan"}
 Opt = typer.Option
-
-
-def _number(text: str | None, field: str, *, integer: bool = False) -> Any:
-    if text is None:
-        return None
-    try:
-        return int(text) if integer else float(text)
-    except ValueError:
-        kind = "a whole number" if integer else "a number"
-        raise InputError(field, f"{text!r} is not {kind}", kind) from None
-
-
-def _date(text: str | None, field: str) -> date | None:
-    return None if text is None else parse_date(text, field)
-
-
-def _moment(text: str | None, field: str) -> date | datetime | None:
-    """A date, or a date-time (no offset means UTC)."""
-    if text is None:
-        return None
-    if "T" not in text and " " not in text.strip():
-        return _date(text, field)
-    return parse_datetime(text, field)
-
-
-def _gestational_days(text: str | None, field: str) -> int | None:
-    """Gestational age as W+D (7+2) or weeks (7.3)."""
-    if text is None:
-        return None
-    match = re.fullmatch(r"\s*(\d+)\s*\+\s*(\d)\s*", text)
-    if match:
-        return int(match[1]) * 7 + int(match[2])
-    return round(_number(text, field) * 7)
 
 
 def _print(findings: tuple[Finding, ...]) -> None:
@@ -98,28 +64,28 @@ def interpret(
     """Interpret one progesterone result in its context (cycle, LH, pregnancy, menopause, treatment, IVF)."""
     if value is None:
         raise InputError("value", "missing", "--value NUMBER with --unit")
-    last = _moment(last_dose, "last_dose")
+    last = parse_moment(last_dose, "last_dose")
     if isinstance(last, date) and not isinstance(last, datetime):
         raise InputError("last_dose", "needs a time of day", "YYYY-MM-DDTHH:MM+00:00")
-    scan_on = _date(scan_date, "scan_date")
+    scan_on = parse_day(scan_date, "scan_date")
     sex_key = sex.strip().lower()
     if sex_key not in ("female", "male"):
         raise InputError("sex", f"unknown sex {sex!r}", "female, male")
     protocol_key = protocol.strip().lower() if protocol else None
     if protocol_key not in (None, "hrt-fet", "natural-fet", "fresh"):
         raise InputError("protocol", f"unknown protocol {protocol!r}", "hrt-fet, natural-fet, fresh")
-    measurement = Measurement(value=_number(value, "value"), unit=unit, specimen=specimen, assay=assay,  # type: ignore[arg-type]
-                              sampled_at=_moment(sampled, "sampled"))
-    treatment = resolve_treatment(product, route, _number(dose_mg, "dose_mg"), _number(interval_h, "interval_h"), last)  # type: ignore[arg-type]
+    measurement = Measurement(value=parse_number(value, "value"), unit=unit, specimen=specimen, assay=assay,  # type: ignore[arg-type]
+                              sampled_at=parse_moment(sampled, "sampled"))
+    treatment = resolve_treatment(product, route, parse_number(dose_mg, "dose_mg"), parse_number(interval_h, "interval_h"), last)  # type: ignore[arg-type]
     context = make_context(
-        cycle_day=_number(cycle_day, "cycle_day", integer=True),
-        cycle_length_days=_number(cycle_length, "cycle_length", integer=True),
-        lmp=_date(lmp, "lmp"), days_after_lh=_number(days_after_lh, "days_after_lh", integer=True),
-        lh_peak_on=_date(lh_date, "lh_date"), pregnant=pregnant,
-        gestational_weeks=None if gestational_weeks is None else _gestational_days(gestational_weeks, "gestational_weeks") / 7,
-        scan_on=scan_on, scan_gestational_days=_gestational_days(scan_ga, "scan_ga"),
+        cycle_day=parse_number(cycle_day, "cycle_day", integer=True),
+        cycle_length_days=parse_number(cycle_length, "cycle_length", integer=True),
+        lmp=parse_day(lmp, "lmp"), days_after_lh=parse_number(days_after_lh, "days_after_lh", integer=True),
+        lh_peak_on=parse_day(lh_date, "lh_date"), pregnant=pregnant,
+        gestational_weeks=None if gestational_weeks is None else parse_gestational_days(gestational_weeks, "gestational_weeks") / 7,
+        scan_on=scan_on, scan_gestational_days=parse_gestational_days(scan_ga, "scan_ga"),
         postmenopausal=postmenopausal, sex=sex_key, protocol=protocol_key,
-        et_date=_date(et_date, "et_date"), embryo_age_days=_number(embryo_age_days, "embryo_age_days", integer=True),
+        et_date=parse_day(et_date, "et_date"), embryo_age_days=parse_number(embryo_age_days, "embryo_age_days", integer=True),
         treatment=treatment, symptoms=tuple(s for s in (symptoms or "").split(",") if s.strip()),
     )
     result = interpret_result(measurement, context)
@@ -150,7 +116,7 @@ def interpret_series(
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError("file", f"cannot read {str(file)!r} ({exc.strerror})", "a readable CSV file") from None
-    result = read_series(parse_pdg_csv(text, source=file.name), lh_peak_on=_date(lh_date, "lh_date"))
+    result = read_series(parse_pdg_csv(text, source=file.name), lh_peak_on=parse_day(lh_date, "lh_date"))
     if as_json:
         print_json(result.to_json())
         return
