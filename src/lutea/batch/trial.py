@@ -21,13 +21,10 @@ from lutea.batch.engine import Engine
 from lutea.batch.fingerprint import fingerprint, same_lutea
 from lutea.errors import InputError, KnowledgeError
 from lutea.knowledge import load_knowledge
-from lutea.pk.assay import apply_assay, parse_assay
-from lutea.pk.baseline import BaselineContext, as_context, baseline_for_subjects
-from lutea.pk.engine import simulate_events
-from lutea.pk.models import RouteModel, route_model
-from lutea.pk.population import sample_parameters
+from lutea.pk.assay import parse_assay
+from lutea.pk.baseline import BaselineContext, as_context
 from lutea.pk.regimen import DoseEvent, Regimen, parse_regimen
-from lutea.pk.simulate import _BASELINE_Z_CLIP, MAX_DAYS
+from lutea.pk.simulate import MAX_DAYS, population_levels
 
 MAX_TRIAL_POPULATION = 50_000_000
 SUBJECTS_PER_SHARD = 100_000
@@ -127,29 +124,11 @@ def shard_seeds(seed: int, shards: int) -> list[np.random.SeedSequence]:
     return np.random.SeedSequence(seed).spawn(shards)
 
 
-def _models(events: tuple[DoseEvent, ...]) -> list[RouteModel]:
-    seen: dict[str, RouteModel] = {}
-    for e in events:
-        m = route_model(e.route, e.formulation)
-        seen.setdefault(m.id, m)
-    return list(seen.values())
-
-
 def shard_levels(spec: TrialSpec, n_subjects: int, seed: np.random.SeedSequence) -> tuple[np.ndarray, str]:
     """Serum levels (ng/mL, as `spec.assay` reads them) at spec.at_h of one shard's subjects,
     and the knowledge-base version / code fingerprint that made them."""
-    rng = np.random.default_rng(seed)
-    models = _models(spec.events)
-    params = sample_parameters(models, n_subjects, rng, spec.weight_kg)
-    z = np.clip(rng.standard_normal(n_subjects), -_BASELINE_Z_CLIP, _BASELINE_Z_CLIP)
-    times_h = np.array([spec.at_h])
-    endogenous = baseline_for_subjects(spec.context, times_h, spec.t0, z)
-    by_route = {
-        route: simulate_events([e for e in spec.events if e.route == route], times_h, t0=spec.t0, params=params,
-                               n_subjects=n_subjects)
-        for route in sorted({m.route for m in models})
-    }
-    levels = apply_assay(sum(by_route.values()) + endogenous, by_route, spec.assay)
+    levels = population_levels(spec.events, np.array([spec.at_h]), spec.t0, spec.context, n_subjects,
+                               np.random.default_rng(seed), weight_kg=spec.weight_kg, assay=spec.assay)
     return np.ascontiguousarray(levels[:, 0]), f"{load_knowledge().version}/{fingerprint()}"
 
 

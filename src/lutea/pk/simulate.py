@@ -146,23 +146,15 @@ def simulate(
         raise InputError("threshold_at_h", f"{threshold_at_h:g} h", f"0 to {times_h[-1]:g} h")
     at_index = int(np.argmin(np.abs(times_h - threshold_at_h)))
 
-    models = _models(events)
+    models = route_models_of(events)
     routes = sorted({m.route for m in models})
-    n = population or 1
     if population:
-        rng = np.random.default_rng(seed)
-        params = sample_parameters(models, population, rng, weight_kg)
-        z = np.clip(rng.standard_normal(population), -_BASELINE_Z_CLIP, _BASELINE_Z_CLIP)
-        endogenous = baseline_for_subjects(ctx, times_h, t0, z)
+        levels = population_levels(events, times_h, t0, ctx, population, np.random.default_rng(seed),
+                                   weight_kg=weight_kg, assay=kind)
     else:
         params = {m.key: individual_parameters(m, None, weight_kg) for m in models} if weight_kg else None
         endogenous = baseline_band(ctx, times_h, t0)[1][None, :]
-    by_route = {
-        route: simulate_events([e for e in events if e.route == route], times_h, t0=t0, params=params, n_subjects=n)
-        for route in routes
-    }
-    exogenous = sum(by_route.values()) if by_route else np.zeros((n, times_h.size))
-    levels = apply_assay(exogenous + endogenous, by_route, kind)
+        levels = _levels(events, models, times_h, t0, params, 1, endogenous, kind)
 
     if population:
         p5, median, p95 = np.quantile(levels, (0.05, 0.5, 0.95), axis=0)
@@ -228,12 +220,53 @@ def _first_start(regimen: Regimen) -> datetime | None:
     return min(starts) if starts else None
 
 
-def _models(events: Sequence[DoseEvent]) -> list[RouteModel]:
+def route_models_of(events: Sequence[DoseEvent]) -> list[RouteModel]:
+    """The route models the dose events use, each once, in order of first use."""
     seen: dict[str, RouteModel] = {}
     for e in events:
         m = route_model(e.route, e.formulation)
         seen.setdefault(m.id, m)
     return list(seen.values())
+
+
+def population_levels(
+    events: Sequence[DoseEvent],
+    times_h: np.ndarray,
+    t0: datetime,
+    context: BaselineContext,
+    n_subjects: int,
+    rng: np.random.Generator,
+    *,
+    weight_kg: float | None = None,
+    assay: str = "lcms",
+) -> np.ndarray:
+    """Serum levels (n_subjects x times, ng/mL as `assay` reads them) of virtual subjects: each
+    draws its PK parameters, then its own percentile of the endogenous baseline, in that order,
+    so every caller with the same generator state gets the same people."""
+    models = route_models_of(events)
+    params = sample_parameters(models, n_subjects, rng, weight_kg)
+    z = np.clip(rng.standard_normal(n_subjects), -_BASELINE_Z_CLIP, _BASELINE_Z_CLIP)
+    endogenous = baseline_for_subjects(context, times_h, t0, z)
+    return _levels(events, models, times_h, t0, params, n_subjects, endogenous, assay)
+
+
+def _levels(
+    events: Sequence[DoseEvent],
+    models: Sequence[RouteModel],
+    times_h: np.ndarray,
+    t0: datetime,
+    params: Any,
+    n_subjects: int,
+    endogenous: np.ndarray,
+    assay: str,
+) -> np.ndarray:
+    by_route = {
+        route: simulate_events([e for e in events if e.route == route], times_h, t0=t0, params=params,
+                               n_subjects=n_subjects)
+        for route in sorted({m.route for m in models})
+    }
+    exogenous = sum(by_route.values()) if by_route else np.zeros((n_subjects, times_h.size))
+    return apply_assay(exogenous + endogenous, by_route, assay)
 
 
 def _summarise(
