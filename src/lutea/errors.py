@@ -27,5 +27,14 @@ class InputError(LuteaError, ValueError):
         super().__init__(message)
 
 
+class ProblemsError(InputError):
+    """Several problems in one input (a file, a bundle); `problems` names each, the message the first five."""
+
+    def __init__(self, field: str, problems: list[str], accepted: str):
+        self.problems = problems
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(field, "; ".join(problems[:5]) + more, accepted)
+
+
 class KnowledgeError(LuteaError):
     """The knowledge base is invalid (a schema or cross-reference problem)."""

@@ -15,19 +15,17 @@ from typing import Any
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
-from lutea.errors import InputError
+from lutea.errors import InputError, ProblemsError
 
 BUNDLE_TYPES_IN = ("collection", "transaction", "batch", "searchset", "document", "message")
 _NAMESPACE = uuid.UUID("7d1d6a0e-8f3c-4d0b-9b7e-2c6f1e5a4b10")
 
 
-class BundleError(InputError):
+class BundleError(ProblemsError):
     """One or more resources of a bundle are invalid; `problems` names each resource and element."""
 
     def __init__(self, problems: list[str]):
-        self.problems = problems
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        super().__init__("bundle", "; ".join(problems[:5]) + more, "valid FHIR R4 resources (docs/fhir.md)")
+        super().__init__("bundle", problems, "valid FHIR R4 resources (docs/fhir.md)")
 
 
 @dataclass(frozen=True)

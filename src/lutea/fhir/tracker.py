@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from lutea.errors import InputError
+from lutea.errors import InputError, ProblemsError
 from lutea.series import PdgReading, SeriesInterpretation, interpret_series
 from lutea.units import Specimen, to_canonical
 
@@ -34,13 +34,11 @@ _NEGATIVE = {"negative", "neg", "no", "n", "-", "low", "false", "0", ""}
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d", "%d.%m.%Y")
 
 
-class TrackerError(InputError):
+class TrackerError(ProblemsError):
     """Rows of a tracker file that could not be read; `problems` names each line and column."""
 
     def __init__(self, problems: list[str]):
-        self.problems = problems
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        super().__init__("tracker", "; ".join(problems[:5]) + more, "see docs/fhir.md, tracker formats")
+        super().__init__("tracker", problems, "see docs/fhir.md, tracker formats")
 
 
 @dataclass(frozen=True)
