@@ -1,6 +1,6 @@
 """Benchmark of the exact PK engine: a virtual trial of 100,000 subjects, 14 days, hourly.
 
-Regimen: 400 mg vaginal q12h (micronised capsule/pessary model, dual absorption: three
+Regimen: 400 mg vaginal q12h (micronised vaginal capsule model, dual absorption: three
 exponentials per subject, log-normal between-subject variability on every parameter).
 Measured in one run on the same machine:
 - the engine (best of 5) on one thread (the default; the headline ratios use it) and, for

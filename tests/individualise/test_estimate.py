@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 
 from lutea.errors import InputError
-from lutea.individualise import Individualiser, Level, ResidualError, map_estimate, metropolis
+from lutea.individualise import (
+    Individualiser,
+    Level,
+    ResidualError,
+    map_estimate,
+    metropolis,
+)
 from lutea.individualise.model import PersonModel, models_of
 from lutea.pk import parse_regimen
 
@@ -57,12 +63,17 @@ def test_a_single_level_narrows_the_prior_without_collapsing_it():
     typical = float(model.predict(events, np.array([97.0]), np.zeros(len(model.names)))[0])
     level = f"2026-03-05T09:00={0.5 * typical:.3f} ng/mL"  # half the typical person's level
     fit = Individualiser(context="hrt-fet").fit(regimen, [level])
-    # Laplace: the level informs the absorbed fraction (its SD shrinks) but cannot pin it down
-    i = fit.model.names.index("vaginal:f_bio")
-    laplace_sd = np.sqrt(fit.cov_[i, i])
-    assert 0.3 * model.omega[i] < laplace_sd < 0.9 * model.omega[i]
-    # the exact posterior (importance-resampled) moves the same way as the MAP
-    assert np.median(fit.draws_[:, i]) < -0.3 and fit.eta_[i] < -0.3
+    # Laplace: the level informs exposure, i.e. the apparent clearance CL/F (log CL/F = eta_cl -
+    # eta_f): its SD shrinks, but one level cannot pin it down
+    f, cl = fit.model.names.index("vaginal:f_bio"), fit.model.names.index("cl_l_per_h")
+    contrast = np.zeros(len(fit.model.names))
+    contrast[cl], contrast[f] = 1.0, -1.0
+    prior_sd = np.hypot(model.omega[cl], model.omega[f])
+    laplace_sd = np.sqrt(contrast @ fit.cov_ @ contrast)
+    assert 0.3 * prior_sd < laplace_sd < 0.9 * prior_sd
+    # half the typical level: a higher apparent clearance, in the MAP and in the exact posterior
+    # (importance-resampled) alike
+    assert contrast @ fit.eta_ > 0.5 * prior_sd and np.median(fit.draws_ @ contrast) > 0.5 * prior_sd
     # the 90% interval of a measured level at the level's own time is narrower than the population's
     when = [t0 + timedelta(hours=97)]
     individual = fit.predict(when)

@@ -6,7 +6,8 @@ population-only prediction. No published individual-level progesterone data set 
 dose history per person) was available in shared/research when this was written, so the study
 uses virtual people drawn from the population model of the knowledge base. The study also
 computes the exact posterior median of each person's target level (prior importance sampling):
-the error of the best per-person estimate, against which the estimator is judged.
+the error of the best per-person estimate, against which the estimator is judged. Two replicate
+studies (seeds 1 and 2) check that a figure is not a lucky draw.
 """
 
 import time
@@ -28,44 +29,70 @@ def study():
     return result, elapsed
 
 
-def test_prediction_intervals_are_honest(study):
+@pytest.fixture(scope="module")
+def replicates():
+    results = [simulation_study(500, seed=seed) for seed in (1, 2)]
+    for seed, result in zip((1, 2), results):
+        print(f"\nreplicate study, seed {seed}:")
+        for line in result.lines():
+            print("  " + line)
+    return results
+
+
+def test_prediction_intervals_are_honest(study, replicates):
     result, _ = study
     assert result.converged > 0.99
-    assert 0.85 <= result.coverage_90 <= 0.95
+    for r in (result, *replicates):
+        assert 0.85 <= r.coverage_90 <= 0.95
 
 
 def test_individualisation_beats_the_population_prediction(study):
+    # seed 0: 15.2% against 21.2% population-only (vaginal capsule model of knowledge base 2026.11.3)
     result, _ = study
-    assert result.mdape < 0.6 * result.mdape_population
+    assert result.mdape < 0.8 * result.mdape_population
+    assert result.mdape_printed[0] < 0.8 * result.mdape_population
     assert result.mdape_one_level < result.mdape_population
     assert result.mdape_two_levels < result.mdape_one_level
 
 
 def test_estimator_is_close_to_the_exact_posterior(study):
     # The MAP prediction is within 1.5 points of the exact posterior median's error (seed 0:
-    # 19.5% against 18.9%), so no better estimator of the same model can reach the 15% goal.
+    # 15.2% against 14.3%), so no better estimator of the same model is far below it.
     result, _ = study
     best, best_one, best_two = result.mdape_exact_posterior
     assert result.mdape < best + 0.015
     assert result.mdape_one_level < best_one + 0.02
     assert result.mdape_two_levels < best_two + 0.025
+    assert result.mdape_printed[0] < best + 0.015
+
+
+def test_two_levels_meet_the_error_goal(study, replicates):
+    # With two levels the goal (< 15%) holds on every study: seed 0 MAP 14.0%, printed 12.8%;
+    # seeds 1 and 2 13.1-14.6%.
+    result, _ = study
+    for r in (result, *replicates):
+        assert r.mdape_two_levels < 0.15
+        assert r.mdape_printed[2] < 0.15
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "issue 4 goal (median error < 15%) is not met, and cannot be by any estimator of this model: the "
-    "exact posterior median errs 18.9% (seed 0; 23-24% with seeds 1 and 2). The vaginal capsule "
-    "model's between-person absorption lag makes a level 2 h after a dose hard to predict from one "
-    "or two levels on days 4-5; with the lag known the bound is 15.0% (docs/individualise.md). "
-    "Strict: a pass means update this."))
-def test_error_goal_of_issue_4(study):
+    "issue 4 goal (median error < 15% for everyone) sits on the line: the level lutea prints errs 14.4% "
+    "on the issue's study (seed 0) but 15.2% and 15.5% on the replicates (seeds 1, 2), and 15.4-15.5% "
+    "on 2 x 2000 more people; the exact posterior median errs 14.3% on seed 0. Two levels meet it "
+    "(12.8-14.6%), one level does not (about 16%). See docs/individualise.md. Strict: a pass means "
+    "update this."))
+def test_error_goal_of_issue_4(study, replicates):
     result, _ = study
-    assert result.mdape < 0.15
+    for r in (result, *replicates):
+        assert r.mdape_printed[0] < 0.15
+        assert r.mdape < 0.15
 
 
 def test_error_does_not_regress(study):
-    # Regression floor at the figures measured with the calibrated models (seed 0):
-    # overall 19.5%, one level 22.3%, two levels 18.3%, population only 40.8%.
+    # Regression floor at the figures of seed 0 (knowledge base 2026.11.3): MAP overall 15.2%,
+    # one level 16.4%, two levels 14.0%; printed level 14.4%; population only 21.2%.
     result, _ = study
-    assert result.mdape_two_levels < 0.19
-    assert result.mdape_one_level < 0.23
-    assert result.mdape < 0.20
+    assert result.mdape < 0.16
+    assert result.mdape_one_level < 0.175
+    assert result.mdape_two_levels < 0.15
+    assert result.mdape_printed[0] < 0.155

@@ -22,7 +22,7 @@ from lutea.individualise.individualiser import IndividualFit, events_until
 from lutea.individualise.model import models_of
 from lutea.individualise.target import Target
 from lutea.knowledge import load_knowledge
-from lutea.pk import DoseEvent, route_model
+from lutea.pk import DoseEvent, RouteModel, route_model
 from lutea.pk.assay import assay_sources
 from lutea.pk.baseline import BaselineContext, as_context
 from lutea.timeline import after_hours, elapsed_hours
@@ -49,6 +49,8 @@ class Candidate:
     administrations_per_day: float
     dose_mg_per_day: float
     sources: tuple[str, ...]
+    caveats: tuple[str, ...] = ()
+    """Limits of the PK evidence behind the prediction (provisional or extrapolated models)."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class RankedCandidate:
             "dose_mg_per_day": round(c.dose_mg_per_day, 1),
             "same_route": self.same_route,
             "sources": list(c.sources),
+            "caveats": list(c.caveats),
         }
 
 
@@ -125,6 +128,17 @@ def scenarios_for(context: BaselineContext | str | None) -> list[Any]:
     return [s for s in load_knowledge().entries("balancing_scenarios") if kind in s.contexts]
 
 
+def model_caveats(models: Sequence[RouteModel]) -> tuple[str, ...]:
+    """What the evidence does not cover for these route models, in words."""
+    out = []
+    for m in models:
+        if m.provisional:
+            out.append(f"PK model {m.id} is provisional: literature starting values, not fitted to published arms")
+        if m.caveat:
+            out.append(f"PK model {m.id}: {m.caveat}")
+    return tuple(out)
+
+
 def candidates(fit: IndividualFit, change_at: datetime, end: datetime, current_text: str) -> list[Candidate]:
     """Continue the current regimen, switch to a labelled regimen, or add a recognised addition.
 
@@ -142,7 +156,8 @@ def candidates(fit: IndividualFit, change_at: datetime, end: datetime, current_t
              sources: Sequence[str]) -> None:
         routes = tuple(dict.fromkeys(ev.route for ev in events if ev.time >= change_at))
         out.append(Candidate(cid, label, text, kind, tuple(sorted(events, key=lambda e: e.time)), routes,
-                             per_day, mg_day, tuple(dict.fromkeys(sources))))
+                             per_day, mg_day, tuple(dict.fromkeys(sources)),
+                             model_caveats(models_of([ev for ev in events if ev.time >= change_at]))))
 
     make("continue", "continue the current regimen", current_text, "continue", current, now_per_day, now_mg_day, ())
     seen: set[tuple[float, float, str, str]] = set()

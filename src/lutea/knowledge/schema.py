@@ -188,6 +188,8 @@ class PkResidualError(_Strict):
 
     proportional_sd: float = Field(ge=0)
     additive_sd_ng_ml: float = Field(ge=0)
+    sources: list[str] = Field(default_factory=list)
+    note: str | None = None
 
 
 class PkDoseProportionality(_Strict):
@@ -219,6 +221,7 @@ class PkRouteModel(Cited):
     provisional: bool = True
     fitted_from: list[str] = Field(default_factory=list)
     dose_proportionality: PkDoseProportionality | None = None
+    caveat: str | None = None  # shown with every plan or candidate that uses the model
 
     @model_validator(mode="after")
     def _complete(self) -> "PkRouteModel":
@@ -273,8 +276,11 @@ class PKArm(Cited):
     auc_window_h: float | None = Field(default=None, gt=0)
     cavg_ng_ml: float | None = Field(default=None, gt=0)
     cavg_window_h: float | None = Field(default=None, gt=0)
+    cavg_sd_ng_ml: float | None = Field(default=None, ge=0)
+    cavg_one_sample: bool = False  # the reported "average" is one sample at an unstated time
     cmin_ng_ml: float | None = Field(default=None, gt=0)
     levels_ng_ml: dict[float, float] = Field(default_factory=dict)  # hours after window start -> level
+    levels_sd_ng_ml: dict[float, float] = Field(default_factory=dict)  # between-subject SD of those levels
     statistic: Literal["mean", "median", "geometric mean"] = "mean"
     use: Literal["fit", "compare", "exclude"] = "fit"
     use_reason: str | None = None
@@ -290,6 +296,10 @@ class PKArm(Cited):
             raise ValueError(f"pk arm {self.id}: no observed exposure")
         if self.use != "fit" and not self.use_reason:
             raise ValueError(f"pk arm {self.id}: use {self.use!r} needs use_reason")
+        if not set(self.levels_sd_ng_ml) <= set(self.levels_ng_ml):
+            raise ValueError(f"pk arm {self.id}: levels_sd_ng_ml has times without a level in levels_ng_ml")
+        if self.cavg_sd_ng_ml is not None and self.cavg_ng_ml is None:
+            raise ValueError(f"pk arm {self.id}: cavg_sd_ng_ml needs cavg_ng_ml")
         return self
 
 

@@ -10,8 +10,11 @@ absorption parameters, f_bio and (vaginal models) the dose exponent of F are fit
 squares on log Cmax, log AUC, log Cavg, log Cmin, log reported levels and (half weight) Tmax of
 the arms marked `fit`; `compare` arms are only compared. The systemic disposition
 (cl_l_per_h, v_l) stays as the engine set it (from the IM arms), as does f_bio of IM oil (the
-reference route). Between-subject SD of f_bio is set first from the arms' reported CVs (minus
-the clearance BSV) and then held fixed during the fit.
+reference route). The between-subject SD of f_bio is fitted too, where fit arms of at least 20
+subjects in all report a spread (mean +/- SD; otherwise the written BSV is kept): the virtual population's CV of each reported statistic (with the route's
+residual error on single samples: Cmax, Cmin, single levels) is matched to the reported CV,
+with the other BSVs as the model states them. The fit alternates: typical values at a fixed
+starting omega, then omega, then the typical values again.
 The fit is deterministic: no random numbers, and it always starts from the same generic point
 (FIT_START), never from the values it wrote before, so a rerun reproduces the written numbers.
 """
@@ -25,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import least_squares
+from scipy.optimize import least_squares, minimize_scalar
 
 from lutea.knowledge.loader import load_knowledge
 from lutea.knowledge.schema import PK_FRACTION_PARAMETERS, PKArm
@@ -33,7 +36,7 @@ from lutea.pk.assay import assay_factor
 from lutea.pk.baseline import baseline_curve
 from lutea.pk.engine import auc_per_mg, simulate_hours
 from lutea.pk.models import RouteModel, route_model, route_models
-from lutea.pk.population import individual_parameters
+from lutea.pk.population import individual_parameters, residual_sd
 
 FIXED_PARAMETERS = ("cl_l_per_h", "v_l", "q_l_per_h", "v2_l")
 FREE_ORDER = ("f_bio", "ka_slow_per_h", "ka_per_h", "ktr_per_h", "lag_h")  # frac_fast stays as the engine set it
@@ -47,6 +50,11 @@ DOSE_EXPONENT_BOUNDS = (0.0, 0.95)
 VIRTUAL_SUBJECTS = 240  # virtual subjects per arm: replicate trials of the arm's n
 DEFAULT_ARM_N = 10  # subjects per trial when an arm does not report n
 OMEGA_FLOOR = 0.1
+OMEGA_CEILING = 1.5
+OMEGA_START = 0.4  # generic starting BSV of f_bio for the first pass of a spread fit
+# A CV from n subjects has a log standard error of about 1/sqrt(2(n - 1)): below 20 subjects in
+# all, the reported spreads are too weak to fit the BSV, and the written one is kept.
+MIN_SPREAD_SUBJECTS = 20
 SOFT_TMAX_SHARPNESS = 40.0  # soft-argmax weight exp(s * (C/Cmax - 1)) keeps Tmax smooth in the fit
 REFERENCE_MODELS = ("im-oil",)  # f_bio taken as 1: the disposition was derived from these arms
 METRICS = ("cmax", "tmax", "auc", "cavg", "cmin")
@@ -71,6 +79,9 @@ class ArmPrediction:
     model_id: str
     observed: dict[str, float]
     predicted: dict[str, float]
+    observed_cv: dict[str, float] = field(default_factory=dict)
+    predicted_cv: dict[str, float] = field(default_factory=dict)
+    """Between-subject CV (SD / mean) of the statistics the arm reports as mean +/- SD."""
 
     def ratio(self, metric: str) -> float | None:
         """Predicted / observed (Tmax: also a ratio), None when not reported."""
@@ -133,6 +144,26 @@ def observed(arm: PKArm) -> dict[str, float]:
     for h, level in arm.levels_ng_ml.items():
         result[f"level@{float(h):g}h"] = float(level)
     return result
+
+
+def observed_cv(arm: PKArm) -> dict[str, float]:
+    """Reported between-subject CVs (SD / mean) of an arm that reports mean +/- SD."""
+    if arm.statistic != "mean":
+        return {}
+    pairs = {
+        "cmax": (arm.cmax_ng_ml, arm.cmax_sd_ng_ml),
+        "auc": (arm.auc_ng_h_ml, arm.auc_sd_ng_h_ml),
+        "cavg": (arm.cavg_ng_ml, arm.cavg_sd_ng_ml),
+    }
+    for h, sd in arm.levels_sd_ng_ml.items():
+        pairs[f"level@{float(h):g}h"] = (arm.levels_ng_ml[h], sd)
+    return {k: float(sd) / float(v) for k, (v, sd) in pairs.items() if v and sd}
+
+
+def _single_sample(arm: PKArm, metric: str) -> bool:
+    """Whether a reported statistic is one measured sample per subject (carries residual error)
+    rather than an area or average over many samples."""
+    return metric in ("cmax", "cmin") or metric.startswith("level@") or (metric == "cavg" and arm.cavg_one_sample)
 
 
 def virtual_trial_size(arm: PKArm) -> tuple[int, int]:
@@ -218,7 +249,17 @@ def predict_arm(
             individual[name] = np.array([np.interp(h, rel, c) for c in conc])
     wanted = [m for m in individual if m in obs or m in ("cmax", "tmax", "auc")]
     pred = {m: _statistic(individual[m], arm.statistic, n, reps) for m in wanted}
-    return ArmPrediction(arm, model.id, obs, pred)
+    cv_obs = {} if typical_only else observed_cv(arm)
+    cv_pred = {}
+    if cv_obs:
+        noise_rng = np.random.default_rng(zlib.crc32(f"{arm.id}:residual".encode()))
+        noise = {name: noise_rng.standard_normal(total) for name in sorted(cv_obs)}
+        for name in cv_obs:
+            values = individual[name]
+            if _single_sample(arm, name):
+                values = values + residual_sd(values, model) * noise[name]
+            cv_pred[name] = float(np.std(values) / np.mean(values))
+    return ArmPrediction(arm, model.id, obs, pred, cv_obs, cv_pred)
 
 
 def residuals(prediction: ArmPrediction) -> list[float]:
@@ -302,30 +343,26 @@ def with_values(model: RouteModel, values: Mapping[str, float], omega: Mapping[s
 def fit_model(model: RouteModel, model_arms: Sequence[PKArm]) -> ModelFit:
     """Least-squares fit of one route model's free parameters to its `fit` arms.
 
-    The BSV of f_bio is set first from the arms' reported CVs, then the typical values are
-    fitted so that each arm's simulated statistic (mean, median or geometric mean of its
-    virtual population) matches the reported one."""
+    The typical values are fitted so that each arm's simulated statistic (mean, median or
+    geometric mean of its virtual population) matches the reported one. Where fit arms of at
+    least MIN_SPREAD_SUBJECTS subjects in all report a spread, the BSV of f_bio is fitted to it
+    (fit_omega) between two passes of that fit; otherwise the written BSV is kept."""
     fit_arms = [a for a in model_arms if a.use == "fit"]
     n_obs = sum(len(observed(a)) for a in fit_arms)
     names = free_parameters(model, n_obs)
-    omega = _omega_from_arms(fit_arms, model)
-    base = with_values(model, {}, omega)
-
-    def fun(x: np.ndarray) -> np.ndarray:
-        m = with_values(base, _from_x(names, x))
-        res: list[float] = []
-        for a in fit_arms:
-            res += residuals(predict_arm(a, m, smooth_tmax=True))
-        return np.array(res)
-
-    x0 = _to_x(model, names)
+    spread_n = sum(a.n_subjects or DEFAULT_ARM_N for a in fit_arms if observed_cv(a))
+    spread = _omega_fitted(model) and spread_n >= MIN_SPREAD_SUBJECTS
+    omega = {"f_bio": OMEGA_START} if spread else {}
     low, high = _bounds(names)
-    sol = least_squares(fun, np.clip(x0, low + 1e-9, high - 1e-9), bounds=(low, high), method="trf", xtol=1e-8, ftol=1e-8, gtol=1e-8, max_nfev=300)
-    values = _from_x(names, sol.x)
+    x = np.clip(_to_x(model, names), low + 1e-9, high - 1e-9)
+    sol = _fit_typical(with_values(model, {}, omega), fit_arms, names, x)
+    if spread:
+        omega = fit_omega(with_values(model, _from_x(names, sol.x), omega), fit_arms)
+        sol = _fit_typical(with_values(model, {}, omega), fit_arms, names, sol.x)
     return ModelFit(
         model_id=model.id,
         free=names,
-        values=values,
+        values=_from_x(names, sol.x),
         omega=omega,
         arm_ids=tuple(a.id for a in fit_arms),
         cost=float(sol.cost),
@@ -333,22 +370,45 @@ def fit_model(model: RouteModel, model_arms: Sequence[PKArm]) -> ModelFit:
     )
 
 
-def _omega_from_arms(fit_arms: Sequence[PKArm], model: RouteModel) -> dict[str, float]:
-    """BSV of f_bio from the reported CVs of AUC and Cmax of the arms reporting mean +/- SD:
-    omega_f^2 = mean log(1 + CV^2) - omega_cl^2 (clearance varies too), at least OMEGA_FLOOR."""
-    if "f_bio" not in model.typical or model.id in REFERENCE_MODELS or model.typical["f_bio"] > 0.5:
-        return {}
-    terms = []
-    for a in fit_arms:
-        if a.statistic != "mean":
-            continue
-        for value, sd in ((a.auc_ng_h_ml, a.auc_sd_ng_h_ml), (a.cmax_ng_ml, a.cmax_sd_ng_ml)):
-            if value and sd:
-                terms.append(math.log1p((sd / value) ** 2))
-    if not terms:
-        return {}
-    var = sum(terms) / len(terms) - model.omega.get("cl_l_per_h", 0.0) ** 2
-    return {"f_bio": round(math.sqrt(max(var, OMEGA_FLOOR**2)), 3)}
+def _fit_typical(base: RouteModel, fit_arms: Sequence[PKArm], names: Sequence[str], x0: np.ndarray):
+    def fun(x: np.ndarray) -> np.ndarray:
+        m = with_values(base, _from_x(names, x))
+        res: list[float] = []
+        for a in fit_arms:
+            res += residuals(predict_arm(a, m, smooth_tmax=True))
+        return np.array(res)
+
+    low, high = _bounds(names)
+    return least_squares(fun, x0, bounds=(low, high), method="trf", xtol=1e-8, ftol=1e-8, gtol=1e-8, max_nfev=300)
+
+
+def _omega_fitted(model: RouteModel) -> bool:
+    """Whether the BSV of f_bio is fitted: not for the reference route or F near 1."""
+    return "f_bio" in model.typical and model.id not in REFERENCE_MODELS and model.typical["f_bio"] <= 0.5
+
+
+def fit_omega(model: RouteModel, fit_arms: Sequence[PKArm]) -> dict[str, float]:
+    """BSV of f_bio that best reproduces the reported between-subject CVs of the arms.
+
+    Each reported CV is compared with the virtual population's (predict_arm: the other BSVs as
+    written, residual error on single samples) on the log scale, weighted by sqrt(2 (n - 1)),
+    the inverse of the approximate standard error of a log CV from n subjects. Bounded to
+    OMEGA_FLOOR-OMEGA_CEILING: where the other BSVs and the residual error alone already exceed
+    a reported spread, the floor is the answer."""
+    spread_arms = [a for a in fit_arms if observed_cv(a)]
+
+    def cost(log_omega: float) -> float:
+        m = model.with_omega(f_bio=math.exp(log_omega))
+        total = 0.0
+        for a in spread_arms:
+            p = predict_arm(a, m)
+            weight = 2.0 * max((a.n_subjects or DEFAULT_ARM_N) - 1, 1)
+            total += sum(weight * math.log(p.predicted_cv[k] / cv) ** 2 for k, cv in p.observed_cv.items())
+        return total
+
+    sol = minimize_scalar(cost, bounds=(math.log(OMEGA_FLOOR), math.log(OMEGA_CEILING)), method="bounded",
+                          options={"xatol": 1e-3})
+    return {"f_bio": round(math.exp(float(sol.x)), 3)}
 
 
 def calibrate(kb_arms: Iterable[PKArm] | None = None) -> list[ModelFit]:

@@ -43,6 +43,7 @@ class RouteModel:
     dose_dependent: bool = False  # True: dose_exponent is a model parameter (fitted)
     dose_exponent: float = 0.0  # F per dose event = f_bio * (dose / dose_ref_mg) ** -dose_exponent
     dose_ref_mg: float = 100.0
+    caveat: str | None = None  # a limit of the evidence, shown with plans that use the model
 
     @property
     def key(self) -> tuple[str, str]:
@@ -117,6 +118,7 @@ def route_models() -> tuple[RouteModel, ...]:
                 dose_dependent=entry.dose_proportionality is not None,
                 dose_exponent=entry.dose_proportionality.exponent if entry.dose_proportionality else 0.0,
                 dose_ref_mg=entry.dose_proportionality.reference_dose_mg if entry.dose_proportionality else 100.0,
+                caveat=entry.caveat,
             )
         )
     return tuple(models)

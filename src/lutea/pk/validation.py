@@ -134,6 +134,8 @@ def render_report(
         out.append(f"| {m.id} | {values} | {omega} | {arms} |")
     out += ["", "## Spread between studies of one route model", ""]
     out += _spread_lines(preds)
+    out += ["", "## Between-subject spread", ""]
+    out += _cv_lines(preds)
     out += ["", "## Assay factors (immunoassay ÷ LC-MS/MS)", ""]
     for entry in load_knowledge().entries("assay_factors"):
         evidence = "; ".join(f"{e.ratio:g} ({e.basis})" for e in entry.evidence) or entry.note or ""
@@ -171,6 +173,25 @@ def _spread_lines(preds: Sequence[ArmPrediction]) -> list[str]:
                 f"| {model_id} | {metric} | {len(rows)} | {min(np.exp(logs)):.2f}–{max(np.exp(logs)):.2f} | "
                 f"{math.exp(float(np.std(logs, ddof=1))):.2f} | {expected} |"
             )
+    return lines
+
+
+def _cv_lines(preds: Sequence[ArmPrediction]) -> list[str]:
+    """Reported against predicted between-subject CV for the arms that report mean +/- SD."""
+    lines = [
+        "The BSV of f_bio is fitted to these CVs where a model's fit arms report them for 20 or more",
+        "subjects in all (`fit_omega`); the virtual population's CV includes the other BSVs and, for",
+        "single samples (Cmax, single levels), the route's residual error. Cells read reported /",
+        "predicted CV.",
+        "",
+        "| arm | model | use | n | CVs |",
+        "|---|---|---|---|---|",
+    ]
+    for p in preds:
+        if not p.observed_cv or p.arm.use == "exclude":
+            continue
+        cvs = "; ".join(f"{k}: {v:.2f} / {p.predicted_cv[k]:.2f}" for k, v in p.observed_cv.items())
+        lines.append(f"| `{p.arm.id}` | {p.model_id} | {p.arm.use} | {p.arm.n_subjects or '–'} | {cvs} |")
     return lines
 
 
@@ -220,13 +241,12 @@ def _shortfalls(preds: Sequence[ArmPrediction], models: Sequence[RouteModel]) ->
         "   (label), i.e. exposure barely depends on the dose; the power law is an empirical summary,",
         "   reliable between the doses fitted (gel 45-90 mg, inserts 50-200 mg, capsules and",
         "   pessaries 100-400 mg) and an extrapolation outside them.",
-        "5. **Vaginal capsules and pessaries** now have an absorption lag (fitted); one model still",
-        "   serves Utrogestan capsules, Cyclogest pessaries and suppositories, whose studies differ",
-        "   (100 mg Cmax 6.8 to 14 ng/mL). Single doses give a sharp early peak (AUC/Cmax about",
-        "   10-12 h in Erny, Archer and Norman), while on 400 mg twice daily the day-6 profile is flat",
-        "   (9.3 to 13.6 ng/mL, VUB 2024): the vaginal reservoir evens out under repeated dosing, which",
-        "   a linear model with per-dose bioavailability cannot follow; it predicts the peak 4 h after",
-        "   a repeated dose about 1.5x too high and the single 400 mg peak too low.",
+        "5. **Vaginal capsules and pessaries are separate models** (November 2026). Fitted together,",
+        "   the sharp single-dose peaks of Cyclogest pessaries and suppositories (Norman 1991, Archer",
+        "   1995) made the day-6 profile of micronised capsules on 400 mg twice daily 1.5x too high 4 h",
+        "   after a dose, against the flat 9.3 to 13.6 ng/mL of VUB 2024. Apart, the capsule model",
+        "   follows that profile except 16:00 (1.3x) and the pessary model its two arms; the pessary",
+        "   model has no repeated-dose arm, so its steady state is an extrapolation.",
     ]
     lines += [
         "6. **No rectal arm** with published Cmax/AUC was found in the stored sources; the rectal",
