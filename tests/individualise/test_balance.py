@@ -41,6 +41,9 @@ def test_candidates_come_from_the_knowledge_base_with_sources(low_fit):
     cyclogest = next(c for c in options if c.id.startswith("cyclogest-vaginal-400mg-q12h"))
     assert any("vaginal-pessary" in text and "extrapolation" in text for text in cyclogest.caveats)
     assert not next(c for c in options if c.id == "continue").caveats
+    # doubling 400 mg capsules gives 800 mg at once, beyond the 100-400 mg the model was fitted to
+    double = next(c for c in options if c.id == "double-current-rescue")
+    assert any("800 mg at once" in text and "100-400 mg" in text for text in double.caveats)
 
 
 def test_the_current_regimen_is_not_offered_twice():

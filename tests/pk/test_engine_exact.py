@@ -259,3 +259,30 @@ def test_a_lag_beyond_the_last_output_time_gives_nothing_on_the_shared_jump_path
     superposed = simulate_hours(groups, times, n_subjects=2, method="superpose")
     np.testing.assert_allclose(propagated, superposed, rtol=1e-12)
     assert np.all(propagated[1] == 0.0) and propagated[0, 2] > 0.0
+
+
+def test_administrations_at_the_same_time_are_one_dose_event():
+    # Two 400 mg capsules inserted together are one 800 mg dose for the dose-dependent
+    # bioavailability of the vaginal models (dose_groups merges them); a second capsule an hour
+    # later is a dose event of its own.
+    from datetime import UTC, datetime, timedelta
+
+    from lutea.pk import DoseEvent, dose_groups, route_model, simulate_events
+
+    t0 = datetime(2026, 3, 1, 8, tzinfo=UTC)
+    times = [t0 + timedelta(hours=h) for h in (2.0, 6.0, 12.0, 24.0)]
+    capsule = route_model("vaginal", "capsule")
+    assert capsule.dose_dependent
+
+    def levels(*doses: tuple[float, float]) -> np.ndarray:
+        events = [DoseEvent(t0 + timedelta(hours=h), mg, "vaginal", "capsule") for h, mg in doses]
+        return simulate_events(events, times, t0=t0)[0]
+
+    np.testing.assert_allclose(levels((0, 400), (0, 400)), levels((0, 800)), rtol=1e-12)
+    assert levels((0, 800))[-1] < 1.1 * levels((0, 400))[-1]  # F falls with the size of the dose
+    assert levels((0, 400), (1, 400))[-1] > 1.8 * levels((0, 400))[-1]  # separate events: nearly additive
+    groups = dose_groups([DoseEvent(t0, 400, "vaginal", "capsule"), DoseEvent(t0, 400, "vaginal", "capsule"),
+                          DoseEvent(t0, 25, "sc", "aqueous injection")], t0)
+    model, t_h, mg = groups[capsule.id]
+    assert list(t_h) == [0.0] and list(mg) == [800.0]
+    assert list(groups[route_model("sc").id][2]) == [25.0]

@@ -17,10 +17,9 @@ import numpy as np
 
 from lutea.errors import InputError
 from lutea.individualise.estimate import Forward, ResidualError
-from lutea.pk import DoseEvent, RouteModel, individual_parameters, route_model, simulate_hours
+from lutea.pk import DoseEvent, RouteModel, dose_groups, individual_parameters, route_model, simulate_hours
 from lutea.pk.assay import assay_factor
 from lutea.pk.baseline import BaselineContext, baseline_curve
-from lutea.timeline import elapsed_hours
 
 BASELINE = "baseline_scale"
 
@@ -165,12 +164,7 @@ class PersonModel:
         batch = eta.shape[:-1]
         size = int(np.prod(batch)) if batch else 1
         times_h = np.asarray(times_h, dtype=float)
-        by_model: dict[str, tuple[RouteModel, list[float], list[float]]] = {}
-        for ev in events:
-            model = route_model(ev.route, ev.formulation)
-            entry = by_model.setdefault(model.id, (model, [], []))
-            entry[1].append(elapsed_hours(ev.time, self.t0))
-            entry[2].append(float(ev.dose_mg))
+        by_model = dose_groups(events, self.t0)
         params = self.route_parameters(eta) if by_model else {}
         total = np.zeros((size, times_h.size))
         for model_id, (model, dose_t, dose_mg) in by_model.items():
@@ -178,7 +172,7 @@ class PersonModel:
             if p is None:  # a route outside this person's model: typical values at the weight
                 weight = self._weight(batch)
                 p = {k: np.broadcast_to(v, (size,)) for k, v in individual_parameters(model, None, weight).items()}
-            conc = simulate_hours([(model, np.asarray(dose_t), np.asarray(dose_mg), p)], times_h, n_subjects=size)
+            conc = simulate_hours([(model, dose_t, dose_mg, p)], times_h, n_subjects=size)
             total += assay_factor(model.route, self.assay) * conc
         total = total.reshape(*batch, times_h.size)
         if self.context is not None:

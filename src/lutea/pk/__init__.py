@@ -21,13 +21,20 @@ Public API (shared by simulate, calibration and individualisation):
 
 from lutea.pk.engine import (
     auc_per_mg,
+    dose_groups,
     hours_since,
     simulate_events,
     simulate_hours,
     steady_state_factor,
     unit_response,
 )
-from lutea.pk.models import ROUTES, RouteModel, resolve_model_key, route_model, route_models
+from lutea.pk.models import (
+    ROUTES,
+    RouteModel,
+    resolve_model_key,
+    route_model,
+    route_models,
+)
 from lutea.pk.population import (
     add_residual_error,
     fraction_above,
@@ -37,7 +44,13 @@ from lutea.pk.population import (
     residual_sd,
     sample_parameters,
 )
-from lutea.pk.regimen import DoseEvent, Regimen, RegimenError, RegimenPart, parse_regimen
+from lutea.pk.regimen import (
+    DoseEvent,
+    Regimen,
+    RegimenError,
+    RegimenPart,
+    parse_regimen,
+)
 
 __all__ = [
     "ROUTES",
@@ -48,6 +61,7 @@ __all__ = [
     "RouteModel",
     "add_residual_error",
     "auc_per_mg",
+    "dose_groups",
     "fraction_above",
     "fraction_below",
     "hours_since",

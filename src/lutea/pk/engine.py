@@ -139,22 +139,35 @@ def simulate_events(
     if t0.tzinfo is None:
         raise InputError("t0", "t0 has no timezone", "a timezone-aware datetime")
     override = {m.key: m for m in (models or ())}
-    by_model: dict[str, tuple[RouteModel, list[float], list[float]]] = {}
-    for ev in events:
-        model = route_model(ev.route, ev.formulation)
-        model = override.get(model.key, model)
-        entry = by_model.setdefault(model.id, (model, [], []))
-        entry[1].append(_elapsed_h(ev.time, t0))
-        entry[2].append(float(ev.dose_mg))
     resolved: dict[str, Mapping[str, np.ndarray | float]] = {}
     for key, values in (params or {}).items():
         m = resolve_model_key(key)
         resolved[override.get(m.key, m).id] = values
-    groups = [
-        (model, np.asarray(t_h), np.asarray(d_mg), resolved.get(model.id))
-        for model, t_h, d_mg in by_model.values()
-    ]
+    groups = [(model, t_h, d_mg, resolved.get(model.id)) for model, t_h, d_mg in dose_groups(events, t0, models).values()]
     return simulate_hours(groups, hours_since(times, t0), n_subjects=n_subjects, threads=threads)
+
+
+def dose_groups(
+    events: Iterable[DoseEvent], t0: datetime, models: Iterable[RouteModel] | None = None
+) -> dict[str, tuple[RouteModel, np.ndarray, np.ndarray]]:
+    """Dose events as engine arrays per route model id: (model, hours since t0, mg), by time.
+
+    Administrations of one route model at the same time are one dose event: two 400 mg capsules
+    inserted together are an 800 mg dose, which matters where bioavailability depends on the
+    size of the dose (vaginal routes). models: RouteModels overriding the knowledge base."""
+    override = {m.key: m for m in (models or ())}
+    by_model: dict[str, tuple[RouteModel, dict[float, float]]] = {}
+    for ev in events:
+        model = route_model(ev.route, ev.formulation)
+        model = override.get(model.key, model)
+        doses = by_model.setdefault(model.id, (model, {}))[1]
+        t = _elapsed_h(ev.time, t0)
+        doses[t] = doses.get(t, 0.0) + float(ev.dose_mg)
+    out = {}
+    for model_id, (model, doses) in by_model.items():
+        t_h = np.array(sorted(doses), dtype=float)
+        out[model_id] = (model, t_h, np.array([doses[t] for t in t_h], dtype=float))
+    return out
 
 
 def simulate_hours(

@@ -143,6 +143,15 @@ def route_model(route: str, formulation: str | None = None) -> RouteModel:
     raise InputError("formulation", f"no {route} PK model for formulation {formulation!r}", accepted)
 
 
+def fitted_dose_range_mg(model: RouteModel) -> tuple[float, float] | None:
+    """Smallest and largest single dose (mg) of the arms a model was fitted to; None if none."""
+    kb = load_knowledge()
+    entry = next((e for e in kb.entries("pk_models") if e.id == model.id), None)
+    arms = {a.id: a for a in kb.entries("pk_arms")}
+    doses = [arms[i].dose_mg for i in (entry.fitted_from if entry else []) if i in arms]
+    return (min(doses), max(doses)) if doses else None
+
+
 def resolve_model_key(key: tuple[str, str | None] | str | RouteModel) -> RouteModel:
     """The model named by a params key: (route, formulation), a model id, or the model itself."""
     if isinstance(key, RouteModel):
