@@ -91,6 +91,8 @@ def test_balance_page_ranks_candidates_for_a_patient_with_levels(page: Page, wor
     page.goto(f"/patients/{world.patient_id}/balance")
     expect(page.locator("#candidates tbody tr").first).to_be_visible()
     assert page.locator("#candidates tbody tr").count() >= 2
+    # Alice is on Cyclogest pessaries, whose model is fitted to single doses only
+    expect(page.locator("#candidates td.caveats", has_text="extrapolation").first).to_be_visible()
     expect(page.locator("#balance-chart .scatterlayer .js-line").first).to_be_visible()
     shot(page, "clinician-balance")
 
