@@ -31,7 +31,9 @@ def test_every_input_has_a_label(page: Page, world) -> None:
 
 def test_keyboard_reaches_the_sign_in_button_and_enter_submits(page: Page, world) -> None:
     page.goto("/login")
-    assert page.evaluate("document.activeElement.id") == "login-email"  # autofocus on the first field
+    # autofocus on the first field; Chromium applies autofocus in a later animation frame than
+    # the load event, so wait for it (the wait fails if it never comes)
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'login-email'", timeout=5000)
     typed = {"login-password": PASSWORD}
     page.keyboard.type(world.clinician)
     focused = ""
