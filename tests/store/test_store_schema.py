@@ -108,3 +108,19 @@ def test_deleting_a_patient_cascades_to_the_records_but_not_the_audit(database_u
             assert session.scalar(sa.select(sa.func.count()).select_from(model)) == 0
         assert session.scalar(sa.select(sa.func.count()).select_from(models.AuditEvent)) == 1
     engine.dispose()
+
+
+def test_the_database_refuses_to_change_the_audit_trail(database_url: str) -> None:
+    engine = make_engine(database_url)
+    sessions = make_sessionmaker(engine)
+    with sessions.begin() as session:
+        session.add(models.AuditEvent(action="create", patient_id=1, record_type="measurements", record_id=1))
+    for statement in ("UPDATE audit_events SET action = 'edit'", "DELETE FROM audit_events"):
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"), engine.begin() as connection:
+            connection.execute(sa.text(statement))
+    with sessions.begin() as session:  # appending still works, and the first row is unchanged
+        session.add(models.AuditEvent(action="view", patient_id=1))
+    with sessions() as session:
+        rows = session.scalars(sa.select(models.AuditEvent).order_by(models.AuditEvent.id)).all()
+        assert [r.action for r in rows] == ["create", "view"]
+    engine.dispose()
