@@ -93,3 +93,13 @@ def test_wrong_password_is_refused(page: Page, world) -> None:
     page.get_by_label("Password").fill("not-the-password")
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("#login-error")).to_have_text("Wrong email or password.")
+
+
+def test_a_patient_cannot_remove_results(page: Page, world) -> None:
+    login(page, world.patient)
+    page.goto(f"/patients/{world.patient_id}")
+    expect(page.locator("#results-table")).to_be_visible()
+    expect(page.locator("#results-table").get_by_role("link", name="Remove")).to_have_count(0)
+    refused = page.goto(f"/patients/{world.patient_id}/measurements/1/remove")
+    assert refused.status == 403
+    expect(page.locator("#refusal")).to_contain_text("Only a clinician")

@@ -41,7 +41,7 @@ def test_add_measurement_shows_its_finding_and_updates_the_chart(page: Page, wor
     expect(low.get_by_role("link", name="labarta2021")).to_have_attribute("href", "/evidence/labarta2021")
     shot(page, "clinician-timeline-after-add")
 
-    page.get_by_label("nmol/L").check()
+    page.get_by_role("radio", name="nmol/L").check()
     page.wait_for_function("document.getElementById('chart').dataset.unit === 'nmol/L'")
     expect(page.locator("#chart .ytitle")).to_contain_text("nmol/L")
 
@@ -121,3 +121,32 @@ def test_report_is_a_pdf_and_evidence_lists_what_cites_a_source(page: Page, worl
     expect(page.locator("dd").first).to_contain_text("Used by:")
     expect(page.locator("dd code").first).to_be_visible()
     shot(page, "evidence-source")
+
+
+def test_a_mistaken_result_is_removed_after_confirmation(page: Page, world) -> None:
+    # Results are not edited (docs/api.md): a clinician removes a wrong one and re-enters it.
+    login(page, world.clinician)
+    page.goto(f"/patients/{world.patient_id}")
+    before = _points(page)
+    form = page.locator("#measurements-form")
+    form.get_by_label("Value").fill("77")
+    form.get_by_label("Unit").select_option("ng/mL")
+    form.get_by_label("Sampled at (your local time)").fill("2026-01-03T07:15")
+    form.get_by_label("Assay").select_option("lcms")
+    form.get_by_role("button", name="Add result").click()
+    page.wait_for_url("**/patients/*?added=measurements*")
+    assert _points(page) == before + 1
+
+    page.get_by_role("link", name="Remove the result of 2026-01-03 07:15 (77 ng/mL)").click()
+    expect(page.locator("#remove-summary")).to_contain_text("77 ng/mL")
+    page.get_by_role("link", name="Keep it").click()  # changing one's mind removes nothing
+    expect(page.locator("#results-table")).to_contain_text("2026-01-03 07:15")
+
+    page.get_by_role("link", name="Remove the result of 2026-01-03 07:15 (77 ng/mL)").click()
+    page.get_by_role("button", name="Remove this result").click()
+    page.wait_for_url("**/patients/*?removed=measurements*")
+    expect(page.locator("#removed-status")).to_be_visible()
+    expect(page.locator("#results-table")).not_to_contain_text("2026-01-03 07:15")
+    assert _points(page) == before
+    gone = page.request.post(page.url.split("?")[0] + "/measurements/999999/remove", form={})
+    assert gone.status == 403  # no CSRF token: refused before anything else

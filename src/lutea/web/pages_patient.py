@@ -10,13 +10,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from lutea.api.schemas import MAX_ID
 from lutea.knowledge import load_knowledge
 from lutea.web.access import FormDep, Viewer, ViewerDep, open_patient
-from lutea.web.records import CLINICIAN_ONLY, SCHEMAS, FormProblems, add_record
+from lutea.store import crud, models
+from lutea.web.records import CLINICIAN_ONLY, SCHEMAS, FormProblems, add_record, remove_record
 from lutea.web.session import PageError
 from lutea.web.templating import render
 from lutea.web.timeline import build_timeline
 
 router = APIRouter()
 PatientId = Path(ge=1, le=MAX_ID)
+RecordId = Path(ge=1, le=MAX_ID)
 
 
 def form_choices() -> dict[str, Any]:
@@ -35,7 +37,7 @@ def timeline_page(view: Viewer, patient_id: int, *, errors: dict[str, dict[str, 
     return render(
         view.request, "timeline.html", user=view.user, session=view.session, t=timeline,
         errors=errors or {}, values=values or {}, choices=form_choices(), status_code=status_code,
-        added=view.request.query_params.get("added"),
+        added=view.request.query_params.get("added"), removed=view.request.query_params.get("removed"),
     )
 
 
@@ -58,3 +60,29 @@ def add(view: ViewerDep, form: FormDep, kind: str, patient_id: int = PatientId) 
         values = {kind: {k: v for k, v in form.items() if k != "csrf_token"}}
         return timeline_page(view, patient_id, errors={kind: problems.errors}, values=values, status_code=422)
     return RedirectResponse(f"/patients/{patient_id}?added={kind}#{kind}-form", status_code=303)
+
+
+def _result_to_remove(view: Viewer, patient_id: int, record_id: int) -> tuple[Any, models.Measurement]:
+    access, _patient = open_patient(view, patient_id)
+    if not view.is_clinician:
+        raise PageError(403, "Only a clinician can remove a result.")
+    result = crud.get_record(view.db, models.Measurement, patient_id, record_id)
+    if result is None:
+        raise PageError(404, f"Patient {patient_id} has no result {record_id}.")
+    return access, result
+
+
+@router.get("/patients/{patient_id}/measurements/{record_id}/remove", response_class=HTMLResponse)
+def confirm_removal(view: ViewerDep, patient_id: int = PatientId, record_id: int = RecordId) -> Response:
+    """Ask before a mistaken result is removed (results are not edited: remove and re-enter)."""
+    access, result = _result_to_remove(view, patient_id, record_id)
+    access.audit("read", "measurements", record_id)
+    return render(view.request, "remove_result.html", user=view.user, session=view.session, patient_id=patient_id, m=result)
+
+
+@router.post("/patients/{patient_id}/measurements/{record_id}/remove", response_class=HTMLResponse)
+def remove(view: ViewerDep, form: FormDep, patient_id: int = PatientId, record_id: int = RecordId) -> Response:
+    """Remove the result through the API's endpoint (audited as a delete), then show the timeline."""
+    access, _result = _result_to_remove(view, patient_id, record_id)
+    remove_record(access, "measurements", record_id)
+    return RedirectResponse(f"/patients/{patient_id}?removed=measurements#results-table", status_code=303)

@@ -8,12 +8,14 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from fastapi import HTTPException
 from pydantic import BaseModel, ValidationError
 
 from lutea.api.deps import Access
 from lutea.api.routes import records as api_records
 from lutea.api.schemas import EpisodeCreate, MeasurementCreate, SymptomCreate, TreatmentCreate
 from lutea.errors import InputError
+from lutea.web.session import PageError
 
 SCHEMAS: dict[str, type[BaseModel]] = {
     "measurements": MeasurementCreate,
@@ -35,11 +37,11 @@ class FormProblems(Exception):
         self.errors = errors
 
 
-def _endpoint(name: str) -> Callable[..., Any]:
+def _endpoint(name: str, method: str = "POST") -> Callable[..., Any]:
     for route in api_records.router.routes:
-        if getattr(route, "name", None) == name and "POST" in getattr(route, "methods", ()):
+        if getattr(route, "name", None) == name and method in getattr(route, "methods", ()):
             return route.endpoint  # type: ignore[attr-defined,no-any-return]
-    raise LookupError(f"the API has no endpoint {name}")
+    raise LookupError(f"the API has no endpoint {method} {name}")
 
 
 def _aware(text: str, offset_min: int) -> str:
@@ -98,6 +100,15 @@ def add_record(access: Access, kind: str, form: Mapping[str, Any]) -> Any:
         message = exc.problem + (f" (accepted: {_accepted(exc.accepted)})" if exc.accepted else "")
         field = exc.field if exc.field in SCHEMAS[kind].model_fields else GENERAL
         raise FormProblems({field: message}) from None
+
+
+def remove_record(access: Access, kind: str, record_id: int) -> None:
+    """Delete one record with the API's endpoint (same access rule, same audit row); a missing
+    record is a 404 page."""
+    try:
+        _endpoint(f"delete_{kind}", "DELETE")(access, record_id)
+    except HTTPException as exc:
+        raise PageError(exc.status_code, str(exc.detail)) from None
 
 
 def _accepted(accepted: Any) -> str:
