@@ -33,7 +33,8 @@ def _levels(t0, hours, conc) -> list[Level]:
 
 def test_map_recovers_known_parameters_from_several_levels():
     regimen, t0, events, model = _person(IM)
-    eta_true = np.resize([0.3, -0.2, 0.25, 0.1], len(model.names)) * 1.0
+    # a person up to 1.2 prior SDs from typical in each parameter
+    eta_true = np.resize([1.2, -0.67, 0.83, 0.25], len(model.names)) * model.omega
     conc = model.predict(events, LEVEL_HOURS, eta_true)
     fit = Individualiser(context=None, weight_kg=70.0).fit(regimen, _levels(t0, LEVEL_HOURS, conc))
     truth = model.values(eta_true)

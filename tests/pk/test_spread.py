@@ -19,7 +19,7 @@ from lutea.pk.calibration import (
     observed_cv,
     predict_arm,
 )
-from lutea.pk.models import route_model
+from lutea.pk.models import route_model, route_models
 
 VUB = "vub2024-vaginal-400mg-q12h-day6"
 
@@ -103,3 +103,16 @@ def test_no_spread_fit_from_too_few_subjects():
         own = [a for a in arms if arm_model(a).id == model.id]
         assert any(observed_cv(a) for a in own if a.use == "fit")
         assert fit_model(model, own).omega == {}
+
+
+def test_clearance_bsv_comes_from_the_injected_arms_and_is_shared():
+    # Crinone label IM comparator arms (n 20 each): AUC CV 0.13 with F = 1, so CV(AUC) is the
+    # CV of clearance; fitted there, and confirmed by the SC arm it was not fitted to (Prolutex
+    # label steady state, AUC CV 0.12, F near 1 and no BSV of F).
+    arms = _arms()
+    for arm_id in ("crinone-label-im-45mg", "crinone-label-im-90mg", "prolutex-sc-25mg-steady-state"):
+        pred = predict_arm(arms[arm_id])
+        assert GOAL_LOW <= pred.predicted_cv["auc"] / pred.observed_cv["auc"] <= GOAL_HIGH, arm_id
+    omegas = {m.omega["cl_l_per_h"] for m in route_models() if "cl_l_per_h" in m.omega}
+    assert omegas == {route_model("im", "oil depot").omega["cl_l_per_h"]}
+    assert 0.1 < omegas.pop() < 0.15

@@ -10,8 +10,10 @@ absorption parameters, f_bio and (vaginal models) the dose exponent of F are fit
 squares on log Cmax, log AUC, log Cavg, log Cmin, log reported levels and (half weight) Tmax of
 the arms marked `fit`; `compare` arms are only compared. The systemic disposition
 (cl_l_per_h, v_l) stays as the engine set it (from the IM arms), as does f_bio of IM oil (the
-reference route). The between-subject SD of f_bio is fitted too, where fit arms of at least 20
-subjects in all report a spread (mean +/- SD; otherwise the written BSV is kept): the virtual population's CV of each reported statistic (with the route's
+reference route). A between-subject SD is fitted too, where fit arms of at least 20 subjects
+in all report a spread (mean +/- SD; otherwise the written BSV is kept): of clearance on the
+reference route (F is 1 there; the value is then shared by every model, since clearance belongs
+to the body), of f_bio on the others: the virtual population's CV of each reported statistic (with the route's
 residual error on single samples: Cmax, Cmin, single levels) is matched to the reported CV,
 with the other BSVs as the model states them. The fit alternates: typical values at a fixed
 starting omega, then omega, then the typical values again.
@@ -351,13 +353,13 @@ def fit_model(model: RouteModel, model_arms: Sequence[PKArm]) -> ModelFit:
     n_obs = sum(len(observed(a)) for a in fit_arms)
     names = free_parameters(model, n_obs)
     spread_n = sum(a.n_subjects or DEFAULT_ARM_N for a in fit_arms if observed_cv(a))
-    spread = _omega_fitted(model) and spread_n >= MIN_SPREAD_SUBJECTS
-    omega = {"f_bio": OMEGA_START} if spread else {}
+    spread = spread_parameter(model) if spread_n >= MIN_SPREAD_SUBJECTS else None
+    omega = {spread: OMEGA_START} if spread else {}
     low, high = _bounds(names)
     x = np.clip(_to_x(model, names), low + 1e-9, high - 1e-9)
     sol = _fit_typical(with_values(model, {}, omega), fit_arms, names, x)
     if spread:
-        omega = fit_omega(with_values(model, _from_x(names, sol.x), omega), fit_arms)
+        omega = fit_omega(with_values(model, _from_x(names, sol.x), omega), fit_arms, spread)
         sol = _fit_typical(with_values(model, {}, omega), fit_arms, names, sol.x)
     return ModelFit(
         model_id=model.id,
@@ -382,13 +384,17 @@ def _fit_typical(base: RouteModel, fit_arms: Sequence[PKArm], names: Sequence[st
     return least_squares(fun, x0, bounds=(low, high), method="trf", xtol=1e-8, ftol=1e-8, gtol=1e-8, max_nfev=300)
 
 
-def _omega_fitted(model: RouteModel) -> bool:
-    """Whether the BSV of f_bio is fitted: not for the reference route or F near 1."""
-    return "f_bio" in model.typical and model.id not in REFERENCE_MODELS and model.typical["f_bio"] <= 0.5
+def spread_parameter(model: RouteModel) -> str | None:
+    """The BSV a model's reported spreads are fitted to: clearance for the reference route (F is
+    1 by definition, so the spread of exposure is the body's), f_bio for routes with F well below
+    1, none for the rest (F near 1 leaves no room for a BSV of F)."""
+    if model.id in REFERENCE_MODELS:
+        return "cl_l_per_h" if "cl_l_per_h" in model.omega else None
+    return "f_bio" if "f_bio" in model.typical and model.typical["f_bio"] <= 0.5 else None
 
 
-def fit_omega(model: RouteModel, fit_arms: Sequence[PKArm]) -> dict[str, float]:
-    """BSV of f_bio that best reproduces the reported between-subject CVs of the arms.
+def fit_omega(model: RouteModel, fit_arms: Sequence[PKArm], parameter: str = "f_bio") -> dict[str, float]:
+    """BSV of one parameter that best reproduces the reported between-subject CVs of the arms.
 
     Each reported CV is compared with the virtual population's (predict_arm: the other BSVs as
     written, residual error on single samples) on the log scale, weighted by sqrt(2 (n - 1)),
@@ -398,7 +404,7 @@ def fit_omega(model: RouteModel, fit_arms: Sequence[PKArm]) -> dict[str, float]:
     spread_arms = [a for a in fit_arms if observed_cv(a)]
 
     def cost(log_omega: float) -> float:
-        m = model.with_omega(f_bio=math.exp(log_omega))
+        m = model.with_omega(**{parameter: math.exp(log_omega)})
         total = 0.0
         for a in spread_arms:
             p = predict_arm(a, m)
@@ -408,28 +414,43 @@ def fit_omega(model: RouteModel, fit_arms: Sequence[PKArm]) -> dict[str, float]:
 
     sol = minimize_scalar(cost, bounds=(math.log(OMEGA_FLOOR), math.log(OMEGA_CEILING)), method="bounded",
                           options={"xatol": 1e-3})
-    return {"f_bio": round(math.exp(float(sol.x)), 3)}
+    return {parameter: round(math.exp(float(sol.x)), 3)}
 
 
 def calibrate(kb_arms: Iterable[PKArm] | None = None) -> list[ModelFit]:
-    """Fit every route model that has `fit` arms, in the order of pk_models.yaml."""
+    """Fit every route model that has `fit` arms, in the order of pk_models.yaml.
+
+    The reference route is fitted first: the clearance BSV its spreads give belongs to the body,
+    so every other model is fitted with it (shared_omega)."""
     all_arms = arms(kb_arms)
     by_model: dict[str, list[PKArm]] = {}
     for a in all_arms:
         by_model.setdefault(arm_model(a).id, []).append(a)
-    fits = []
-    for model in route_models():
-        model_arms = by_model.get(model.id, [])
-        if any(a.use == "fit" for a in model_arms):
-            fits.append(fit_model(model, model_arms))
-    return fits
+    models = [m for m in route_models() if any(a.use == "fit" for a in by_model.get(m.id, []))]
+    fits: dict[str, ModelFit] = {}
+    shared: dict[str, float] = {}
+    for model in sorted(models, key=lambda m: m.id not in REFERENCE_MODELS):
+        fit = fit_model(model.with_omega(**shared) if shared else model, by_model[model.id])
+        fits[model.id] = fit
+        if model.id in REFERENCE_MODELS:
+            shared = shared_omega(fits.values())
+    return [fits[m.id] for m in models]
+
+
+def shared_omega(fits: Iterable[ModelFit]) -> dict[str, float]:
+    """The disposition BSV fitted on the reference route (empty if it was not fitted)."""
+    for f in fits:
+        if f.model_id in REFERENCE_MODELS and "cl_l_per_h" in f.omega:
+            return {"cl_l_per_h": f.omega["cl_l_per_h"]}
+    return {}
 
 
 def fitted_models(fits: Sequence[ModelFit]) -> dict[str, RouteModel]:
     """Route models with fitted typical values (for predictions before anything is written)."""
-    out = {}
+    shared = shared_omega(fits)
+    out = {m.id: m.with_omega(**shared) for m in route_models() if shared and "cl_l_per_h" in m.omega}
     for f in fits:
-        base = next(m for m in route_models() if m.id == f.model_id)
+        base = out.get(f.model_id) or next(m for m in route_models() if m.id == f.model_id)
         out[f.model_id] = with_values(base, f.values, f.omega)
     return out
 
@@ -514,6 +535,11 @@ def apply_fits(yaml_text: str, fits: Sequence[ModelFit]) -> str:
         if not replaced:
             at = next((i + 1 for i in range(start, end) if lines[i].lstrip().startswith("provisional:")), end)
             lines.insert(at, fitted_line)
+    shared = shared_omega(fits)
+    for i, line in enumerate(lines):  # the body's clearance BSV, in every model that has one
+        name = line.lstrip().split(":", 1)[0]
+        if name in shared and "omega:" in line:
+            lines[i] = _OMEGA.sub(lambda m: m.group(1) + _fmt(shared[name]), line, count=1)
     return "".join(lines)
 
 
