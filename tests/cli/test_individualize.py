@@ -49,6 +49,8 @@ def test_human_output_lists_candidates():
     result = runner.invoke(app, BASE)
     assert result.exit_code == 0, result.output
     assert "P(target met)" in result.stdout and "candidate regimens" in result.stdout
+    # the limits of the PK evidence are footnotes: Cyclogest pessaries fitted to single doses only
+    assert "extrapolation" in result.stdout and "[1] PK model" in result.stdout
 
 
 def test_bad_input_exits_2_with_one_line_naming_the_field():

@@ -84,7 +84,15 @@ def _print(report: dict) -> None:
     table = Table(title=f"candidate regimens from {report['change_at']} (clinician)")
     for column in ("rank", "regimen", "predicted", "90%", "P(target)", "sources"):
         table.add_column(column)
+    caveats: list[str] = []
     for i, c in enumerate(report["candidates"], 1):
-        table.add_row(str(i), c["regimen"], f"{c['predicted']:.3g}", f"{c['ci90'][0]:.3g} to {c['ci90'][1]:.3g}",
-                      f"{c['p_target']:.0%}", ", ".join(c["sources"]) or "-")
+        marks = []
+        for text in c.get("caveats", []):
+            if text not in caveats:
+                caveats.append(text)
+            marks.append(f"[{caveats.index(text) + 1}]")
+        table.add_row(str(i), c["regimen"] + (" " + "".join(marks) if marks else ""), f"{c['predicted']:.3g}",
+                      f"{c['ci90'][0]:.3g} to {c['ci90'][1]:.3g}", f"{c['p_target']:.0%}", ", ".join(c["sources"]) or "-")
     console.print(table)
+    for n, text in enumerate(caveats, 1):
+        console.print(f"[{n}] {text}", markup=False, highlight=False)
