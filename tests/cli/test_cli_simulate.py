@@ -18,7 +18,8 @@ def test_simulate_json_with_population():
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     d = json.loads(result.stdout)
-    assert list(d) == ["times_h", "concentration_ng_ml", "p5", "p95", "summary", "assay", "knowledge_version"]
+    assert list(d) == ["times_h", "concentration_ng_ml", "p5", "p95", "summary", "assay", "caveats", "knowledge_version"]
+    assert d["caveats"] == []  # micronised capsules at 400 mg: fitted to repeated doses of this size
     assert len(d["times_h"]) == len(d["concentration_ng_ml"]) == len(d["p5"]) == 14 * 48 + 1
     assert 0 <= d["summary"]["fraction_below_threshold"] <= 1
     assert d["assay"] == "lcms"
@@ -77,3 +78,14 @@ def test_calibrate_writes_fitted_values_and_report(tmp_path, monkeypatch):
     assert d["written"] is True and d["fits"][0]["model"] == "transdermal-cream"
     assert "fitted_from: [vashisht2005-cream-40mg]" in models.read_text(encoding="utf-8")
     assert report.read_text(encoding="utf-8").startswith("# PK validation")
+
+
+def test_simulate_states_the_limits_of_the_evidence():
+    # Cyclogest pessaries: fitted to single doses only (Norman 1991, Archer 1995); 800 mg at once
+    # is beyond the 100-400 mg the capsule model was fitted to.
+    pessary = runner.invoke(app, ["simulate", "--regimen", "Cyclogest 400 mg vaginal q12h x 6d", "--days", "6", "--json"])
+    assert pessary.exit_code == 0, pessary.output
+    assert any("extrapolation" in c for c in json.loads(pessary.stdout)["caveats"])
+    double = runner.invoke(app, ["simulate", "--regimen", "800 mg vaginal capsule q12h x 6d", "--days", "6"])
+    assert double.exit_code == 0, double.output
+    assert "caveat: PK model vaginal-capsule: 800 mg at once" in " ".join(double.stdout.split())

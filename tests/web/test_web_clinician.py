@@ -78,9 +78,14 @@ def test_simulate_page_draws_a_curve_and_redraws_it_live(page: Page, world) -> N
     assert page.locator("#sim-below").inner_text().endswith("%")
     shot(page, "clinician-simulate")
 
+    page.get_by_label("Dose (mg)").fill("800")
+    page.get_by_label("Dose (mg)").press("Tab")
+    # 800 mg at once is beyond the 100-400 mg doses the capsule model was fitted to
+    expect(page.locator("#sim-caveats")).to_contain_text("800 mg at once")
     page.get_by_label("Dose (mg)").fill("200")
     page.get_by_label("Dose (mg)").press("Tab")
     expect(page.locator("#sim-regimen")).to_contain_text("200 mg vaginal q12h")
+    expect(page.locator("#sim-caveats")).to_have_text("")
     page.get_by_label("Every (hours)").fill("0")
     page.get_by_label("Every (hours)").press("Tab")
     expect(page.locator("#sim-error")).not_to_be_empty()

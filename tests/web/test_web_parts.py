@@ -29,7 +29,8 @@ def test_checkbox_is_a_boolean() -> None:
 
 def test_builder_makes_a_regimen_line_the_core_reads() -> None:
     params = {**DEFAULTS, "dose_mg": "200", "interval_h": "8", "days": "3"}
-    assert regimen_text(params) == "cyclogest 200 mg vaginal q8h x 3d"
+    assert regimen_text(params) == "200 mg vaginal q8h x 3d"  # route only by default: micronised capsules
+    assert regimen_text({**params, "product": "cyclogest"}) == "cyclogest 200 mg vaginal q8h x 3d"
     result = simulation(params)
     assert result["doses"] == 9  # q8h for 3 days
     assert len(result["median"]) == 3 * 24 + 1

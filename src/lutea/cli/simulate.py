@@ -84,3 +84,5 @@ def simulate(
     if plot is not None:
         console.print(f"plot written to {plot}")
     console.print("sources: " + ", ".join(result.sources))
+    for text in result.caveats:
+        console.print(f"caveat: {text}", markup=False, highlight=False)

@@ -22,8 +22,8 @@ from lutea.individualise.individualiser import IndividualFit, events_until
 from lutea.individualise.model import models_of
 from lutea.individualise.target import Target
 from lutea.knowledge import load_knowledge
-from lutea.pk import DoseEvent, dose_groups, route_model
-from lutea.pk.models import fitted_dose_range_mg
+from lutea.pk import DoseEvent, route_model
+from lutea.pk.simulate import evidence_caveats
 from lutea.pk.assay import assay_sources
 from lutea.pk.baseline import BaselineContext, as_context
 from lutea.timeline import after_hours, elapsed_hours
@@ -129,25 +129,6 @@ def scenarios_for(context: BaselineContext | str | None) -> list[Any]:
     return [s for s in load_knowledge().entries("balancing_scenarios") if kind in s.contexts]
 
 
-def model_caveats(events: Sequence[DoseEvent]) -> tuple[str, ...]:
-    """What the PK evidence does not cover for these dose events, in words: provisional or
-    extrapolated route models, and doses outside the range a dose-dependent model was fitted to."""
-    if not events:
-        return ()
-    out = []
-    for m, _, doses in dose_groups(events, events[0].time).values():
-        if m.provisional:
-            out.append(f"PK model {m.id} is provisional: literature starting values, not fitted to published arms")
-        if m.caveat:
-            out.append(f"PK model {m.id}: {m.caveat}")
-        fitted = fitted_dose_range_mg(m) if m.dose_dependent else None
-        outside = sorted({float(d) for d in doses if fitted and not fitted[0] <= d <= fitted[1]})
-        if outside:
-            out.append(f"PK model {m.id}: {', '.join(f'{d:g}' for d in outside)} mg at once is outside the doses it was "
-                       f"fitted to ({fitted[0]:g}-{fitted[1]:g} mg); bioavailability at that dose is extrapolated")
-    return tuple(out)
-
-
 def candidates(fit: IndividualFit, change_at: datetime, end: datetime, current_text: str) -> list[Candidate]:
     """Continue the current regimen, switch to a labelled regimen, or add a recognised addition.
 
@@ -166,7 +147,7 @@ def candidates(fit: IndividualFit, change_at: datetime, end: datetime, current_t
         routes = tuple(dict.fromkeys(ev.route for ev in events if ev.time >= change_at))
         out.append(Candidate(cid, label, text, kind, tuple(sorted(events, key=lambda e: e.time)), routes,
                              per_day, mg_day, tuple(dict.fromkeys(sources)),
-                             model_caveats([ev for ev in events if ev.time >= change_at])))
+                             evidence_caveats([ev for ev in events if ev.time >= change_at])))
 
     make("continue", "continue the current regimen", current_text, "continue", current, now_per_day, now_mg_day, ())
     seen: set[tuple[float, float, str, str]] = set()

@@ -19,10 +19,10 @@ from lutea.errors import InputError
 from lutea.knowledge.loader import load_knowledge
 from lutea.pk.assay import ASSAY_LABELS, apply_assay, assay_sources, parse_assay
 from lutea.pk.baseline import BaselineContext, as_context, baseline_band, baseline_for_subjects, baseline_sources
-from lutea.pk.models import RouteModel, route_model
+from lutea.pk.models import RouteModel, fitted_dose_range_mg, route_model
 from lutea.pk.population import individual_parameters, sample_parameters
 from lutea.pk.regimen import DoseEvent, Regimen, parse_regimen
-from lutea.pk.engine import simulate_events
+from lutea.pk.engine import dose_groups, simulate_events
 from lutea.timeline import after_hours, elapsed_hours
 
 MAX_DAYS = 120.0
@@ -81,6 +81,8 @@ class SimulationResult:
     knowledge_version: str
     sources: tuple[str, ...] = ()
     fraction_below: np.ndarray | None = field(default=None, repr=False)
+    caveats: tuple[str, ...] = ()
+    """Limits of the PK evidence behind the curve (evidence_caveats)."""
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape shared by the CLI and the API (population fields only with one)."""
@@ -93,8 +95,28 @@ class SimulationResult:
             out["p95"] = [_r(c) for c in self.p95]  # type: ignore[union-attr]
         out["summary"] = self.summary.as_dict()
         out["assay"] = self.assay
+        out["caveats"] = list(self.caveats)
         out["knowledge_version"] = self.knowledge_version
         return out
+
+
+def evidence_caveats(events: Sequence[DoseEvent]) -> tuple[str, ...]:
+    """What the PK evidence does not cover for these dose events, in words: provisional or
+    extrapolated route models, and doses outside the range a dose-dependent model was fitted to."""
+    if not events:
+        return ()
+    out = []
+    for m, _, doses in dose_groups(events, events[0].time).values():
+        if m.provisional:
+            out.append(f"PK model {m.id} is provisional: literature starting values, not fitted to published arms")
+        if m.caveat:
+            out.append(f"PK model {m.id}: {m.caveat}")
+        fitted = fitted_dose_range_mg(m) if m.dose_dependent else None
+        outside = sorted({float(d) for d in doses if fitted and not fitted[0] <= d <= fitted[1]})
+        if outside:
+            out.append(f"PK model {m.id}: {', '.join(f'{d:g}' for d in outside)} mg at once is outside the doses it was "
+                       f"fitted to ({fitted[0]:g}-{fitted[1]:g} mg); bioavailability at that dose is extrapolated")
+    return tuple(out)
 
 
 def _r(x: float | None, digits: int = 4) -> float | None:
@@ -185,6 +207,7 @@ def simulate(
         knowledge_version=load_knowledge().version,
         sources=tuple(sources),
         fraction_below=below,
+        caveats=evidence_caveats(events),
     )
 
 

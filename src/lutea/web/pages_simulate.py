@@ -32,7 +32,7 @@ from lutea.web.templating import render
 router = APIRouter()
 POPULATION = 500
 BALANCE_DAYS = 7  # the span after the last level over which the default target and the curve run
-DEFAULTS = {"product": "cyclogest", "route": "vaginal", "dose_mg": "400", "interval_h": "12", "days": "7",
+DEFAULTS = {"product": "none", "route": "vaginal", "dose_mg": "400", "interval_h": "12", "days": "7",
             "context": "hrt-fet", "cycle_day": "15", "gestational_weeks": "6", "assay": "lcms", "threshold": "10",
             "weight_kg": ""}
 FIELDS = tuple(DEFAULTS)
@@ -89,7 +89,7 @@ def simulation(params: dict[str, str]) -> dict[str, Any]:
         "p5": [round(float(c), 3) for c in result.p5], "p95": [round(float(c), 3) for c in result.p95],  # type: ignore[union-attr]
         "threshold": threshold, "fraction_below": s.fraction_below_threshold, "threshold_at_h": s.threshold_at_h,
         "cmax": round(s.cmax, 2), "tmax_h": s.tmax_h, "cmin_ss": None if s.cmin_ss is None else round(s.cmin_ss, 2),
-        "doses": len(result.events), "sources": list(result.sources), "assay": result.assay,
+        "doses": len(result.events), "sources": list(result.sources), "caveats": list(result.caveats), "assay": result.assay,
         "nmol_per_ng": NMOL_PER_NG, "population": POPULATION,
     }
 

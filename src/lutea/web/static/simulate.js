@@ -26,6 +26,7 @@
     document.getElementById("sim-below").textContent = r.fraction_below === null ? "-" : Math.round(r.fraction_below * 100) + "%";
     document.getElementById("sim-cmax").textContent = r.cmax + " ng/mL";
     document.getElementById("sim-trough").textContent = (r.cmin_ss === null ? "-" : r.cmin_ss) + " ng/mL";
+    document.getElementById("sim-caveats").textContent = (r.caveats || []).join("; ");
   }
 
   var pending = null;
