@@ -184,6 +184,8 @@ def test_timeline_orders_every_event(client: TestClient, world) -> None:
     assert predicted["start"] == datetime.fromisoformat(TREATMENT["start"]).isoformat()
     assert len(predicted["times_h"]) == len(predicted["concentration_ng_ml"]) > 100
     assert predicted["summary"]["cmax"] > 0 and predicted["sources"]
+    # the record's product picks the PK model: Cyclogest is a pessary, fitted to single doses only
+    assert any("vaginal-pessary" in c and "extrapolation" in c for c in predicted["caveats"])
 
 
 def test_a_stored_result_is_interpreted_in_the_context_of_its_record(client: TestClient, world) -> None:

@@ -194,3 +194,21 @@ def test_single_interval_of_a_stored_schedule():
     # several intervals, or text that does not parse, describe no single interval
     assert single_interval_h("400 mg vaginal q12h; 25 mg sc daily", default_start=start) is None
     assert single_interval_h("400 mg vagnal q12h", default_start=start) is None
+
+
+def test_scheduled_doses_are_read_as_doses_of_their_product():
+    # a treatment record keeps the product apart from its schedule: "400 mg vaginal q12h" of
+    # Cyclogest is a pessary (its own PK model), not the route's default micronised capsule
+    from datetime import UTC, datetime
+
+    from lutea.pk import parse_regimen, route_model, with_product
+
+    start = datetime(2026, 3, 1, 8, tzinfo=UTC)
+    plain = parse_regimen("400 mg vaginal q12h x 1d + 25 mg sc q24h x 1d", default_start=start).dose_events()
+    assert {route_model(e.route, e.formulation).id for e in plain} == {"vaginal-capsule", "sc-aqueous"}
+    read = with_product(plain, "Cyclogest")
+    vaginal = [e for e in read if e.route == "vaginal"]
+    assert {(e.product, e.formulation) for e in vaginal} == {("cyclogest", "pessary")}
+    assert route_model(vaginal[0].route, vaginal[0].formulation).id == "vaginal-pessary"
+    assert [e for e in read if e.route == "sc"] == [e for e in plain if e.route == "sc"]  # not a Cyclogest route
+    assert read == parse_regimen("Cyclogest 400 mg vaginal q12h x 1d + 25 mg sc q24h x 1d", default_start=start).dose_events()

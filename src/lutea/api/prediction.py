@@ -13,17 +13,24 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from lutea.errors import InputError
-from lutea.pk.regimen import DoseEvent, parse_regimen
+from lutea.pk.regimen import DoseEvent, parse_regimen, with_product
 from lutea.pk.simulate import MAX_DAYS, simulate
 from lutea.store import models
 
 MAX_POINTS = 1000  # time points of the timeline's curve
 
 
+def scheduled_events(treatment: models.Treatment, start: datetime | None, until: datetime) -> list[DoseEvent]:
+    """The doses a treatment's schedule gives, as doses of its product (whose formulation picks
+    the PK model: Cyclogest 400 mg vaginal is a pessary, not the route's default capsule)."""
+    planned = parse_regimen(treatment.schedule, default_start=treatment.start).dose_events(start, until)
+    return with_product(planned, treatment.product)
+
+
 def treatment_events(treatment: models.Treatment, until: datetime) -> list[DoseEvent]:
     """The doses of one treatment: those recorded, else those its schedule gives up to `until`."""
     end = min(treatment.stop or until, until) + timedelta(seconds=1)
-    planned = parse_regimen(treatment.schedule, default_start=treatment.start).dose_events(treatment.start, end)
+    planned = scheduled_events(treatment, treatment.start, end)
     if not treatment.doses or not planned:
         return planned
     template = planned[0]

@@ -50,6 +50,7 @@ from lutea.pk.regimen import (
     RegimenError,
     RegimenPart,
     parse_regimen,
+    with_product,
 )
 
 __all__ = [
@@ -77,4 +78,5 @@ __all__ = [
     "simulate_hours",
     "steady_state_factor",
     "unit_response",
+    "with_product",
 ]

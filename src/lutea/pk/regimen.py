@@ -12,7 +12,7 @@ import difflib
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
@@ -345,6 +345,15 @@ def _event_from(item: Mapping[str, object] | DoseEvent, index: int) -> DoseEvent
     if product and route not in product.routes:
         raise InputError("regimen", f"dose event #{index}: {product.id} is not given by route {route!r}", product.routes)
     return DoseEvent(when, dose, route, formulation, product.id if product else None)
+
+
+def with_product(events: Sequence[DoseEvent], product: str) -> list[DoseEvent]:
+    """Dose events read as doses of a product: each event without a product, given by one of the
+    product's routes, takes the product's id and formulation, as the regimen language reads
+    'Cyclogest 400 mg vaginal' (a pessary). Other events are returned unchanged."""
+    p = _find_product_id(product)
+    return [replace(e, product=p.id, formulation=p.formulation) if e.product is None and e.route in p.routes else e
+            for e in events]
 
 
 def _find_product_id(name: str) -> _Product:

@@ -14,10 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from lutea.api.prediction import scheduled_events
 from lutea.api.prediction import treatment_events as api_treatment_events
 from lutea.errors import InputError
 from lutea.individualise import Individualiser, Level
-from lutea.pk import DoseEvent, parse_regimen
+from lutea.pk import DoseEvent
 from lutea.pk.baseline import BaselineContext
 from lutea.pk.simulate import MAX_DAYS, simulate
 from lutea.store import models
@@ -50,7 +51,7 @@ def continued_events(treatment: models.Treatment, now: datetime, until: datetime
     taken = treatment_events(treatment, now)
     end = min(until, treatment.stop) if treatment.stop else until
     try:
-        planned = parse_regimen(treatment.schedule, default_start=treatment.start).dose_events(until=end)
+        planned = scheduled_events(treatment, None, end)
     except InputError:
         return taken
     last = max((e.time for e in taken), default=None)

@@ -146,7 +146,7 @@ def balance(db: Any, patient_id: int, target_text: str | None) -> dict[str, Any]
     fit = Individualiser(context=baseline_context(episode, events[0].time), assay=assay, n_draws=FIT_DRAWS).fit(events, levels)
     text = target_text or (f"within luteal reference from {change:%Y-%m-%dT%H:%M} "
                            f"to {change + timedelta(days=BALANCE_DAYS):%Y-%m-%dT%H:%M}")
-    report = balance_report(fit, parse_target(text), role="clinician", current_text=treatment.schedule)
+    report = balance_report(fit, parse_target(text), role="clinician", current_text=f"{treatment.product} {treatment.schedule}")
     t0 = events[0].time
     end = change + timedelta(days=BALANCE_DAYS)
     times = [t0 + timedelta(hours=h) for h in range(int((end - t0).total_seconds() // 3600) + 1)]
