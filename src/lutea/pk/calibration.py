@@ -347,8 +347,9 @@ def fit_model(model: RouteModel, model_arms: Sequence[PKArm]) -> ModelFit:
 
     The typical values are fitted so that each arm's simulated statistic (mean, median or
     geometric mean of its virtual population) matches the reported one. Where fit arms of at
-    least MIN_SPREAD_SUBJECTS subjects in all report a spread, the BSV of f_bio is fitted to it
-    (fit_omega) between two passes of that fit; otherwise the written BSV is kept."""
+    least MIN_SPREAD_SUBJECTS subjects in all report a spread, the BSV of spread_parameter
+    (clearance on the reference route, f_bio elsewhere) is fitted to it (fit_omega) between two
+    passes of that fit; otherwise the written BSV is kept."""
     fit_arms = [a for a in model_arms if a.use == "fit"]
     n_obs = sum(len(observed(a)) for a in fit_arms)
     names = free_parameters(model, n_obs)
