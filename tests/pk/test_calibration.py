@@ -21,6 +21,7 @@ from lutea.pk.calibration import (
     apply_fits,
     arm_model,
     fit_model,
+    free_parameters,
     predict_arm,
     predictions,
     summarise,
@@ -223,3 +224,21 @@ def test_ratios_are_finite(preds):
         for metric in p.observed:
             r = p.ratio(metric)
             assert r is not None and math.isfinite(r) and r > 0, (p.arm.id, metric)
+
+
+def test_apply_fits_writes_the_diurnal_variation_as_amplitude_and_peak():
+    text = (ROOT / "src/lutea/knowledge/data/pk_models.yaml").read_text(encoding="utf-8")
+    # cos and sin coefficients of an amplitude 0.2 peaking at 06:00 (a quarter of the day)
+    fit = ModelFit("vaginal-capsule", ("f_bio", "diurnal_cos", "diurnal_sin"),
+                   {"f_bio": 0.09, "diurnal_cos": 0.0, "diurnal_sin": 0.2}, {}, ("vub2024-vaginal-400mg-q12h-day6",), 0.0, 4)
+    entry = next(e for e in yaml.safe_load(apply_fits(text, [fit]))["entries"] if e["id"] == "vaginal-capsule")
+    assert entry["diurnal"]["amplitude"] == pytest.approx(0.2)
+    assert entry["diurnal"]["peak_clock_h"] == pytest.approx(6.0)
+    assert entry["diurnal"]["sources"]  # the rest of the block survives
+
+
+def test_time_of_day_is_fitted_only_where_an_arm_states_its_clock():
+    capsule, gel = route_model("vaginal", "capsule"), route_model("vaginal", "gel")
+    assert {"diurnal_cos", "diurnal_sin"} <= set(free_parameters(capsule, 12, clocked=True))
+    assert not {"diurnal_cos", "diurnal_sin"} & set(free_parameters(capsule, 12, clocked=False))
+    assert not {"diurnal_cos", "diurnal_sin"} & set(free_parameters(gel, 12, clocked=True))  # no `diurnal` block

@@ -18,6 +18,7 @@ import numpy as np
 from lutea.errors import InputError
 from lutea.individualise.estimate import Forward, ResidualError
 from lutea.pk import DoseEvent, RouteModel, dose_groups, individual_parameters, route_model, simulate_hours
+from lutea.pk.engine import clock_hour
 from lutea.pk.assay import assay_factor
 from lutea.pk.baseline import BaselineContext, baseline_curve
 
@@ -172,7 +173,7 @@ class PersonModel:
             if p is None:  # a route outside this person's model: typical values at the weight
                 weight = self._weight(batch)
                 p = {k: np.broadcast_to(v, (size,)) for k, v in individual_parameters(model, None, weight).items()}
-            conc = simulate_hours([(model, dose_t, dose_mg, p)], times_h, n_subjects=size)
+            conc = simulate_hours([(model, dose_t, dose_mg, p)], times_h, n_subjects=size, clock0_h=clock_hour(self.t0))
             total += assay_factor(model.route, self.assay) * conc
         total = total.reshape(*batch, times_h.size)
         if self.context is not None:

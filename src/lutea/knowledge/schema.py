@@ -202,6 +202,17 @@ class PkDoseProportionality(_Strict):
     note: str | None = None
 
 
+class PkDiurnal(_Strict):
+    """Time-of-day variation of a route's contribution to the serum level: at clock hour h the
+    contribution is multiplied by exp(amplitude cos(2 pi (h - peak_clock_h) / 24)) / I0(amplitude),
+    whose mean over a day is 1 (so f_bio stays the daily-average bioavailability)."""
+
+    amplitude: float = Field(ge=0, le=1)
+    peak_clock_h: float = Field(ge=0, lt=24)
+    sources: list[str] = Field(default_factory=list)
+    note: str | None = None
+
+
 class PkRouteModel(Cited):
     """A linear PK model of one route and formulation: compartments, absorption, parameters.
 
@@ -221,6 +232,7 @@ class PkRouteModel(Cited):
     provisional: bool = True
     fitted_from: list[str] = Field(default_factory=list)
     dose_proportionality: PkDoseProportionality | None = None
+    diurnal: PkDiurnal | None = None
     caveat: str | None = None  # shown with every plan or candidate that uses the model
 
     @model_validator(mode="after")
@@ -263,6 +275,7 @@ class PKArm(Cited):
     n_doses: int = Field(default=1, ge=1)
     window_start_h: float = Field(default=0.0, ge=0)
     window_h: float = Field(gt=0)
+    first_dose_clock_h: float | None = Field(default=None, ge=0, lt=24)  # clock hour of the first dose, where stated
     population: PkArmPopulation
     n_subjects: int | None = Field(default=None, ge=1)
     assay: Literal["immunoassay", "lcms"]

@@ -6,13 +6,16 @@ Public API (shared by simulate, calibration and individualisation):
 - RouteModel, route_model, route_models: one linear model per route/formulation (pk_models.yaml):
   bolus, first-order, dual (fast + slow fraction) or transit (depot -> depot) absorption, lag,
   one or two compartments; vaginal models scale each dose event's bioavailability by
-  (dose / dose_ref_mg)^-dose_exponent (RouteModel.effective_dose_mg), superposition stays exact.
+  (dose / dose_ref_mg)^-dose_exponent (RouteModel.effective_dose_mg), superposition stays exact;
+  a model with a `diurnal` entry (vaginal capsules) multiplies its contribution by a
+  time-of-day factor of mean 1 (RouteModel.diurnal_factor).
 - Times: lutea.timeline.elapsed_hours(t, t0) / after_hours(t0, h) count elapsed (UTC) hours;
   never subtract two datetimes sharing a ZoneInfo (that gives wall-clock time across DST).
 - unit_response(model, params) -> (coef ng/mL per mg, rate_per_h, lag_h): sum of exponentials.
 - simulate_events(events, times, *, t0, params=None, n_subjects=1, models=None, threads=None)
   -> (n_subjects, n_times) ng/mL exogenous serum progesterone (LC-MS/MS scale), exact; the
-  array form simulate_hours(groups, times_h, n_subjects=, method=, threads=) skips datetimes.
+  array form simulate_hours(groups, times_h, n_subjects=, method=, threads=, clock0_h=) skips
+  datetimes (clock0_h: the clock hour at time 0, for the time-of-day factor; None: daily mean).
 - sample_parameters(models, n_subjects, rng, weight_kg=None, shared=()) ->
   {(route, formulation): {name: (n_subjects,) array}}; individual_parameters(model, eta, weight_kg).
 - quantiles, fraction_below, fraction_above, residual_sd, add_residual_error, auc_per_mg,

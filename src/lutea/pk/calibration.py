@@ -49,6 +49,11 @@ RATE_BOUNDS_PER_H = (1e-3, 20.0)
 RATE_BOUNDS_LAG_H = (1e-2, 24.0)
 DOSE_EXPONENT = "dose_exponent"  # beta of F = f_bio (dose / dose_ref)^-beta (dose-dependent models)
 DOSE_EXPONENT_BOUNDS = (0.0, 0.95)
+# Time-of-day variation (models with `diurnal`), fitted as the cosine and sine coefficients of
+# log factor = c cos(2 pi h / 24) + s sin(2 pi h / 24): smooth where an amplitude-and-phase pair
+# is not (the phase is undefined at amplitude 0, where the fit starts).
+DIURNAL = ("diurnal_cos", "diurnal_sin")
+DIURNAL_BOUNDS = (-1.0, 1.0)
 VIRTUAL_SUBJECTS = 240  # virtual subjects per arm: replicate trials of the arm's n
 DEFAULT_ARM_N = 10  # subjects per trial when an arm does not report n
 OMEGA_FLOOR = 0.1
@@ -219,7 +224,8 @@ def predict_arm(
         params = individual_parameters(model, eta)
     total = n * reps
     factor = assay_factor(arm.route, arm.assay)
-    exo = simulate_hours([(model, dose_t, doses, params)], arm.window_start_h + rel, n_subjects=total)
+    exo = simulate_hours([(model, dose_t, doses, params)], arm.window_start_h + rel, n_subjects=total,
+                         clock0_h=arm.first_dose_clock_h)
     exo = exo * factor
     if arm.baseline_subtracted:
         endo = np.zeros_like(rel)
@@ -276,14 +282,17 @@ def residuals(prediction: ArmPrediction) -> list[float]:
     return out
 
 
-def free_parameters(model: RouteModel, n_observations: int) -> tuple[str, ...]:
-    """Parameters fitted for a model: f_bio, the dose exponent of dose-dependent models, and the
-    absorption parameters, at most (observations - 2) of them."""
+def free_parameters(model: RouteModel, n_observations: int, clocked: bool = False) -> tuple[str, ...]:
+    """Parameters fitted for a model: f_bio, the time-of-day variation of diurnal models (when
+    clocked: a fit arm states the clock time of its doses), the dose exponent of dose-dependent
+    models, and the absorption parameters, at most (observations - 2) of them."""
     names = [p for p in FREE_ORDER if p in model.typical and p not in FIXED_PARAMETERS and model.typical[p] > 0]
     if model.id in REFERENCE_MODELS and "f_bio" in names:
         names.remove("f_bio")
     if model.dose_dependent:
         names.insert(1 if "f_bio" in names else 0, DOSE_EXPONENT)
+    if model.diurnal and clocked:
+        names[1 if "f_bio" in names else 0:0] = DIURNAL
     return tuple(names[: max(1, min(len(names), n_observations - 2))])
 
 
@@ -291,7 +300,9 @@ def _to_x(model: RouteModel, names: Sequence[str]) -> np.ndarray:
     x = []
     for name in names:
         v = FIT_START.get(name, model.typical.get(name, 0.0))
-        if name == DOSE_EXPONENT:
+        if name in DIURNAL:
+            x.append(0.0)
+        elif name == DOSE_EXPONENT:
             x.append(v)
         elif name in PK_FRACTION_PARAMETERS:
             v = min(max(v, 1e-6), 1 - 1e-6)
@@ -303,10 +314,13 @@ def _to_x(model: RouteModel, names: Sequence[str]) -> np.ndarray:
 
 def _bounds(names: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Search box in transformed space: rates 0.001-20 /h, lag 0.01-24 h, dose exponent 0-0.95,
-    fractions free."""
+    diurnal coefficients -1 to 1, fractions free."""
     low, high = [], []
     for name in names:
-        if name == DOSE_EXPONENT:
+        if name in DIURNAL:
+            low.append(DIURNAL_BOUNDS[0])
+            high.append(DIURNAL_BOUNDS[1])
+        elif name == DOSE_EXPONENT:
             low.append(DOSE_EXPONENT_BOUNDS[0])
             high.append(DOSE_EXPONENT_BOUNDS[1])
         elif name in PK_FRACTION_PARAMETERS:
@@ -324,7 +338,7 @@ def _bounds(names: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
 def _from_x(names: Sequence[str], x: np.ndarray) -> dict[str, float]:
     out = {}
     for name, xi in zip(names, x):
-        if name == DOSE_EXPONENT:
+        if name == DOSE_EXPONENT or name in DIURNAL:
             out[name] = float(xi)
         else:
             out[name] = float(1 / (1 + math.exp(-xi))) if name in PK_FRACTION_PARAMETERS else float(math.exp(xi))
@@ -332,14 +346,22 @@ def _from_x(names: Sequence[str], x: np.ndarray) -> dict[str, float]:
 
 
 def with_values(model: RouteModel, values: Mapping[str, float], omega: Mapping[str, float] | None = None) -> RouteModel:
-    """A model with fitted typical values (and the dose exponent, and omegas) replaced."""
-    typical = {k: v for k, v in values.items() if k != DOSE_EXPONENT}
+    """A model with fitted typical values (and the dose exponent, the diurnal variation, and
+    omegas) replaced."""
+    typical = {k: v for k, v in values.items() if k != DOSE_EXPONENT and k not in DIURNAL}
     out = model.with_typical(**typical)
     if DOSE_EXPONENT in values:
         out = out.with_dose_exponent(values[DOSE_EXPONENT])
+    if DIURNAL[0] in values:
+        out = out.with_diurnal(*diurnal_amplitude_peak(values[DIURNAL[0]], values[DIURNAL[1]]))
     if omega:
         out = out.with_omega(**omega)
     return out
+
+
+def diurnal_amplitude_peak(cos_coef: float, sin_coef: float) -> tuple[float, float]:
+    """(amplitude, peak clock hour) of the fitted cosine and sine coefficients."""
+    return math.hypot(cos_coef, sin_coef), (math.atan2(sin_coef, cos_coef) * 24.0 / (2.0 * math.pi)) % 24.0
 
 
 def fit_model(model: RouteModel, model_arms: Sequence[PKArm]) -> ModelFit:
@@ -352,7 +374,7 @@ def fit_model(model: RouteModel, model_arms: Sequence[PKArm]) -> ModelFit:
     passes of that fit; otherwise the written BSV is kept."""
     fit_arms = [a for a in model_arms if a.use == "fit"]
     n_obs = sum(len(observed(a)) for a in fit_arms)
-    names = free_parameters(model, n_obs)
+    names = free_parameters(model, n_obs, clocked=any(a.first_dose_clock_h is not None for a in fit_arms))
     spread_n = sum(a.n_subjects or DEFAULT_ARM_N for a in fit_arms if observed_cv(a))
     spread = spread_parameter(model) if spread_n >= MIN_SPREAD_SUBJECTS else None
     omega = {spread: OMEGA_START} if spread else {}
@@ -524,6 +546,10 @@ def apply_fits(yaml_text: str, fits: Sequence[ModelFit]) -> str:
                 lines[i] = _OMEGA.sub(lambda m: m.group(1) + _fmt(f.omega[name]), lines[i], count=1)
             if name == "dose_proportionality" and DOSE_EXPONENT in f.values:
                 lines[i] = _EXPONENT.sub(lambda m: m.group(1) + _fmt(f.values[DOSE_EXPONENT]), lines[i], count=1)
+            if name in ("amplitude", "peak_clock_h") and DIURNAL[0] in f.values:
+                amplitude, peak = diurnal_amplitude_peak(f.values[DIURNAL[0]], f.values[DIURNAL[1]])
+                value = amplitude if name == "amplitude" else peak
+                lines[i] = re.sub(rf"({name}:\s*)([-+0-9.eE]+)", lambda m: m.group(1) + _fmt(value), lines[i], count=1)
         indent = " " * (len(lines[start]) - len(lines[start].lstrip()) + 2)
         fitted_line = f"{indent}fitted_from: [{', '.join(f.arm_ids)}]\n"
         replaced = False

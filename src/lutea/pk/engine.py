@@ -17,7 +17,7 @@ superposition (cost ~ subjects x times x doses, for one person and a few levels)
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
@@ -144,7 +144,15 @@ def simulate_events(
         m = resolve_model_key(key)
         resolved[override.get(m.key, m).id] = values
     groups = [(model, t_h, d_mg, resolved.get(model.id)) for model, t_h, d_mg in dose_groups(events, t0, models).values()]
-    return simulate_hours(groups, hours_since(times, t0), n_subjects=n_subjects, threads=threads)
+    return simulate_hours(groups, hours_since(times, t0), n_subjects=n_subjects, threads=threads, clock0_h=clock_hour(t0))
+
+
+def clock_hour(t: datetime) -> float:
+    """Wall-clock hour of a datetime in its own timezone (08:30 -> 8.5).
+
+    Times after it are taken as this clock plus elapsed hours: a daylight-saving change within
+    a regimen shifts the time of day by an hour, a small error for a diurnal variation."""
+    return t.hour + t.minute / 60.0 + t.second / 3600.0
 
 
 def dose_groups(
@@ -177,10 +185,14 @@ def simulate_hours(
     n_subjects: int = 1,
     method: str = "auto",
     threads: int = 1,
+    clock0_h: float | None = None,
 ) -> np.ndarray:
     """The engine on plain arrays: groups of (model, dose times h, doses mg, params or None).
 
     Returns concentrations (ng/mL), shape (n_subjects, n_times); times_h in any order.
+    clock0_h: clock hour at time 0; models with a diurnal variation then multiply their
+    contribution by it at each time of day (RouteModel.diurnal_factor). None: no time of day is
+    known, and each model contributes its daily mean.
     method: "propagate" (states carried from output time to output time: cost ~ subjects x
     times), "superpose" (every dose's exponentials summed at every time: cost ~ subjects x
     times x doses, fastest for one person and a few levels) or "auto" (picks by size).
@@ -188,6 +200,22 @@ def simulate_hours(
     blocks of subjects in parallel (worth it for large populations on an idle multi-core host).
     """
     times_h = np.asarray(times_h, dtype=float)
+    if clock0_h is None or not any(g[0].diurnal_amplitude for g in groups):
+        return _engine(groups, times_h, n_subjects, method, threads)
+    # each model with a time-of-day factor on its own: the factor scales its output rows
+    flat = [g for g in groups if not g[0].diurnal_amplitude]
+    out = _engine(flat, times_h, n_subjects, method, threads) if flat else None
+    for g in groups:
+        if g[0].diurnal_amplitude:
+            conc = _engine([g], times_h, n_subjects, method, threads, lambda t, m=g[0]: m.diurnal_factor(clock0_h + t))
+            out = conc if out is None else out + conc  # subject counts may differ (broadcast)
+    return out
+
+
+def _engine(groups, times_h: np.ndarray, n_subjects: int, method: str, threads: int,
+            row_scale: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
+    """simulate_hours without the time of day; row_scale(times) multiplies each output time's
+    concentrations (applied while the row is in cache)."""
     n = int(n_subjects)
     # dose-dependent bioavailability, per dose event: the engine stays linear in these amounts
     groups = [(m, t, m.effective_dose_mg(d), p) for m, t, d, p in groups]
@@ -204,7 +232,10 @@ def simulate_hours(
         work = n * times_h.size * sum(np.size(g[1]) for g in groups)
         method = "superpose" if work <= _SUPERPOSE_MAX else "propagate"
     if method == "superpose":
-        return _superpose(groups, times_h, n)
+        out = _superpose(groups, times_h, n)
+        if row_scale is not None:
+            out *= row_scale(times_h)
+        return out
     order = None
     if times_h.size > 1 and np.any(np.diff(times_h) < 0):
         order = np.argsort(times_h, kind="stable")
@@ -231,7 +262,8 @@ def simulate_hours(
     rates = np.ascontiguousarray(np.concatenate(rate_rows, axis=0))
     first = min(injections)
     out_t[:first] = 0.0
-    _propagate(out_t, rates, injections, times_h, first, max(1, int(threads)))
+    scale = None if row_scale is None else np.asarray(row_scale(times_h), dtype=float)
+    _propagate(out_t, rates, injections, times_h, first, max(1, int(threads)), scale)
     return _ordered(out_t, order)
 
 
@@ -242,8 +274,12 @@ def _propagate(
     times_h: np.ndarray,
     first: int,
     threads: int = 1,
+    scale: np.ndarray | None = None,
 ) -> None:
     """Fill out_t[first:] by decaying and jumping the states, one block of subjects at a time.
+
+    scale: a factor per output time, multiplied into each row as it is written (the states are
+    not scaled).
 
     Blocks keep the states and decay factors in cache; the decay factors of each distinct time
     step are computed once (hourly grids have one). Between jumps each exponential's decay is
@@ -291,6 +327,8 @@ def _propagate(
                         np.add(o, pj, out=o)
                 if m == 1:
                     o[...] = parts[0]
+                if scale is not None:
+                    np.multiply(o, scale[k], out=o)
                 if ops:
                     next_k, next_ops = next(pending, (n_times, []))
                 continue
@@ -315,6 +353,8 @@ def _propagate(
                 np.add(parts[0], parts[1], out=o)
                 for j in range(2, m):
                     np.add(o, parts[j], out=o)
+            if scale is not None:
+                np.multiply(o, scale[k], out=o)
 
     run = run_block
     starts = range(0, n, block)

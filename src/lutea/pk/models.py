@@ -44,6 +44,9 @@ class RouteModel:
     dose_exponent: float = 0.0  # F per dose event = f_bio * (dose / dose_ref_mg) ** -dose_exponent
     dose_ref_mg: float = 100.0
     caveat: str | None = None  # a limit of the evidence, shown with plans that use the model
+    diurnal: bool = False  # True: the contribution varies with the time of day (fitted)
+    diurnal_amplitude: float = 0.0
+    diurnal_peak_clock_h: float = 0.0
 
     @property
     def key(self) -> tuple[str, str]:
@@ -62,6 +65,18 @@ class RouteModel:
         if self.dose_exponent == 0.0:
             return d
         return d * (np.maximum(d, 1e-12) / self.dose_ref_mg) ** (-self.dose_exponent)
+
+    def diurnal_factor(self, clock_h: "np.ndarray | float") -> np.ndarray:
+        """Time-of-day factor of this model's contribution at clock hours (mean 1 over a day)."""
+        h = np.asarray(clock_h, dtype=float)
+        a = self.diurnal_amplitude
+        if a == 0.0:
+            return np.ones_like(h)
+        return np.exp(a * np.cos(2.0 * np.pi * (h - self.diurnal_peak_clock_h) / 24.0)) / np.i0(a)
+
+    def with_diurnal(self, amplitude: float, peak_clock_h: float) -> "RouteModel":
+        """A copy with another time-of-day variation (for calibration and tests)."""
+        return _replace(self, diurnal_amplitude=float(amplitude), diurnal_peak_clock_h=float(peak_clock_h) % 24.0)
 
     def with_omega(self, **omega: float) -> "RouteModel":
         """A copy with some BSV SDs replaced (for calibration)."""
@@ -119,6 +134,9 @@ def route_models() -> tuple[RouteModel, ...]:
                 dose_exponent=entry.dose_proportionality.exponent if entry.dose_proportionality else 0.0,
                 dose_ref_mg=entry.dose_proportionality.reference_dose_mg if entry.dose_proportionality else 100.0,
                 caveat=entry.caveat,
+                diurnal=entry.diurnal is not None,
+                diurnal_amplitude=entry.diurnal.amplitude if entry.diurnal else 0.0,
+                diurnal_peak_clock_h=entry.diurnal.peak_clock_h if entry.diurnal else 0.0,
             )
         )
     return tuple(models)

@@ -129,6 +129,10 @@ def render_report(
         values = ", ".join(f"{k} {v:.4g}" for k, v in m.typical.items())
         if m.dose_dependent:
             values += f"; F ∝ (dose/{m.dose_ref_mg:g} mg)^-{m.dose_exponent:.3g} per dose"
+        if m.diurnal_amplitude:
+            values += (f"; time of day: × exp({m.diurnal_amplitude:.3g} cos(2π (h − {m.diurnal_peak_clock_h:.3g}) / 24)), "
+                       f"{m.diurnal_factor(m.diurnal_peak_clock_h):.2f}× at {m.diurnal_peak_clock_h:.1f} h to "
+                       f"{m.diurnal_factor(m.diurnal_peak_clock_h + 12):.2f}× 12 h later")
         omega = ", ".join(f"{k} {v:.3g}" for k, v in m.omega.items()) or "–"
         arms = _fitted_from(m, preds)
         out.append(f"| {m.id} | {values} | {omega} | {arms} |")
@@ -245,11 +249,17 @@ def _shortfalls(preds: Sequence[ArmPrediction], models: Sequence[RouteModel]) ->
         "   the sharp single-dose peaks of Cyclogest pessaries and suppositories (Norman 1991, Archer",
         "   1995) made the day-6 profile of micronised capsules on 400 mg twice daily 1.5x too high 4 h",
         "   after a dose, against the flat 9.3 to 13.6 ng/mL of VUB 2024. Apart, the capsule model",
-        "   follows that profile except 16:00 (1.3x) and the pessary model its two arms; the pessary",
-        "   model has no repeated-dose arm, so its steady state is an extrapolation.",
+        "   follows that profile and the pessary model its two arms; the pessary model has no",
+        "   repeated-dose arm, so its steady state is an extrapolation.",
+        "6. **Levels on vaginal capsules vary with the time of day** (December 2026). VUB 2024's",
+        "   trough before the 08:00 dose is 2.41 ng/mL above the one before the 20:00 dose in the",
+        "   same women, which no time-invariant model can give; without a diurnal term the 16:00",
+        "   level was 1.32x. The capsule model's time-of-day variation (model table) is fitted to",
+        "   that arm, the only one that states its clock times (`first_dose_clock_h`); arms that do",
+        "   not are compared at the daily mean. Doses at other clock times are an extrapolation.",
     ]
     lines += [
-        "6. **No rectal arm** with published Cmax/AUC was found in the stored sources; the rectal",
+        "7. **No rectal arm** with published Cmax/AUC was found in the stored sources; the rectal",
         "   model stays provisional. The transdermal model rests on one median level (Vashisht 2005).",
         "",
         "The goal stays unmet for these reasons, not for want of parameters: the remaining misses",
