@@ -28,8 +28,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 from lutea.pk import parse_regimen, route_model, sample_parameters, simulate_events
-from lutea.pk.engine import clock_hour
-from lutea.timeline import elapsed_hours
+from lutea.timeline import clock_hour, elapsed_hours
 
 T0 = datetime(2026, 3, 1, 8, tzinfo=UTC)
 REGIMEN = "400 mg vaginal q12h x 14d"

@@ -26,6 +26,14 @@ ISO_DATETIME = "ISO 8601, e.g. 2026-03-06T10:00 or 2026-03-06T10:00+01:00 (no of
 ISO_DATE = "YYYY-MM-DD"
 
 
+def clock_hour(t: datetime) -> float:
+    """Wall-clock hour of a datetime in its own timezone (08:30 -> 8.5).
+
+    Times after it are taken as this clock plus elapsed hours: a daylight-saving change within
+    a regimen shifts the time of day by an hour, a small error for a diurnal variation."""
+    return t.hour + t.minute / 60.0 + t.second / 3600.0
+
+
 def parse_datetime(text: str, field: str) -> datetime:
     """An ISO 8601 date-time from a person or a file; without an offset it is read as UTC.
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from lutea.pk import DoseEvent, route_model, simulate_events, simulate_hours
-from lutea.pk.engine import clock_hour
+from lutea.timeline import clock_hour
 
 TZ = ZoneInfo("Europe/Brussels")
 

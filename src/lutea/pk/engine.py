@@ -26,7 +26,7 @@ import numpy as np
 from lutea.errors import InputError
 from lutea.pk.models import RouteModel, resolve_model_key, route_model
 from lutea.pk.regimen import DoseEvent
-from lutea.timeline import elapsed_hours
+from lutea.timeline import clock_hour, elapsed_hours
 
 ParamsByModel = Mapping[tuple[str, str] | str | RouteModel, Mapping[str, "np.ndarray | float"]]
 
@@ -145,14 +145,6 @@ def simulate_events(
         resolved[override.get(m.key, m).id] = values
     groups = [(model, t_h, d_mg, resolved.get(model.id)) for model, t_h, d_mg in dose_groups(events, t0, models).values()]
     return simulate_hours(groups, hours_since(times, t0), n_subjects=n_subjects, threads=threads, clock0_h=clock_hour(t0))
-
-
-def clock_hour(t: datetime) -> float:
-    """Wall-clock hour of a datetime in its own timezone (08:30 -> 8.5).
-
-    Times after it are taken as this clock plus elapsed hours: a daylight-saving change within
-    a regimen shifts the time of day by an hour, a small error for a diurnal variation."""
-    return t.hour + t.minute / 60.0 + t.second / 3600.0
 
 
 def dose_groups(
