@@ -57,3 +57,20 @@ def test_the_morning_trough_is_above_the_evening_trough_on_twice_daily_dosing():
 def test_clock_hour_reads_the_wall_clock_of_the_timezone():
     assert clock_hour(datetime(2026, 3, 1, 8, 30, tzinfo=TZ)) == 8.5
     assert clock_hour(datetime(2026, 3, 1, 7, 30, tzinfo=ZoneInfo("UTC")).astimezone(TZ)) == 8.5
+
+
+def test_doses_at_unstudied_times_of_day_are_named_as_an_extrapolation():
+    from lutea.pk import parse_regimen
+    from lutea.pk.models import studied_dose_clock_hours
+    from lutea.pk.simulate import evidence_caveats
+
+    assert studied_dose_clock_hours(route_model("vaginal", "capsule")) == (8.0, 20.0)  # VUB 2024's schedule
+
+    def caveats(regimen: str) -> tuple[str, ...]:
+        return evidence_caveats(parse_regimen(regimen).dose_events())
+
+    assert not caveats("400 mg vaginal q12h from 2026-03-01T08:00 x 6 doses")
+    assert not caveats("400 mg vaginal q12h from 2026-03-01T09:30 x 6 doses")  # within 2 h of the studied times
+    (text,) = caveats("200 mg vaginal q8h from 2026-03-01T08:00 x 6 doses")
+    assert "vaginal-capsule" in text and "08:00, 20:00" in text and "00:00, 16:00" in text
+    assert not caveats("90 mg vaginal gel q24h from 2026-03-01T22:00 x 3 doses")  # no time-of-day variation

@@ -170,6 +170,18 @@ def fitted_dose_range_mg(model: RouteModel) -> tuple[float, float] | None:
     return (min(doses), max(doses)) if doses else None
 
 
+def studied_dose_clock_hours(model: RouteModel) -> tuple[float, ...]:
+    """Clock hours (0-24) at which the fitted arms that state their clock gave doses; () if none."""
+    kb = load_knowledge()
+    entry = next((e for e in kb.entries("pk_models") if e.id == model.id), None)
+    arms = {a.id: a for a in kb.entries("pk_arms")}
+    hours = set()
+    for arm in (arms[i] for i in (entry.fitted_from if entry else []) if i in arms):
+        if arm.first_dose_clock_h is not None:
+            hours |= {(arm.first_dose_clock_h + k * (arm.interval_h or 0.0)) % 24.0 for k in range(arm.n_doses)}
+    return tuple(sorted(hours))
+
+
 def resolve_model_key(key: tuple[str, str | None] | str | RouteModel) -> RouteModel:
     """The model named by a params key: (route, formulation), a model id, or the model itself."""
     if isinstance(key, RouteModel):

@@ -19,11 +19,11 @@ from lutea.errors import InputError
 from lutea.knowledge.loader import load_knowledge
 from lutea.pk.assay import ASSAY_LABELS, apply_assay, assay_sources, parse_assay
 from lutea.pk.baseline import BaselineContext, as_context, baseline_band, baseline_for_subjects, baseline_sources
-from lutea.pk.models import RouteModel, fitted_dose_range_mg, route_model
+from lutea.pk.models import RouteModel, fitted_dose_range_mg, route_model, studied_dose_clock_hours
 from lutea.pk.population import individual_parameters, sample_parameters
 from lutea.pk.regimen import DoseEvent, Regimen, parse_regimen
 from lutea.pk.engine import dose_groups, simulate_events
-from lutea.timeline import after_hours, elapsed_hours
+from lutea.timeline import after_hours, clock_hour, elapsed_hours
 
 MAX_DAYS = 120.0
 MAX_POPULATION = 200_000
@@ -102,11 +102,13 @@ class SimulationResult:
 
 def evidence_caveats(events: Sequence[DoseEvent]) -> tuple[str, ...]:
     """What the PK evidence does not cover for these dose events, in words: provisional or
-    extrapolated route models, and doses outside the range a dose-dependent model was fitted to."""
+    extrapolated route models, doses outside the range a dose-dependent model was fitted to, and
+    doses at times of day a model's time-of-day variation was not measured for."""
     if not events:
         return ()
     out = []
-    for m, _, doses in dose_groups(events, events[0].time).values():
+    clock0 = clock_hour(events[0].time)
+    for m, t, doses in dose_groups(events, events[0].time).values():
         if m.provisional:
             out.append(f"PK model {m.id} is provisional: literature starting values, not fitted to published arms")
         if m.caveat:
@@ -116,7 +118,26 @@ def evidence_caveats(events: Sequence[DoseEvent]) -> tuple[str, ...]:
         if outside:
             out.append(f"PK model {m.id}: {', '.join(f'{d:g}' for d in outside)} mg at once is outside the doses it was "
                        f"fitted to ({fitted[0]:g}-{fitted[1]:g} mg); bioavailability at that dose is extrapolated")
+        if m.diurnal_amplitude:
+            studied = studied_dose_clock_hours(m)
+            unstudied = sorted({_hhmm(h) for h in (clock0 + t) % 24.0 if not _near_clock(h, studied)})
+            if unstudied:
+                out.append(f"PK model {m.id}: its time-of-day variation was measured on doses at "
+                           f"{', '.join(_hhmm(h) for h in studied) or 'no stated time'} only; doses at "
+                           f"{', '.join(unstudied)} make the levels through the day an extrapolation")
     return tuple(out)
+
+
+STUDIED_CLOCK_TOLERANCE_H = 2.0  # a dose this close to a studied time of day counts as studied
+
+
+def _near_clock(hour: float, studied: Sequence[float]) -> bool:
+    return any(min(abs(hour - s), 24.0 - abs(hour - s)) <= STUDIED_CLOCK_TOLERANCE_H for s in studied)
+
+
+def _hhmm(hour: float) -> str:
+    minutes = int(round(hour * 60.0)) % (24 * 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def _r(x: float | None, digits: int = 4) -> float | None:
