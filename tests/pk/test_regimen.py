@@ -212,3 +212,19 @@ def test_scheduled_doses_are_read_as_doses_of_their_product():
     assert route_model(vaginal[0].route, vaginal[0].formulation).id == "vaginal-pessary"
     assert [e for e in read if e.route == "sc"] == [e for e in plain if e.route == "sc"]  # not a Cyclogest route
     assert read == parse_regimen("Cyclogest 400 mg vaginal q12h x 1d + 25 mg sc q24h x 1d", default_start=start).dose_events()
+
+
+@pytest.mark.parametrize("text, event", [
+    ("Lubion 25 mg im daily from 2026-03-01T08:00 x 1 doses",
+     {"time": "2026-03-01T08:00", "dose_mg": 25, "route": "im", "product": "lubion"}),
+    ("Cyclogest 400 mg rectal daily from 2026-03-01T08:00 x 1 doses",
+     {"time": "2026-03-01T08:00", "dose_mg": 400, "route": "rectal", "product": "cyclogest"}),
+    ("Utrogestan 200 mg vaginal daily from 2026-03-01T08:00 x 1 doses",
+     {"time": "2026-03-01T08:00", "dose_mg": 200, "route": "vaginal", "product": "utrogestan"}),
+])
+def test_a_json_dose_event_reads_its_product_as_the_regimen_language_does(text, event):
+    # Lubion is an aqueous injection by either of its routes: a JSON event given IM used to fall
+    # back to the IM default (an oil depot), while the text form kept the product's formulation.
+    spoken = parse_regimen(text).dose_events()[0]
+    given = parse_regimen(json.dumps([event])).dose_events()[0]
+    assert (given.route, given.formulation, given.product) == (spoken.route, spoken.formulation, spoken.product)

@@ -341,7 +341,8 @@ def _event_from(item: Mapping[str, object] | DoseEvent, index: int) -> DoseEvent
     if route_text.lower() not in ROUTE_WORDS:
         raise InputError("regimen", f"dose event #{index}: unknown route {route_text!r}", ROUTE_ACCEPTED)
     route, formulation = ROUTE_WORDS[route_text.lower()]
-    formulation = str(item.get("formulation") or formulation or (product.formulation if product and product.route == route else default_formulation(route)))
+    # as the regimen language reads 'Lubion 25 mg im': the product's formulation on any of its routes
+    formulation = str(item.get("formulation") or formulation or (product.formulation if product and route in product.routes else default_formulation(route)))
     if product and route not in product.routes:
         raise InputError("regimen", f"dose event #{index}: {product.id} is not given by route {route!r}", product.routes)
     return DoseEvent(when, dose, route, formulation, product.id if product else None)
