@@ -165,7 +165,7 @@ class PersonModel:
         batch = eta.shape[:-1]
         size = int(np.prod(batch)) if batch else 1
         times_h = np.asarray(times_h, dtype=float)
-        by_model = dose_groups(events, self.t0)
+        by_model = dose_groups(events, self.t0, self.models)  # this person's models (a study may alter them)
         params = self.route_parameters(eta) if by_model else {}
         total = np.zeros((size, times_h.size))
         for model_id, (model, dose_t, dose_mg) in by_model.items():

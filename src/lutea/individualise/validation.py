@@ -12,7 +12,7 @@ beyond Monte Carlo): the best a per-person point estimate can do on this study.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import numpy as np
@@ -72,7 +72,8 @@ class StudyResult:
 def simulation_study(n_people: int = 500, *, regimen: str = "400 mg vaginal q12h from 2026-03-01T08:00",
                      context: str = "hrt-fet", seed: int = 0, n_draws: int = 1000,
                      method: str = "laplace-sir", reference_draws: int = 0,
-                     truth_omega_scale: float = 1.0, truth_residual_scale: float = 1.0) -> StudyResult:
+                     truth_omega_scale: float = 1.0, truth_residual_scale: float = 1.0,
+                     truth_without_diurnal: bool = False) -> StudyResult:
     """Run the study (vectorised: one batched MAP over all people); method and n_draws as
     Individualiser's defaults.
 
@@ -80,6 +81,8 @@ def simulation_study(n_people: int = 500, *, regimen: str = "400 mg vaginal q12h
     truth_omega_scale, truth_residual_scale: draw the virtual people with between-subject SDs and
     residual SDs this many times the model's, which the estimator keeps assuming (a misspecified
     model: do the intervals stay honest when people vary more than the knowledge base says?).
+    truth_without_diurnal: draw the people's levels from route models without their time-of-day
+    variation, which the estimator keeps assuming (what if that fitted variation is not real?).
     """
     rng = np.random.default_rng(seed)
     plan = parse_regimen(regimen)
@@ -100,11 +103,12 @@ def simulation_study(n_people: int = 500, *, regimen: str = "400 mg vaginal q12h
 
     eta_true = rng.standard_normal((n_people, k)) * omega * truth_omega_scale
     truth_residual = ResidualError(residual.proportional * truth_residual_scale, residual.additive_ng_ml * truth_residual_scale)
-    y = truth_residual.draw(model.predict(events, grid, eta_true), rng)
+    truth = replace(model, models=tuple(m.with_diurnal(0.0, 0.0) for m in model.models)) if truth_without_diurnal else model
+    y = truth_residual.draw(truth.predict(events, grid, eta_true), rng)
     fit = map_estimate(model.forward(events, grid), y, mask, omega, residual)
 
     at = np.array([TARGET_H])
-    true_level = model.predict(events, at, eta_true)[:, 0]
+    true_level = truth.predict(events, at, eta_true)[:, 0]
     future = truth_residual.draw(true_level, rng)
     individual = model.predict(events, at, fit.eta)[:, 0]
     population = model.predict(events, at, np.zeros((n_people, k)))[:, 0]
