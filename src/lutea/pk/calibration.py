@@ -6,7 +6,8 @@ immunoassay factor for immunoassay arms). Like is compared with like: a virtual 
 the arm (its n, replicated; the model's BSV; standard-normal draws seeded by the arm id) is
 simulated and the statistic the study reported (arithmetic mean, median or geometric mean of
 individual Cmax, AUC, ...) is taken over it. Per route model, the typical values of the
-absorption parameters, f_bio and (vaginal models) the dose exponent of F are fitted by least
+absorption parameters, f_bio, (vaginal models) the dose exponent of F and (models with a
+`diurnal` entry, on arms that state their clock time) the time-of-day variation are fitted by least
 squares on log Cmax, log AUC, log Cavg, log Cmin, log reported levels and (half weight) Tmax of
 the arms marked `fit`; `compare` arms are only compared. The systemic disposition
 (cl_l_per_h, v_l) stays as the engine set it (from the IM arms), as does f_bio of IM oil (the
