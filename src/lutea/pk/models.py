@@ -11,7 +11,7 @@ import numpy as np
 
 from lutea.errors import InputError
 from lutea.knowledge.loader import load_knowledge
-from lutea.knowledge.schema import PK_FRACTION_PARAMETERS
+from lutea.knowledge.schema import PK_FRACTION_PARAMETERS, PKArm
 
 ROUTES = ("oral", "vaginal", "im", "sc", "transdermal", "rectal", "iv")
 
@@ -161,22 +161,24 @@ def route_model(route: str, formulation: str | None = None) -> RouteModel:
     raise InputError("formulation", f"no {route} PK model for formulation {formulation!r}", accepted)
 
 
-def fitted_dose_range_mg(model: RouteModel) -> tuple[float, float] | None:
-    """Smallest and largest single dose (mg) of the arms a model was fitted to; None if none."""
+def fitted_arms(model: RouteModel) -> list[PKArm]:
+    """The study arms (pk_arms.yaml) a model's `fitted_from` names, in that order."""
     kb = load_knowledge()
     entry = next((e for e in kb.entries("pk_models") if e.id == model.id), None)
     arms = {a.id: a for a in kb.entries("pk_arms")}
-    doses = [arms[i].dose_mg for i in (entry.fitted_from if entry else []) if i in arms]
+    return [arms[i] for i in (entry.fitted_from if entry else []) if i in arms]
+
+
+def fitted_dose_range_mg(model: RouteModel) -> tuple[float, float] | None:
+    """Smallest and largest single dose (mg) of the arms a model was fitted to; None if none."""
+    doses = [arm.dose_mg for arm in fitted_arms(model)]
     return (min(doses), max(doses)) if doses else None
 
 
 def studied_dose_clock_hours(model: RouteModel) -> tuple[float, ...]:
     """Clock hours (0-24) at which the fitted arms that state their clock gave doses; () if none."""
-    kb = load_knowledge()
-    entry = next((e for e in kb.entries("pk_models") if e.id == model.id), None)
-    arms = {a.id: a for a in kb.entries("pk_arms")}
-    hours = set()
-    for arm in (arms[i] for i in (entry.fitted_from if entry else []) if i in arms):
+    hours: set[float] = set()
+    for arm in fitted_arms(model):
         if arm.first_dose_clock_h is not None:
             hours |= {(arm.first_dose_clock_h + k * (arm.interval_h or 0.0)) % 24.0 for k in range(arm.n_doses)}
     return tuple(sorted(hours))
