@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lutea.context import Context, DerivedContext
+from lutea.cutoffs import applicable_thresholds, choose
 from lutea.cycle import cycle_model
 from lutea.findings import Finding, Severity
 from lutea.knowledge import KnowledgeBase
@@ -70,30 +71,12 @@ def show_threshold(t: Threshold) -> str:
     return f"{ {'lt': '<', 'le': '<=', 'ge': '>=', 'gt': '>'}[t.comparison]} {show_limit(t)}"
 
 
-def _matches(wanted: str | list[str], have: str | None) -> bool:
-    return have is not None and (have == wanted or (isinstance(wanted, list) and have in wanted))
-
-
 def applicable(case: Case, kind: str) -> list[Threshold]:
     """Thresholds of one kind that apply to this specimen and context, in file order."""
-    spec = "serum" if case.serum else case.measurement.specimen.value
-    have = {"protocol": case.ctx.protocol, "route": case.ctx.route}
-    weeks = case.derived.gestational_weeks
-    found = []
-    for t in case.kb.entries("thresholds"):
-        if t.kind != kind or t.specimen != spec:
-            continue
-        if not all(_matches(v, have.get(k)) for k, v in t.applies_to.items()):
-            continue
-        if t.gestational_weeks and weeks is not None and not t.gestational_weeks[0] <= weeks < t.gestational_weeks[1]:
-            continue
-        found.append(t)
-    return found
-
-
-def choose(entries: list[Any]) -> Any | None:
-    """The default entry among competing ones (the first marked default, else the first)."""
-    return next((e for e in entries if e.default), entries[0] if entries else None)
+    return applicable_thresholds(
+        kind, specimen="serum" if case.serum else case.measurement.specimen.value, protocol=case.ctx.protocol,
+        route=case.ctx.route, gestational_weeks=case.derived.gestational_weeks, kb=case.kb,
+    )
 
 
 def _alternatives(case: Case, chosen: Threshold, entries: list[Threshold]) -> list[dict[str, Any]]:
