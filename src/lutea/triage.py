@@ -31,6 +31,11 @@ def symptom_vocabulary(kb: KnowledgeBase | None = None) -> dict[str, str]:
     return vocabulary
 
 
+def canonical_symptom(name: str, kb: KnowledgeBase | None = None) -> str | None:
+    """The canonical name of a symptom spelling, or None when the knowledge base does not know it."""
+    return symptom_vocabulary(kb).get(_key(name))
+
+
 def normalise_symptoms(symptoms: Iterable[str], kb: KnowledgeBase | None = None) -> tuple[str, ...]:
     """Canonical symptom names in input order, without duplicates; InputError for an unknown name."""
     kb = kb or load_knowledge()

@@ -28,6 +28,7 @@ BY_KIND = {
     "treatments": TREATMENT,
     "doses": DOSE,
     "notes": NOTE,
+    "acknowledge": None,  # POST .../red-flags/{id}/acknowledge takes no body
 }
 
 UPDATES = {"episodes": {"note": "updated"}, "symptoms": {"severity": 1}, "treatments": {"stop": iso(0.5)}}

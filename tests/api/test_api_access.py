@@ -58,6 +58,11 @@ def _seed(client: TestClient, world) -> dict[str, int]:
         response = client.post(f"{API}/patients/{world.patient_id}/{kind}", json=BY_KIND[kind], headers=world.headers("doctor"))
         assert response.status_code == 201, response.text
         ids[kind] = response.json()["id"]
+    # chest pain on hormone treatment raises a red flag (red_flags.yaml vte-chest) to acknowledge
+    chest = {"symptom": "chest-pain", "severity": 3, "noted_at": BY_KIND["measurements"]["sampled_at"]}
+    assert client.post(f"{API}/patients/{world.patient_id}/symptoms", json=chest, headers=world.headers("doctor")).status_code == 201
+    flags = client.get(f"{API}/patients/{world.patient_id}/red-flags", headers=world.headers("doctor")).json()
+    ids["red-flags"] = flags[0]["id"]
     return ids
 
 
@@ -66,7 +71,7 @@ def _request_for(method: str, path: str, world, ids: dict[str, int]) -> tuple[st
     record_kind = parts[parts.index("{record_id}") - 1] if "{record_id}" in parts else None
     url = path.replace("{patient_id}", str(world.patient_id))
     if record_kind:
-        url = url.replace("{record_id}", str(ids[record_kind]))
+        url = url.replace("{record_id}", str(ids.get(record_kind, 1)))  # red flags: any id (refused before lookup)
     last = parts[-1]
     if method == "post":
         assert last in BY_KIND, f"add a valid example body for POST {path} to api_examples.BY_KIND"
@@ -114,6 +119,8 @@ def test_patient_scoped_routes_refuse_outsiders(app: FastAPI, client: TestClient
             assert response.status_code == expected, f"{who} {method.upper()} {url}: {response.status_code} {response.text}"
     # nothing was written or deleted by the refused calls
     for kind, record_id in ids.items():
+        if kind == "red-flags":
+            continue
         assert client.get(f"{API}/patients/{world.patient_id}/{kind}/{record_id}", headers=world.headers("doctor")).status_code == 200
     # the same calls succeed for the assigned clinician (so the refusals above were real);
     # deletions last, the patient itself at the very end.
@@ -133,6 +140,8 @@ def test_refusals_are_audited(client: TestClient, world) -> None:
 def test_the_patient_reads_their_own_record(client: TestClient, world) -> None:
     ids = _seed(client, world)
     for kind, record_id in ids.items():
+        if kind == "red-flags":
+            continue
         assert client.get(f"{API}/patients/{world.patient_id}/{kind}/{record_id}", headers=world.headers("patient")).status_code == 200
     assert client.get(f"{API}/patients/{world.patient_id}/timeline", headers=world.headers("patient")).status_code == 200
 

@@ -44,7 +44,7 @@ def _free_port() -> int:
 
 
 def _seed(settings: Settings) -> tuple[int, int]:
-    from lutea.api.interpretation import interpret_stored
+    from lutea.records.service import interpret_and_flag
     from lutea.store import make_engine, make_sessionmaker, upgrade_to_head
 
     upgrade_to_head(settings.database_url)
@@ -74,7 +74,7 @@ def _seed(settings: Settings) -> tuple[int, int]:
             patient_id=alice.id, episode_id=episode.id, specimen="serum", analyte="progesterone", value=30.0,
             unit="nmol/L", value_canonical=to_canonical(30.0, "nmol/L", Specimen.SERUM), unit_canonical="ng/mL",
             assay="lcms", sampled_at=now - timedelta(days=2)))
-        interpret_stored(s, first)
+        interpret_and_flag(s, first)
         ids = (alice.id, beatrice.id)
     engine.dispose()
     return ids

@@ -12,6 +12,7 @@ from lutea.api import routes
 from lutea.api.auth import LoginThrottle
 from lutea.config import Settings
 from lutea.errors import InputError
+from lutea.records import AccessDenied, RecordNotFound
 from lutea.store import make_engine, make_sessionmaker, upgrade_to_head
 
 API_PREFIX = "/api/v1"
@@ -60,6 +61,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(InputError)
     async def _input_error(_request: Request, exc: InputError) -> JSONResponse:
         return JSONResponse(input_error_body(exc), status_code=422)
+
+    @app.exception_handler(AccessDenied)
+    async def _access_denied(_request: Request, exc: AccessDenied) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=403)
+
+    @app.exception_handler(RecordNotFound)
+    async def _not_found(_request: Request, exc: RecordNotFound) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
 
     for router in routes.ROUTERS:
         app.include_router(router, prefix=API_PREFIX, responses=COMMON_RESPONSES)

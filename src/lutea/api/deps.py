@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from lutea.api.auth import read_token
 from lutea.api.schemas import MAX_ID
-from lutea.store import crud, models
+from lutea.records.access import AccessDenied, RecordAccess, open_record
+from lutea.store import models
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -56,50 +57,32 @@ def require_admin(user: UserDep) -> models.User:
 AdminDep = Annotated[models.User, Depends(require_admin)]
 
 
-def _deny(request: Request, user: models.User, patient_id: int) -> HTTPException:
-    """Record the refused attempt in its own transaction (the request's rolls back), then refuse."""
-    with request.app.state.sessionmaker.begin() as session:
-        crud.record_audit(
-            session, user=user, action="deny", patient_id=patient_id,
-            client_addr=client_addr(request), path=request.url.path,
-        )
-    return HTTPException(status.HTTP_403_FORBIDDEN, f"no access to patient {patient_id}")
-
-
-class Access:
-    """The caller's access to one patient's record, and the audit of what they do with it."""
-
-    def __init__(self, session: Session, request: Request, user: models.User, patient_id: int):
-        self.session = session
-        self.request = request
-        self.user = user
-        self.patient_id = patient_id
-
-    def audit(self, action: str, record_type: str, record_id: int | None = None) -> None:
-        """One audit row in the request's transaction."""
-        crud.record_audit(
-            self.session, user=self.user, action=action, patient_id=self.patient_id, record_type=record_type,
-            record_id=record_id, client_addr=client_addr(self.request), path=self.request.url.path,
-        )
+def _denied(exc: AccessDenied) -> HTTPException:
+    return HTTPException(status.HTTP_403_FORBIDDEN, str(exc))
 
 
 def patient_access(
     session: SessionDep, request: Request, user: UserDep, patient_id: Annotated[int, Path(ge=1, le=MAX_ID)]
-) -> Access:
-    """403 unless the caller may reach this patient (own record, or assigned clinician)."""
-    if not crud.can_access(session, user, patient_id):
-        raise _deny(request, user, patient_id)
-    return Access(session, request, user, patient_id)
+) -> RecordAccess:
+    """403 unless the caller may reach this patient (own record, or assigned clinician); the
+    refusal is audited by lutea.records."""
+    try:
+        return open_record(session, request.app.state.sessionmaker, user, patient_id, request.app.state.settings,
+                           client_addr=client_addr(request), path=request.url.path)
+    except AccessDenied as exc:
+        raise _denied(exc) from None
 
 
-AccessDep = Annotated[Access, Depends(patient_access)]
+AccessDep = Annotated[RecordAccess, Depends(patient_access)]
 
 
-def require_clinician(access: AccessDep) -> Access:
+def require_clinician(access: AccessDep) -> RecordAccess:
     """Writes only a clinician may make (the patient record itself, deletions)."""
-    if access.user.role != "clinician":
-        raise _deny(access.request, access.user, access.patient_id)
+    try:
+        access.require_clinician()
+    except AccessDenied as exc:
+        raise _denied(exc) from None
     return access
 
 
-ClinicianAccessDep = Annotated[Access, Depends(require_clinician)]
+ClinicianAccessDep = Annotated[RecordAccess, Depends(require_clinician)]

@@ -5,28 +5,28 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field
+
+from lutea.records.inputs import (  # noqa: F401  (the record inputs are part of the API's schema)
+    MAX_ID,
+    DoseCreate,
+    EpisodeCreate,
+    EpisodeUpdate,
+    MeasurementCreate,
+    NoteCreate,
+    RecordInput,
+    RowId,
+    SymptomCreate,
+    SymptomUpdate,
+    TreatmentCreate,
+    TreatmentUpdate,
+)
 
 Role = Literal["patient", "clinician", "admin"]
-EpisodeKind = Literal["menstrual-cycle", "pregnancy", "ivf-cycle", "hormone-therapy"]
-Protocol = Literal["hrt-fet", "natural-fet", "fresh"]
-SpecimenName = Literal["serum", "plasma", "saliva", "urine"]
-AssayName = Literal["any", "immunoassay", "lcms"]
-RouteName = Literal["oral", "vaginal", "im", "sc", "transdermal", "rectal", "iv"]
 Text200 = Annotated[str, Field(min_length=1, max_length=200)]
-MAX_ID = 2_147_483_647  # INTEGER columns on PostgreSQL (and what SQLite accepts)
-RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_nul(cls, value: Any) -> Any:
-        if isinstance(value, str) and "\x00" in value:
-            raise ValueError("contains a NUL character")
-        return value
+_In = RecordInput
 
 
 class _Out(BaseModel):
@@ -107,39 +107,35 @@ class PatientOut(_Out):
     created_at: datetime
 
 
-class EpisodeCreate(_In):
-    """An IVF cycle names its protocol (hrt-fet, natural-fet, fresh); other kinds name none."""
-
-    kind: EpisodeKind
-    start_date: date
-    end_date: date | None = None
-    cycle_length_days: Annotated[int, Field(ge=15, le=90)] | None = None
-    lmp_date: date | None = None
-    lh_peak_date: date | None = None
-    protocol: Protocol | None = None
-    et_date: date | None = None
-    embryo_age_days: Annotated[int, Field(ge=2, le=7)] | None = None
-    note: Annotated[str, Field(max_length=5000)] | None = None
-
-    @model_validator(mode="after")
-    def _consistent(self) -> EpisodeCreate:
-        if self.end_date is not None and self.end_date < self.start_date:
-            raise ValueError("end_date is before start_date")
-        if self.kind == "ivf-cycle" and self.protocol is None:
-            raise ValueError("protocol: an ivf-cycle needs one of hrt-fet, natural-fet, fresh")
-        if self.kind != "ivf-cycle" and (self.protocol or self.et_date or self.embryo_age_days):
-            raise ValueError("protocol, et_date and embryo_age_days belong to an ivf-cycle only")
-        return self
+class RedFlagSource(BaseModel):
+    type: Literal["measurements", "symptoms"]
+    id: int | None
 
 
-class EpisodeUpdate(_In):
-    end_date: date | None = None
-    cycle_length_days: Annotated[int, Field(ge=15, le=90)] | None = None
-    lmp_date: date | None = None
-    lh_peak_date: date | None = None
-    et_date: date | None = None
-    embryo_age_days: Annotated[int, Field(ge=2, le=7)] | None = None
-    note: Annotated[str, Field(max_length=5000)] | None = None
+class Acknowledgement(BaseModel):
+    at: datetime
+    by: str | None
+
+
+class RedFlagOut(BaseModel):
+    """An urgent finding of a result or a symptom: plain-language title and text for the reader's
+    role, what to do, its sources, the record it came from, and its acknowledgement (null: open)."""
+
+    id: int
+    code: str
+    title: str
+    text: str
+    action: str | None
+    sources: list[str]
+    source: RedFlagSource
+    raised_at: datetime
+    acknowledged: Acknowledgement | None
+
+
+class PatientListed(PatientOut):
+    """A patient in the list, with the open urgent findings of the record, most recent first."""
+
+    urgent: list[RedFlagOut]
 
 
 class EpisodeOut(_Out):
@@ -156,18 +152,6 @@ class EpisodeOut(_Out):
     embryo_age_days: int | None
     note: str | None
     created_at: datetime
-
-
-class MeasurementCreate(_In):
-    """A result as the laboratory reported it; the unit must suit the specimen."""
-
-    specimen: SpecimenName
-    value: Annotated[float, Field(ge=0, allow_inf_nan=False)]
-    unit: Annotated[str, Field(min_length=1, max_length=32)]
-    sampled_at: AwareDatetime
-    assay: AssayName = "any"
-    laboratory: Annotated[str, Field(max_length=200)] | None = None
-    episode_id: RowId | None = None
 
 
 class MeasurementOut(_Out):
@@ -199,19 +183,6 @@ class MeasurementStored(MeasurementOut):
     interpretation: InterpretationOut | None = None
 
 
-class SymptomCreate(_In):
-    symptom: Annotated[str, Field(min_length=1, max_length=100)]
-    severity: Annotated[int, Field(ge=0, le=3)] = 1
-    noted_at: AwareDatetime
-    note: Annotated[str, Field(max_length=5000)] | None = None
-    episode_id: RowId | None = None
-
-
-class SymptomUpdate(_In):
-    severity: Annotated[int, Field(ge=0, le=3)] | None = None
-    note: Annotated[str, Field(max_length=5000)] | None = None
-
-
 class SymptomOut(_Out):
     id: int
     patient_id: int
@@ -221,30 +192,6 @@ class SymptomOut(_Out):
     noted_at: datetime
     note: str | None
     created_at: datetime
-
-
-class TreatmentCreate(_In):
-    """product: an id or name from the knowledge base's products; schedule in the regimen language."""
-
-    product: Annotated[str, Field(min_length=1, max_length=100)]
-    route: RouteName
-    dose_mg: Annotated[float, Field(gt=0, allow_inf_nan=False)]
-    schedule: Annotated[str, Field(min_length=1, max_length=500)]
-    start: AwareDatetime
-    stop: AwareDatetime | None = None
-    episode_id: RowId | None = None
-    acknowledge_off_label: bool = False
-
-    @model_validator(mode="after")
-    def _ordered(self) -> TreatmentCreate:
-        if self.stop is not None and self.stop < self.start:
-            raise ValueError("stop is before start")
-        return self
-
-
-class TreatmentUpdate(_In):
-    stop: AwareDatetime | None = None
-    acknowledge_off_label: bool | None = None
 
 
 class TreatmentOut(_Out):
@@ -261,11 +208,6 @@ class TreatmentOut(_Out):
     created_at: datetime
 
 
-class DoseCreate(_In):
-    taken_at: AwareDatetime
-    dose_mg: Annotated[float, Field(gt=0, allow_inf_nan=False)]
-
-
 class DoseOut(_Out):
     id: int
     patient_id: int
@@ -273,10 +215,6 @@ class DoseOut(_Out):
     taken_at: datetime
     dose_mg: float
     created_at: datetime
-
-
-class NoteCreate(_In):
-    text: Annotated[str, Field(min_length=1, max_length=10000)]
 
 
 class NoteOut(_Out):

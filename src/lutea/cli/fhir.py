@@ -11,7 +11,7 @@ import typer
 from lutea.cli._common import domain_errors, fail, print_json
 from lutea.config import Settings
 from lutea.errors import InputError
-from lutea.store import crud, make_engine, make_sessionmaker, models, upgrade_to_head
+from lutea.store import crud, make_engine, make_sessionmaker, upgrade_to_head
 
 import_app = typer.Typer(help="Import records: FHIR R4 bundles, tracker CSV exports.", no_args_is_help=True)
 export_app = typer.Typer(help="Export records as FHIR R4.", no_args_is_help=True)
@@ -89,6 +89,7 @@ def import_tracker(
     """Read daily tracker readings and apply the PdG ovulation-confirmation rule; with --patient store them."""
     from lutea.fhir.tracker import interpret_tracker, parse_tracker_csv
     from lutea.fhir.tracker_store import store_series
+    from lutea.records.access import operator_access
 
     try:
         text = file.read_text(encoding="utf-8")
@@ -101,9 +102,7 @@ def import_tracker(
                            "ignored_columns": series.ignored_columns, "interpretation": result.to_json()}
     if patient is not None:
         with _sessions(Settings()).begin() as session:
-            if session.get(models.Patient, patient) is None:
-                raise InputError("patient", f"no patient {patient}", "the id of an existing patient record")
-            out["stored"] = store_series(session, patient, series)
+            out["stored"] = store_series(operator_access(session, patient, Settings()), series)
             crud.record_audit(session, user=None, action="import", patient_id=patient, record_type="tracker",
                               client_addr="cli")
     if as_json:

@@ -1,8 +1,10 @@
 """The shell between FHIR bundles and the record store: import (idempotent, atomic) and export.
 
-`import_bundle` writes in the caller's transaction: a failing import raises before the caller
-commits, so nothing is written. Records keep their source (lutea.fhir.links), so importing the
-same bundle again writes nothing.
+An import writes through lutea.records, as a form or the API does: the same plausibility checks,
+interpretation on write, red flags and audit rows. `import_bundle` writes in the caller's
+transaction: a failing import raises before the caller commits, so nothing is written. Records
+keep their source (lutea.records.identifiers), so importing the same bundle again writes nothing,
+and a global identifier belongs to one patient record only.
 """
 
 from __future__ import annotations
@@ -11,27 +13,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
-from lutea.api.interpretation import interpret_stored
-from lutea.api.plausibility import check_treatment
-from lutea.api.schemas import EpisodeCreate
+from lutea.config import Settings
 from lutea.errors import InputError
 from lutea.fhir import mapping_out
 from lutea.fhir.bundle import validate_bundle
-from lutea.fhir.links import add_link, find_link
 from lutea.fhir.mapping_in import (
     BundleRecords,
     MeasurementIn,
     MedicationIn,
-    PregnancyIn,
     read_bundle,
 )
 from lutea.pk.regimen import single_interval_h
+from lutea.records import RecordAccess, identifiers, service
+from lutea.records.access import operator_access
+from lutea.records.inputs import EpisodeCreate, MeasurementCreate, SymptomCreate, TreatmentCreate
 from lutea.safety import screen
 from lutea.store import crud, models
-from lutea.units import SPECIMEN_UNITS, Specimen, to_canonical
 
 
 @dataclass
@@ -54,35 +54,33 @@ class ImportReport:
                 "unused": self.unused, "warnings": self.warnings}
 
 
-def _target_patient(session: Session, records: BundleRecords, patient_id: int | None) -> tuple[models.Patient, bool]:
+def target_patient(session: Session, records: BundleRecords, patient_id: int | None) -> int | None:
+    """The record a bundle goes into: the one named, else the owner of its Patient's global
+    identifier (None: a new record). A bundle whose Patient another record owns is refused."""
+    owner = identifiers.owner(session, "Patient", records.patient.source_key) if records.patient else None
     if patient_id is not None:
-        patient = session.get(models.Patient, patient_id)
-        if patient is None:
+        if session.get(models.Patient, patient_id) is None:
             raise InputError("patient", f"no patient {patient_id}", "the id of an existing patient record")
-        if records.patient is not None:
-            link = find_link(session, "Patient", records.patient.source_key)
-            if link is not None and link.patient_id != patient_id:
-                raise InputError("patient", f"{records.patient.label} was imported as patient {link.patient_id}, "
-                                 f"not {patient_id}", f"--patient {link.patient_id} or no --patient")
-        return patient, False
+        if owner is not None and owner != patient_id:
+            raise InputError("patient", f"{records.patient.label} was imported as patient {owner}, "  # type: ignore[union-attr]
+                             f"not {patient_id}", f"--patient {owner} or no --patient")
+        return patient_id
     if records.patient is None:
         raise InputError("patient", "the bundle has no Patient resource", "a bundle with a Patient, or --patient ID")
-    link = find_link(session, "Patient", records.patient.source_key)
-    if link is not None:
-        patient = session.get(models.Patient, link.patient_id)
-        if patient is not None:
-            return patient, False
-    p = records.patient
-    return crud.add(session, models.Patient(display_name=p.display_name, birth_date=p.birth_date, sex=p.sex)), True
+    return owner
 
 
-def _seen(session: Session, patient_id: int, source_type: str, keys: list[str]) -> bool:
-    return any(find_link(session, source_type, key, patient_id) is not None for key in keys)
+def _validated(model: type[BaseModel], fields: dict[str, Any], label: str) -> Any:
+    try:
+        return model.model_validate(fields)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(x) for x in first["loc"]) or model.__name__
+        raise InputError(f"{label} {where}", str(first["msg"]).removeprefix("Value error, ")) from None
 
 
-def _add_pregnancy(session: Session, patient_id: int, p: PregnancyIn) -> models.Episode:
-    return crud.add(session, models.Episode(patient_id=patient_id, kind="pregnancy", start_date=p.start_date,
-                                            end_date=p.end_date, lmp_date=p.lmp_date, note=p.note))
+def _labelled(label: str, exc: InputError) -> InputError:
+    return InputError(f"{label} {exc.field}", exc.problem, exc.accepted)
 
 
 def _episode_for(session: Session, patient_id: int, moment: datetime) -> int | None:
@@ -92,91 +90,106 @@ def _episode_for(session: Session, patient_id: int, moment: datetime) -> int | N
     return fits[-1].id if fits else None
 
 
-def _add_treatment(session: Session, patient_id: int, m: MedicationIn, report: ImportReport) -> models.Treatment:
+def _add_treatment(access: RecordAccess, m: MedicationIn, report: ImportReport) -> models.Treatment:
     fields = {"product": m.product, "route": m.route, "dose_mg": m.dose_mg, "schedule": m.schedule, "start": m.start,
-              "stop": m.stop, "acknowledge_off_label": m.acknowledge_off_label}
+              "stop": m.stop, "acknowledge_off_label": m.acknowledge_off_label,
+              "episode_id": _episode_for(access.session, access.patient_id, m.start)}
     try:
-        fields = check_treatment(fields)
+        return service.add_treatment(access, _validated(TreatmentCreate, fields, m.label))
     except InputError as exc:
         if "labelled maximum" not in exc.problem:
-            raise InputError(f"{m.label} {exc.field}", exc.problem, exc.accepted) from None
-        fields = check_treatment({**fields, "acknowledge_off_label": True})
+            raise _labelled(m.label, exc) from None
         report.warnings.append(f"{m.label}: {exc.problem}; stored as an acknowledged off-label dose (it is in the source record)")
-    fields["episode_id"] = _episode_for(session, patient_id, m.start)
-    return crud.add(session, models.Treatment(patient_id=patient_id, **fields))
+        return service.add_treatment(access, _validated(TreatmentCreate, {**fields, "acknowledge_off_label": True}, m.label))
 
 
-def _add_measurement(session: Session, patient_id: int, m: MeasurementIn) -> tuple[models.Measurement, models.Interpretation]:
-    specimen = Specimen(m.specimen)
-    rules = SPECIMEN_UNITS[specimen]
-    record = crud.add(session, models.Measurement(
-        patient_id=patient_id, episode_id=_episode_for(session, patient_id, m.sampled_at), specimen=m.specimen,
-        analyte=rules.analyte.value, value=m.value, unit=m.unit, value_canonical=to_canonical(m.value, m.unit, specimen),
-        unit_canonical=rules.canonical, assay=m.assay, sampled_at=m.sampled_at, laboratory=m.laboratory))
-    return record, interpret_stored(session, record)
+def add_measurement(access: RecordAccess, m: MeasurementIn) -> service.StoredResult:
+    """Store an imported result through lutea.records (plausibility, interpretation, red flags)."""
+    body = _validated(MeasurementCreate, {
+        "specimen": m.specimen, "value": m.value, "unit": m.unit, "sampled_at": m.sampled_at, "assay": m.assay,
+        "laboratory": m.laboratory[:200] if m.laboratory else None,
+        "episode_id": _episode_for(access.session, access.patient_id, m.sampled_at)}, m.label)
+    try:
+        return service.add_measurement(access, body)
+    except InputError as exc:
+        raise _labelled(m.label, exc) from None
 
 
-def import_records(session: Session, records: BundleRecords, patient_id: int | None = None) -> ImportReport:
-    """Write a bundle's records for one patient; records whose source is linked already are left alone."""
-    patient, created = _target_patient(session, records, patient_id)
-    report = ImportReport(patient.id, created, unused=[u.to_json() for u in records.unused], warnings=list(records.warnings))
-    pid = patient.id
-    if records.patient is not None and not _seen(session, pid, "Patient", [records.patient.source_key]):
-        add_link(session, pid, "Patient", records.patient.source_key, "patients", pid)
+def import_records(access_for: Any, records: BundleRecords, patient_id: int | None, session: Session,
+                   new_patient: Any) -> ImportReport:
+    """Write a bundle's records for one patient; records whose source is linked already are left alone.
+
+    `access_for(patient_id)` opens the target record for the caller; `new_patient(fields)` makes a
+    new record when the bundle's Patient is not owned by any (the shell decides who may)."""
+    target = target_patient(session, records, patient_id)
+    created = target is None
+    if target is None:
+        p = records.patient
+        target = new_patient({"display_name": p.display_name[:200], "birth_date": p.birth_date, "sex": p.sex}).id  # type: ignore[union-attr]
+    access: RecordAccess = access_for(target)
+    pid = access.patient_id
+    report = ImportReport(pid, created, unused=[u.to_json() for u in records.unused], warnings=list(records.warnings))
+    if records.patient is not None and not identifiers.seen(session, pid, "Patient", [records.patient.source_key]):
+        identifiers.claim(session, pid, "Patient", records.patient.source_key, "patients", pid, records.patient.label)
     # pregnancies, then treatments, then results: a result is interpreted in the context the rest gives
     for p in records.pregnancies:
-        if _seen(session, pid, "pregnancy", p.source_keys):
+        if identifiers.seen(session, pid, "pregnancy", p.source_keys):
             report.unchanged.append(p.label)
             continue
-        episode = _add_pregnancy(session, pid, p)
+        episode = service.add_episode(access, _validated(EpisodeCreate, {
+            "kind": "pregnancy", "start_date": p.start_date, "end_date": p.end_date, "lmp_date": p.lmp_date,
+            "note": p.note}, p.label))
         for key in p.source_keys:
-            add_link(session, pid, "pregnancy", key, "episodes", episode.id)
+            identifiers.claim(session, pid, "pregnancy", key, "episodes", episode.id, p.label)
         report.count("episodes", episode.id)
     for e in records.episodes:
-        if _seen(session, pid, "episode", [e.source_key]):
+        if identifiers.seen(session, pid, "episode", [e.source_key]):
             report.unchanged.append(e.label)
             continue
-        try:
-            fields = EpisodeCreate.model_validate(e.fields).model_dump()
-        except ValidationError as exc:
-            first = exc.errors(include_url=False)[0]
-            raise InputError(f"{e.label} {'.'.join(str(x) for x in first['loc']) or 'episode'}", first["msg"]) from None
-        episode = crud.add(session, models.Episode(patient_id=pid, **fields))
-        add_link(session, pid, "episode", e.source_key, "episodes", episode.id)
+        episode = service.add_episode(access, _validated(EpisodeCreate, e.fields, e.label))
+        identifiers.claim(session, pid, "episode", e.source_key, "episodes", episode.id, e.label)
         report.count("episodes", episode.id)
     for y in records.symptoms:
-        if _seen(session, pid, "symptom", [y.source_key]):
+        if identifiers.seen(session, pid, "symptom", [y.source_key]):
             report.unchanged.append(y.label)
             continue
-        symptom = crud.add(session, models.Symptom(
-            patient_id=pid, episode_id=_episode_for(session, pid, y.noted_at), symptom=y.symptom, severity=y.severity,
-            noted_at=y.noted_at, note=y.note))
-        add_link(session, pid, "symptom", y.source_key, "symptoms", symptom.id)
+        try:
+            symptom = service.add_symptom(access, _validated(SymptomCreate, {
+                "symptom": y.symptom[:100], "severity": y.severity, "noted_at": y.noted_at, "note": y.note,
+                "episode_id": _episode_for(session, pid, y.noted_at)}, y.label))
+        except InputError as exc:
+            raise _labelled(y.label, exc) from None
+        identifiers.claim(session, pid, "symptom", y.source_key, "symptoms", symptom.id, y.label)
         report.count("symptoms", symptom.id)
     for m in records.medications:
-        if _seen(session, pid, "medication", [m.source_key]):
+        if identifiers.seen(session, pid, "medication", [m.source_key]):
             report.unchanged.append(m.label)
             continue
-        treatment = _add_treatment(session, pid, m, report)
-        add_link(session, pid, "medication", m.source_key, "treatments", treatment.id)
+        treatment = _add_treatment(access, m, report)
+        identifiers.claim(session, pid, "medication", m.source_key, "treatments", treatment.id, m.label)
         report.count("treatments", treatment.id)
     for m in sorted(records.measurements, key=lambda x: x.sampled_at):
-        if _seen(session, pid, "Observation", [m.source_key]):
+        if identifiers.seen(session, pid, "Observation", [m.source_key]):
             report.unchanged.append(m.label)
             continue
-        try:
-            measurement, interpretation = _add_measurement(session, pid, m)
-        except InputError as exc:
-            raise InputError(f"{m.label} {exc.field}", exc.problem, exc.accepted) from None
-        add_link(session, pid, "Observation", m.source_key, "measurements", measurement.id)
-        report.count("measurements", measurement.id)
-        report.count("interpretations", interpretation.id)
+        stored = add_measurement(access, m)
+        identifiers.claim(session, pid, "Observation", m.source_key, "measurements", stored.measurement.id, m.label)
+        report.count("measurements", stored.measurement.id)
+        report.count("interpretations", stored.interpretation.id)
     return report
 
 
-def import_bundle(session: Session, bundle: dict[str, Any], patient_id: int | None = None) -> ImportReport:
-    """Read and write one FHIR R4 bundle (collection or transaction) in the caller's transaction."""
-    return import_records(session, read_bundle(bundle), patient_id)
+def import_bundle(session: Session, bundle: dict[str, Any], patient_id: int | None = None,
+                  settings: Settings | None = None) -> ImportReport:
+    """Read and write one FHIR R4 bundle (collection or transaction) in the caller's transaction, as
+    the machine's operator (the CLI): a bundle whose Patient is new makes a new record."""
+    settings = settings or Settings()
+
+    def new_patient(fields: dict[str, Any]) -> models.Patient:
+        return crud.add(session, models.Patient(**fields))
+
+    return import_records(lambda pid: operator_access(session, pid, settings), read_bundle(bundle), patient_id,
+                          session, new_patient)
 
 
 # --- export ------------------------------------------------------------------------------------

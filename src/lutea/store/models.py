@@ -208,6 +208,44 @@ class Note(_PatientRecord, Base):
     text: Mapped[str] = mapped_column(Text)
 
 
+class RedFlag(_PatientRecord, Base):
+    """An urgent finding raised by a result or a symptom; open until a clinician acknowledges it,
+    and kept (as acknowledged, with who and when) afterwards. The source record owns it: removing
+    a mistaken result or symptom removes its flags."""
+
+    __tablename__ = "red_flags"
+
+    key: Mapped[str] = mapped_column(String(120))  # red-flag entry id, or the finding code
+    code: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(300))
+    message: Mapped[str] = mapped_column(Text)
+    patient_message: Mapped[str] = mapped_column(Text)
+    action: Mapped[str | None] = mapped_column(Text)
+    sources: Mapped[list[str]] = mapped_column(JSON, default=list)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    measurement_id: Mapped[int | None] = mapped_column(ForeignKey("measurements.id", ondelete="CASCADE"), index=True)
+    symptom_id: Mapped[int | None] = mapped_column(ForeignKey("symptoms.id", ondelete="CASCADE"), index=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    acknowledged_by_email: Mapped[str | None] = mapped_column(String(320))
+
+
+class SourceLink(Base):
+    """An imported record and the source it came from (FHIR type and key, or `tracker`): one row
+    per (patient, source type, source key), so a second import finds its rows and writes nothing."""
+
+    __tablename__ = "source_links"
+    __table_args__ = (UniqueConstraint("patient_id", "source_type", "source_key", name="patient_source"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    source_type: Mapped[str] = mapped_column(String(40))
+    source_key: Mapped[str] = mapped_column(String(300), index=True)
+    record_type: Mapped[str] = mapped_column(String(32))
+    record_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
 class AuditEvent(Base):
     """Who did what to which record, when (UTC) and from where. Never updated, never deleted.
 

@@ -1,12 +1,12 @@
 """Who is looking: the signed-in user of a page, and their access to one patient's record.
 
-A thin adapter over the API's rules: the same check (lutea.store.crud.can_access), the same audit
-rows (crud.record_audit; refusals in their own transaction), and the API's Access object, so a
-page can call the API's own record endpoints.
+A thin adapter over lutea.records: the same access rule and audit rows as every other shell
+(`lutea.records.open_record`, refusals audited in their own transaction).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -14,9 +14,23 @@ from fastapi import Depends, Request, status
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from lutea.api.deps import Access, SessionDep, client_addr
-from lutea.store import crud, models
+from lutea.records import AccessDenied, RecordAccess, open_record
+from lutea.store import models
 from lutea.web.session import PageError, WebSession, check_csrf, session_user
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    """One transaction per page request: committed when the page returns, rolled back if it raises."""
+    with request.app.state.sessionmaker() as session:
+        with session.begin():
+            yield session
+
+
+SessionDep = Annotated[Session, Depends(db_session, scope="function")]
+
+
+def client_addr(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 @dataclass
@@ -52,19 +66,18 @@ async def posted_form(request: Request) -> FormData:
 FormDep = Annotated[FormData, Depends(posted_form)]
 
 
-def open_patient(view: Viewer, patient_id: int) -> tuple[Access, models.Patient]:
-    """The viewer's access to one patient (crud.can_access), or a 403 page after an audited refusal."""
-    if not crud.can_access(view.db, view.user, patient_id):
-        with view.request.app.state.sessionmaker.begin() as audit_session:
-            crud.record_audit(
-                audit_session, user=view.user, action="deny", patient_id=patient_id,
-                client_addr=client_addr(view.request), path=view.request.url.path,
-            )
-        raise PageError(status.HTTP_403_FORBIDDEN, f"You have no access to patient {patient_id}.")
+def open_patient(view: Viewer, patient_id: int) -> tuple[RecordAccess, models.Patient]:
+    """The viewer's access to one patient (lutea.records.open_record), or a 403 page after an audited refusal."""
+    try:
+        access = open_record(view.db, view.request.app.state.sessionmaker, view.user, patient_id,
+                             view.request.app.state.settings, client_addr=client_addr(view.request),
+                             path=view.request.url.path)
+    except AccessDenied:
+        raise PageError(status.HTTP_403_FORBIDDEN, f"You have no access to patient {patient_id}.") from None
     patient = view.db.get(models.Patient, patient_id)
     if patient is None:
         raise PageError(status.HTTP_404_NOT_FOUND, f"There is no patient {patient_id}.")
-    return Access(view.db, view.request, view.user, patient_id), patient
+    return access, patient
 
 
 def require_clinician(view: Viewer) -> None:

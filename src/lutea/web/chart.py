@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from lutea.api.prediction import scheduled_events
-from lutea.api.prediction import treatment_events as api_treatment_events
+from lutea.records.prediction import scheduled_events
+from lutea.records.prediction import treatment_events as record_treatment_events
 from lutea.errors import InputError
 from lutea.individualise import Individualiser, Level
 from lutea.pk import DoseEvent
@@ -40,7 +40,7 @@ def treatment_events(treatment: models.Treatment, until: datetime) -> list[DoseE
     """The doses of a treatment as the API's timeline reads them (recorded, else scheduled);
     none when its schedule cannot be read."""
     try:
-        return api_treatment_events(treatment, until)
+        return record_treatment_events(treatment, until)
     except InputError:
         return []
 

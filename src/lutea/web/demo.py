@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lutea.api.interpretation import interpret_stored
+from lutea.records.red_flags import raise_for_symptom
+from lutea.records.service import interpret_and_flag
 from lutea.store import crud, models
 from lutea.units import Specimen, to_canonical
 
@@ -58,8 +59,9 @@ def _second_patient(session: Session, clinician: models.User, now: datetime) -> 
     pregnancy = crud.add(session, models.Episode(
         patient_id=patient.id, kind="pregnancy", start_date=lmp.date(), lmp_date=lmp.date(),
     ))
-    crud.add(session, models.Symptom(patient_id=patient.id, episode_id=pregnancy.id, symptom="heavy-bleeding",
-                                     severity=3, noted_at=now - timedelta(hours=5)))
+    raise_for_symptom(session, crud.add(session, models.Symptom(
+        patient_id=patient.id, episode_id=pregnancy.id, symptom="heavy-bleeding", severity=3,
+        noted_at=now - timedelta(hours=5))))
     crud.add(session, _serum(patient.id, pregnancy.id, 18.0, "nmol/L", now - timedelta(hours=3), "immunoassay"))
 
 
@@ -69,7 +71,7 @@ def _interpret_all(session: Session, patient_id: int) -> None:
     ).all())
     for m in crud.list_records(session, models.Measurement, patient_id):
         if m.id not in done:
-            interpret_stored(session, m)
+            interpret_and_flag(session, m)
 
 
 def seed_web_demo(session: Session, patient_email: str, clinician_email: str) -> None:

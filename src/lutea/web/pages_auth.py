@@ -6,9 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from lutea.api.deps import SessionDep, client_addr
 from lutea.store import crud
-from lutea.web.access import FormDep
+from lutea.web.access import FormDep, SessionDep, client_addr
 from lutea.web.session import clear_session, new_session, read_session, write_session
 from lutea.web.templating import render
 

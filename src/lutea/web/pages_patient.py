@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Path
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from lutea.api.schemas import MAX_ID
+from lutea.records.inputs import MAX_ID
 from lutea.knowledge import load_knowledge
+from lutea.records import RecordNotFound, red_flags
 from lutea.web.access import FormDep, Viewer, ViewerDep, open_patient
 from lutea.store import crud, models
 from lutea.web.records import CLINICIAN_ONLY, SCHEMAS, FormProblems, add_record, remove_record
@@ -86,3 +87,16 @@ def remove(view: ViewerDep, form: FormDep, patient_id: int = PatientId, record_i
     access, _result = _result_to_remove(view, patient_id, record_id)
     remove_record(access, "measurements", record_id)
     return RedirectResponse(f"/patients/{patient_id}?removed=measurements#results-table", status_code=303)
+
+
+@router.post("/patients/{patient_id}/red-flags/{flag_id}/acknowledge", response_class=HTMLResponse)
+def acknowledge(view: ViewerDep, form: FormDep, patient_id: int = PatientId, flag_id: int = RecordId) -> Response:
+    """A clinician acknowledges a red flag (audited); it leaves the open list and the patient list."""
+    access, _patient = open_patient(view, patient_id)
+    if not view.is_clinician:
+        raise PageError(403, "Only a clinician can acknowledge a red flag.")
+    try:
+        red_flags.acknowledge(access, flag_id)
+    except RecordNotFound as exc:
+        raise PageError(404, str(exc)) from None
+    return RedirectResponse(f"/patients/{patient_id}?acknowledged=1#triage-banner", status_code=303)

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from lutea.api.schemas import MAX_ID
+from lutea.records.inputs import MAX_ID
 from lutea.errors import InputError
 from lutea.individualise import Individualiser, balance_report, parse_target
 from lutea.knowledge import load_knowledge

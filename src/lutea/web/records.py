@@ -1,28 +1,20 @@
-"""Forms that add a measurement, a symptom, a treatment or an episode, through the API's own
-endpoints (same schemas, same plausibility checks, same interpretation and audit), with the
+"""Forms that add a measurement, a symptom, a treatment or an episode through lutea.records (the
+same inputs, plausibility checks, interpretation, red flags and audit as every shell), with the
 problems turned into messages beside the fields."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from fastapi import HTTPException
 from pydantic import BaseModel, ValidationError
 
-from lutea.api.deps import Access
-from lutea.api.routes import records as api_records
-from lutea.api.schemas import EpisodeCreate, MeasurementCreate, SymptomCreate, TreatmentCreate
 from lutea.errors import InputError
+from lutea.records import RecordAccess, RecordNotFound, service
 from lutea.web.session import PageError
 
-SCHEMAS: dict[str, type[BaseModel]] = {
-    "measurements": MeasurementCreate,
-    "symptoms": SymptomCreate,
-    "treatments": TreatmentCreate,
-    "episodes": EpisodeCreate,
-}
+SCHEMAS: dict[str, type[BaseModel]] = {name: kind.create for name, kind in service.KINDS.items()}
 CLINICIAN_ONLY = frozenset({"treatments", "episodes"})
 DATETIME_FIELDS = frozenset({"sampled_at", "noted_at", "start", "stop"})
 BOOL_FIELDS = frozenset({"acknowledge_off_label"})
@@ -35,13 +27,6 @@ class FormProblems(Exception):
     def __init__(self, errors: dict[str, str]):
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
-
-
-def _endpoint(name: str, method: str = "POST") -> Callable[..., Any]:
-    for route in api_records.router.routes:
-        if getattr(route, "name", None) == name and method in getattr(route, "methods", ()):
-            return route.endpoint  # type: ignore[attr-defined,no-any-return]
-    raise LookupError(f"the API has no endpoint {method} {name}")
 
 
 def _aware(text: str, offset_min: int) -> str:
@@ -86,8 +71,8 @@ def _validation_messages(exc: ValidationError) -> dict[str, str]:
     return errors
 
 
-def add_record(access: Access, kind: str, form: Mapping[str, Any]) -> Any:
-    """Validate the form with the API's schema and store it with the API's endpoint; FormProblems
+def add_record(access: RecordAccess, kind: str, form: Mapping[str, Any]) -> Any:
+    """Validate the form with the record's input model and store it with lutea.records; FormProblems
     names what was wrong. Nothing is written when it fails (a savepoint is rolled back)."""
     try:
         body = SCHEMAS[kind].model_validate(form_fields(kind, form))
@@ -95,20 +80,20 @@ def add_record(access: Access, kind: str, form: Mapping[str, Any]) -> Any:
         raise FormProblems(_validation_messages(exc)) from None
     try:
         with access.session.begin_nested():
-            return _endpoint(f"create_{kind}")(access, body)
+            return service.create(access, kind, body)
     except InputError as exc:
         message = exc.problem + (f" (accepted: {_accepted(exc.accepted)})" if exc.accepted else "")
         field = exc.field if exc.field in SCHEMAS[kind].model_fields else GENERAL
         raise FormProblems({field: message}) from None
 
 
-def remove_record(access: Access, kind: str, record_id: int) -> None:
-    """Delete one record with the API's endpoint (same access rule, same audit row); a missing
-    record is a 404 page."""
+def remove_record(access: RecordAccess, kind: str, record_id: int) -> None:
+    """Delete one record with lutea.records (same access rule, same audit row); a missing record
+    is a 404 page."""
     try:
-        _endpoint(f"delete_{kind}", "DELETE")(access, record_id)
-    except HTTPException as exc:
-        raise PageError(exc.status_code, str(exc.detail)) from None
+        service.delete(access, kind, record_id)
+    except RecordNotFound as exc:
+        raise PageError(404, str(exc)) from None
 
 
 def _accepted(accepted: Any) -> str:

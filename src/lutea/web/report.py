@@ -16,7 +16,7 @@ from fastapi import APIRouter, Path  # noqa: E402
 from fastapi.responses import Response  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 
-from lutea.api.schemas import MAX_ID  # noqa: E402
+from lutea.records.inputs import MAX_ID  # noqa: E402
 from lutea.knowledge import load_knowledge  # noqa: E402
 from lutea.web.access import ViewerDep, open_patient  # noqa: E402
 from lutea.web.timeline import TimelineView, build_timeline  # noqa: E402
@@ -58,8 +58,8 @@ def _text_lines(view: TimelineView, role: str) -> list[str]:
     lines = []
     if view.red_flags:
         lines.append("RED FLAGS - ACT NOW")
-        for c in view.red_flags:
-            lines += textwrap.wrap(f"[{c.severity}] {c.message} (sources: {', '.join(c.sources)})", WRAP)
+        for f in view.red_flags:
+            lines += textwrap.wrap(f"[urgent] {f.title}: {f.text} {f.action or ''} (sources: {', '.join(f.sources)})", WRAP)
         lines.append("")
     lines.append("Findings (urgent first)")
     for c in view.cards:

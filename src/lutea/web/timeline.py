@@ -1,6 +1,6 @@
 """One patient's record as the timeline page and the PDF report show it: results with their stored
-interpretations, findings ordered urgent first (lutea.findings.ordered), red-flag triage of recent
-symptoms (lutea.triage), and the chart data (lutea.web.chart)."""
+interpretations, findings ordered urgent first (lutea.findings.ordered), the record's open red
+flags (lutea.records.red_flags), and the chart data (lutea.web.chart)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from lutea.api.interpretation import SYMPTOM_WINDOW
-from lutea.errors import InputError
+from lutea.records.interpretation import SYMPTOM_WINDOW
 from lutea.findings import Finding, Severity, ordered
 from lutea.store import crud, models
-from lutea.triage import triage
+from lutea.records.red_flags import RedFlagView, open_flags
 from lutea.web.chart import chart_data, predicted_curve
 
 
@@ -38,7 +37,7 @@ class TimelineView:
     symptoms: list[models.Symptom]
     treatments: list[models.Treatment]
     cards: list[Card]
-    red_flags: list[Card]
+    red_flags: list[RedFlagView]
     chart: dict[str, Any]
 
 
@@ -62,23 +61,6 @@ def latest_interpretations(db: Session, patient_id: int) -> dict[int, dict[str, 
     return out
 
 
-def recent_red_flags(symptoms: list[models.Symptom], episodes: list[models.Episode], on_treatment: bool,
-                     now: datetime) -> list[Finding]:
-    """Urgent triage findings of the symptoms noted in the interpretation's symptom window."""
-    recent = [s.symptom for s in symptoms if now - SYMPTOM_WINDOW <= s.noted_at <= now]
-    if not recent:
-        return []
-    pregnant = any(e.kind == "pregnancy" and (e.end_date is None or e.end_date >= now.date()) for e in episodes)
-    known = []
-    for name in recent:  # a free-text symptom the knowledge base does not know raises no flag
-        try:
-            triage([name], pregnant=pregnant, on_hormone_treatment=on_treatment)
-            known.append(name)
-        except InputError:
-            continue
-    return triage(known, pregnant=pregnant, on_hormone_treatment=on_treatment)
-
-
 def build_timeline(db: Session, patient: models.Patient, role: str, now: datetime | None = None) -> TimelineView:
     """Everything the timeline page and the report show, for a clinician or a patient (plain language)."""
     now = now or datetime.now(UTC)
@@ -96,15 +78,9 @@ def build_timeline(db: Session, patient: models.Patient, role: str, now: datetim
     by_finding = {id(f): (about, at) for f, about, at in found}
     cards = [_card(f, role, *by_finding[id(f)]) for f in ordered(f for f, _, _ in found)]
 
-    on_treatment = any(t.start <= now and (t.stop is None or now <= t.stop) for t in treatments)
-    flags = [_card(f, role, "symptoms noted in the last days", None)
-             for f in recent_red_flags(symptoms, episodes, on_treatment, now)]
-    if measurements:
-        newest = max(measurements, key=lambda m: m.sampled_at)
-        flags += [_card(_finding(b), role, f"result of {newest.sampled_at:%Y-%m-%d}", newest.sampled_at)
-                  for b in results.get(newest.id, {}).get("findings", []) if b.get("severity") == "urgent"]
-
-    flags = list({(c.code, c.message): c for c in flags}.values())
+    flags = open_flags(db, [patient.id], role)[patient.id]
+    if role == "patient":  # "get help now" is about now; the clinician's list keeps every open flag
+        flags = [f for f in flags if f.raised_at >= now - SYMPTOM_WINDOW]
     curve = None
     if treatments:
         latest_treatment = treatments[-1]

@@ -20,8 +20,7 @@ from lutea.context import make_context
 from lutea.errors import InputError
 from lutea.fhir import cds, codes
 from lutea.fhir.bundle import Entry, read_entries
-from lutea.fhir import importer  # a module, not names: importer imports lutea.api (a cycle)
-from lutea.fhir.links import find_link
+from lutea.fhir import importer
 from lutea.fhir.elements import concept_text, has_code
 from lutea.fhir.mapping_in import read_bundle
 from lutea.fhir.medication_in import medication_in
@@ -29,6 +28,8 @@ from lutea.interpret import interpret
 from lutea.knowledge import load_knowledge
 from lutea.measurement import Measurement
 from lutea.safety import screen
+from lutea.records import AccessDenied, RecordAccess, open_record, patients
+from lutea.records.identifiers import find_link
 from lutea.store import crud, models
 
 router = APIRouter(tags=["fhir"])
@@ -70,17 +71,18 @@ def import_fhir(
 ) -> dict[str, Any]:
     """Import a FHIR R4 bundle; a second import of the same bundle writes nothing. Returns the import report."""
     records = read_bundle(bundle)
-    target = patient
-    if target is None and records.patient is not None:
-        link = find_link(session, "Patient", records.patient.source_key)
-        target = link.patient_id if link else None
-    if target is not None and not crud.can_access(session, user, target):
-        raise _forbid(target)
-    if target is None and user.role != "clinician":
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "only clinicians import a bundle for a new patient")
-    report = importer.import_records(session, records, patient)
-    if report.patient_created:
-        crud.assign(session, user, report.patient_id)
+    where = {"client_addr": client_addr(request), "path": request.url.path}
+
+    def access_for(pid: int) -> RecordAccess:
+        return open_record(session, request.app.state.sessionmaker, user, pid, request.app.state.settings, **where)
+
+    def new_patient(fields: dict[str, Any]) -> models.Patient:
+        return patients.create_patient(session, user, fields, **where)
+
+    try:
+        report = importer.import_records(access_for, records, patient, session, new_patient)
+    except AccessDenied as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
     _audit(session, request, user, "import", report.patient_id, "fhir")
     return report.to_json()
 

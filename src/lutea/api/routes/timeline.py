@@ -8,7 +8,6 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from lutea.api import prediction
 from lutea.api.deps import AccessDep
 from lutea.api.schemas import (
     DoseOut,
@@ -23,6 +22,7 @@ from lutea.api.schemas import (
     TreatmentOut,
 )
 from lutea.knowledge import load_knowledge
+from lutea.records import prediction
 from lutea.store import crud, models
 
 router = APIRouter(prefix="/patients/{patient_id}", tags=["records"])

@@ -12,10 +12,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-# Registers lutea.fhir.links.SourceLink on the models' metadata, so that a migrated database and
-# Base.metadata describe the same tables (owned by the FHIR import, not by lutea.store.models).
-import lutea.fhir.links  # noqa: F401,E402
-
 revision: str = '0002_fhir_links'
 down_revision: str | None = '0001'
 branch_labels: str | Sequence[str] | None = None

@@ -1,0 +1,86 @@
+"""Who writes or reads a patient's record, and the audit of what they do with it.
+
+Every records service takes a `RecordAccess`: the caller's transaction, the signed-in user, the
+patient, and where the request came from. `open_record` is the one access rule of every shell:
+the patient reaches their own record, a clinician the records assigned to them; a refusal is
+audited in its own transaction (the caller's rolls back) before `AccessDenied` is raised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from lutea.config import Settings
+from lutea.errors import InputError, LuteaError
+from lutea.store import crud, models
+
+
+class AccessDenied(LuteaError):
+    """The caller may not reach this record, or may not do this to it (shells: 403)."""
+
+
+class RecordNotFound(LuteaError):
+    """The patient has no such record (shells: 404)."""
+
+
+@dataclass
+class RecordAccess:
+    """The caller's access to one patient's record, inside the caller's transaction."""
+
+    session: Session
+    user: models.User | None  # None: a local operator (the CLI), audited as such
+    patient_id: int
+    settings: Settings
+    sessionmaker: Any
+    client_addr: str | None = None
+    path: str | None = None
+
+    @property
+    def is_clinician(self) -> bool:
+        return self.user is not None and self.user.role == "clinician"
+
+    @property
+    def role(self) -> str:
+        """The reader's role for wording: a patient reads plain language, everyone else the clinician's."""
+        return self.user.role if self.user is not None else "clinician"
+
+    def audit(self, action: str, record_type: str, record_id: int | None = None) -> None:
+        """One audit row in the caller's transaction (it commits or rolls back with the write)."""
+        crud.record_audit(
+            self.session, user=self.user, action=action, patient_id=self.patient_id, record_type=record_type,
+            record_id=record_id, client_addr=self.client_addr, path=self.path,
+        )
+
+    def require_clinician(self) -> None:
+        """Writes only a clinician may make (record structure, deletions, acknowledgements)."""
+        if not self.is_clinician:
+            if self.sessionmaker is not None:
+                audit_denial(self.sessionmaker, self.user, self.patient_id, self.client_addr, self.path)
+            raise AccessDenied(f"only a clinician may do this to patient {self.patient_id}'s record")
+
+
+def audit_denial(sessionmaker: Any, user: models.User | None, patient_id: int, client_addr: str | None,
+                 path: str | None) -> None:
+    """Record a refused attempt in its own transaction, so it survives the caller's rollback."""
+    with sessionmaker.begin() as session:
+        crud.record_audit(session, user=user, action="deny", patient_id=patient_id, client_addr=client_addr, path=path)
+
+
+def open_record(session: Session, sessionmaker: Any, user: models.User, patient_id: int, settings: Settings, *,
+                client_addr: str | None = None, path: str | None = None) -> RecordAccess:
+    """The caller's access to a patient's record, or AccessDenied after an audited refusal."""
+    if not crud.can_access(session, user, patient_id):
+        audit_denial(sessionmaker, user, patient_id, client_addr, path)
+        raise AccessDenied(f"no access to patient {patient_id}")
+    return RecordAccess(session, user, patient_id, settings, sessionmaker, client_addr, path)
+
+
+def operator_access(session: Session, patient_id: int, settings: Settings, *, client_addr: str = "cli") -> RecordAccess:
+    """Access of the machine's operator (the CLI, which opens the database directly): the same
+    checks and audit rows as a signed-in user's, with no user named."""
+    if session.get(models.Patient, patient_id) is None:
+        raise InputError("patient", f"no patient {patient_id}", "the id of an existing patient record")
+    return RecordAccess(session, None, patient_id, settings, None, client_addr, None)
