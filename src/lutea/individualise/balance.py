@@ -52,6 +52,8 @@ class Candidate:
     sources: tuple[str, ...]
     caveats: tuple[str, ...] = ()
     """Limits of the PK evidence behind the prediction (provisional or extrapolated models)."""
+    start: datetime | None = None
+    """The first dose at or after the change time (the next dose the clinician would give)."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,7 @@ class RankedCandidate:
             "same_route": self.same_route,
             "sources": list(c.sources),
             "caveats": list(c.caveats),
+            "start": c.start.isoformat() if c.start else None,
         }
 
 
@@ -129,7 +132,8 @@ def scenarios_for(context: BaselineContext | str | None) -> list[Any]:
     return [s for s in load_knowledge().entries("balancing_scenarios") if kind in s.contexts]
 
 
-def candidates(fit: IndividualFit, change_at: datetime, end: datetime, current_text: str) -> list[Candidate]:
+def candidates(fit: IndividualFit, change_at: datetime, end: datetime, current_text: str,
+               current_sources: Sequence[str] = ()) -> list[Candidate]:
     """Continue the current regimen, switch to a labelled regimen, or add a recognised addition.
 
     A switch starts at the next current dose at or after `change_at` (the dosing clock is kept);
@@ -145,11 +149,13 @@ def candidates(fit: IndividualFit, change_at: datetime, end: datetime, current_t
     def make(cid: str, label: str, text: str, kind: str, events: list[DoseEvent], per_day: float, mg_day: float,
              sources: Sequence[str]) -> None:
         routes = tuple(dict.fromkeys(ev.route for ev in events if ev.time >= change_at))
+        ahead = [ev for ev in events if ev.time >= change_at]
         out.append(Candidate(cid, label, text, kind, tuple(sorted(events, key=lambda e: e.time)), routes,
-                             per_day, mg_day, tuple(dict.fromkeys(sources)),
-                             evidence_caveats([ev for ev in events if ev.time >= change_at])))
+                             per_day, mg_day, tuple(dict.fromkeys(sources)), evidence_caveats(ahead),
+                             min((ev.time for ev in ahead), default=None)))
 
-    make("continue", "continue the current regimen", current_text, "continue", current, now_per_day, now_mg_day, ())
+    make("continue", "continue the current regimen", current_text, "continue", current, now_per_day, now_mg_day,
+         current_sources)
     seen: set[tuple[float, float, str, str]] = set()
     for scenario in scenarios_for(fit.model.context):
         for product in kb.entries("products"):
@@ -233,7 +239,7 @@ def change_time(fit: IndividualFit, change_at: datetime | None) -> datetime:
 
 
 def balance_report(fit: IndividualFit, target: Target, *, role: str = "clinician", change_at: datetime | None = None,
-                   current_text: str = "current regimen") -> dict[str, Any]:
+                   current_text: str = "current regimen", current_sources: Sequence[str] = ()) -> dict[str, Any]:
     """The individualisation result every shell prints: parameters, prediction, candidates.
 
     For role "patient" no regimen or dose appears, only the prediction and a message to discuss
@@ -245,7 +251,7 @@ def balance_report(fit: IndividualFit, target: Target, *, role: str = "clinician
     end = target.end
     if end <= change:
         change = min(change, target.start)
-    options = candidates(fit, change, end, current_text)
+    options = candidates(fit, change, end, current_text, current_sources)
     ranked = rank(fit, target, options)
     current = next(r for r in ranked if r.candidate.kind == "continue")
     prediction = {

@@ -37,6 +37,7 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "pk_arms": schema.PKArm,
     "assay_factors": schema.AssayFactor,
     "baseline_levels": schema.BaselineLevel,
+    "balance_targets": schema.BalanceTarget,
 }
 
 T = TypeVar("T", bound=BaseModel)

@@ -614,3 +614,21 @@ class TriageSymptom(Cited):
 
     label: str
     aliases: list[str] = Field(default_factory=list)
+
+
+# --- Default balance target of an episode (owned by lutea.records.balance) -----------------
+
+class BalanceTarget(Cited):
+    """The default level target of balancing for a kind of episode: bounds from threshold kinds
+    (thresholds.yaml, read through lutea.cutoffs for her protocol and route), or a reference
+    interval, or none at all when no level target is evidence-based (`rationale` says why)."""
+
+    episode: Literal["menstrual-cycle", "pregnancy", "ivf-cycle", "hormone-therapy"]
+    protocol: str | None = None
+    low_threshold: str | None = None
+    """A threshold kind whose default entry's crossing is failure (e.g. et_day_low: target >= it)."""
+    high_threshold: str | None = None
+    reference: str | None = None
+    """A serum reference interval (id or phase) to stay within."""
+    start: Literal["transfer_day", "now"] = "now"
+    rationale: str

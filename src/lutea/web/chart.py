@@ -9,90 +9,33 @@ for reference intervals, lutea.pk.simulate and lutea.individualise for the curve
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
 
-from lutea.records.prediction import scheduled_events
-from lutea.records.prediction import treatment_events as record_treatment_events
+from lutea.records.prediction import (
+    FIT_DRAWS,
+    SERUM_SPECIMENS,
+    baseline_context,
+    continued_events,
+    serum_levels,
+)
+from lutea.records.prediction import readable_events as treatment_events
 from lutea.errors import InputError
-from lutea.individualise import Individualiser, Level
-from lutea.pk import DoseEvent
-from lutea.pk.baseline import BaselineContext
+from lutea.individualise import Individualiser
 from lutea.pk.simulate import MAX_DAYS, simulate
 from lutea.store import models
 from lutea.units import Specimen, from_canonical, to_canonical
 
-SERUM_SPECIMENS = ("serum", "plasma")
 NMOL_PER_NG = from_canonical(1.0, "nmol/L", Specimen.SERUM)  # nmol/L per ng/mL (lutea.units)
 BAND_HALF_WIDTH = timedelta(hours=12)  # a result's reference band is drawn over its sampling day
 POPULATION = 300  # virtual subjects of the simulated band
 CURVE_STEP_H = 1.0
-FIT_DRAWS = 300
 
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
-
-
-def treatment_events(treatment: models.Treatment, until: datetime) -> list[DoseEvent]:
-    """The doses of a treatment as the API's timeline reads them (recorded, else scheduled);
-    none when its schedule cannot be read."""
-    try:
-        return record_treatment_events(treatment, until)
-    except InputError:
-        return []
-
-
-def continued_events(treatment: models.Treatment, now: datetime, until: datetime) -> list[DoseEvent]:
-    """The doses recorded up to `now`, then the treatment's schedule after the last of them up to
-    `until` (or its stop): what the person has taken and will take if nothing changes."""
-    taken = treatment_events(treatment, now)
-    end = min(until, treatment.stop) if treatment.stop else until
-    try:
-        planned = scheduled_events(treatment, None, end)
-    except InputError:
-        return taken
-    last = max((e.time for e in taken), default=None)
-    template = taken[-1] if taken else None
-    future = [e for e in planned if last is None or e.time > last]
-    if template is not None:  # keep the route and formulation the record's doses were read with
-        future = [DoseEvent(e.time, e.dose_mg, template.route, template.formulation, template.product) for e in future]
-    return taken + future
-
-
-def baseline_context(episode: models.Episode | None, t0: datetime) -> BaselineContext | None:
-    """The endogenous-baseline context of a treatment's episode (None: no endogenous part)."""
-    if episode is None:
-        return None
-    try:
-        if episode.kind == "ivf-cycle" and episode.protocol == "hrt-fet":
-            return BaselineContext("hrt-fet")
-        if episode.kind == "menstrual-cycle":
-            start = episode.lmp_date or episode.start_date
-            return BaselineContext(
-                "natural-cycle", cycle_length_days=float(episode.cycle_length_days or 28),
-                cycle_start=_midnight(start),
-                lh_peak=_midnight(episode.lh_peak_date) if episode.lh_peak_date else None,
-            )
-        if episode.kind == "pregnancy" and episode.lmp_date:
-            weeks = (t0 - _midnight(episode.lmp_date)).total_seconds() / (7 * 86400)
-            return BaselineContext("pregnancy", gestational_weeks=weeks)
-    except InputError:
-        return None
-    return None
-
-
-def _midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-
-def serum_levels(measurements: Sequence[models.Measurement], after: datetime, until: datetime) -> tuple[list[Level], str]:
-    serum = [m for m in measurements if m.specimen in SERUM_SPECIMENS and after <= m.sampled_at <= until]
-    assays = [m.assay for m in serum if m.assay in ("lcms", "immunoassay")]
-    assay = max(set(assays), key=assays.count) if assays else "lcms"
-    return [Level(m.sampled_at, m.value_canonical, assay) for m in serum], assay
 
 
 def predicted_curve(

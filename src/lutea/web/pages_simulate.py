@@ -76,7 +76,9 @@ def simulation(params: dict[str, str]) -> dict[str, Any]:
     text = regimen_text(params)
     days = _number(params, "days") or 7.0
     threshold = _number(params, "threshold")
-    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    # the first dose at 08:00 UTC today: a morning-and-evening clock, the one the capsule data were
+    # taken on (VUB 2024), so the curve does not depend on the hour the page is opened
+    start = datetime.now(UTC).replace(hour=8, minute=0, second=0, microsecond=0)
     if params["context"] not in CONTEXTS:
         raise InputError("context", f"unknown context {params['context']!r}", CONTEXTS)
     context = _context(params, start)

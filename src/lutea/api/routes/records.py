@@ -6,9 +6,9 @@ the red flags of the record. Each route reaches the record through /patients/{pa
 # No `from __future__ import annotations`: the routes are made in a factory, and FastAPI reads
 # their annotations (closure variables) at definition time.
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
@@ -28,7 +28,7 @@ from lutea.api.schemas import (
     SymptomOut,
     TreatmentOut,
 )
-from lutea.records import red_flags, service
+from lutea.records import balance, red_flags, service
 
 router = APIRouter(prefix="/patients/{patient_id}", tags=["records"])
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -131,3 +131,14 @@ def list_red_flags(access: AccessDep) -> list[RedFlagOut]:
 def acknowledge_red_flag(access: ClinicianAccessDep, record_id: RecordId) -> RedFlagOut:
     """A clinician has seen and acted on a red flag; it stays listed, as acknowledged (audited)."""
     return RedFlagOut.model_validate(red_flags.acknowledge(access, record_id).to_json())
+
+
+@router.get("/balance", responses={403: {"description": "clinicians only"}})
+def patient_balance(
+    access: ClinicianAccessDep,
+    target: Annotated[str | None, Query(max_length=300, description="A target in the target language; "
+                                        "default: the target of her episode.")] = None,
+) -> dict[str, Any]:
+    """Her balance from her record: target (from her episode unless given), the current regimen's
+    prediction, and candidate regimens ranked by the probability of meeting the target."""
+    return balance.patient_balance(access, target)
