@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from lutea.cutoffs import transfer_day_cutoff
 from playwright.sync_api import Page, expect
 from web_helpers import login, shot
 
@@ -96,6 +97,9 @@ def test_balance_page_ranks_candidates_for_a_patient_with_levels(page: Page, wor
     page.goto(f"/patients/{world.patient_id}/balance")
     expect(page.locator("#candidates tbody tr").first).to_be_visible()
     assert page.locator("#candidates tbody tr").count() >= 2
+    # Alice's programmed FET on vaginal progesterone: the default target is her transfer-day cut-off
+    cutoff = transfer_day_cutoff("hrt-fet", "vaginal")
+    expect(page.locator("#target-text")).to_contain_text(f"at least {cutoff.value:g} ng/mL")
     # Alice is on Cyclogest pessaries, whose model is fitted to single doses only: her own
     # regimen is read with that model, says so, and is not offered again as a switch
     own = page.get_by_role("cell", name="cyclogest 400 mg vaginal q12h", exact=True)

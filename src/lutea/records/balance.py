@@ -119,7 +119,7 @@ def patient_balance(access: RecordAccess, target_text: str | None = None, now: d
     if not levels or not events:
         raise InputError("levels", "no serum level measured under the treatment", "one or more serum results")
     fit = Individualiser(context=baseline_context(episode, events[0].time), assay=assay, n_draws=FIT_DRAWS).fit(events, levels)
-    regimen = f"{treatment.product}: {treatment.schedule}"
+    regimen = f"{treatment.product} {treatment.schedule}"
     current_sources = _product_sources(treatment.product)
     t0 = events[0].time
     times = [t0 + timedelta(hours=h) for h in range(int((end - t0).total_seconds() // 3600) + 1)]

@@ -1,6 +1,6 @@
 """The simulate page (clinicians): a regimen builder drawn live by lutea.pk.simulate with the
 population band, a threshold and the fraction below it; and, for a patient with measured levels,
-the individualised prediction and ranked candidate regimens (lutea.individualise.balance_report)."""
+the individualised prediction and ranked candidate regimens from her record (lutea.records.balance)."""
 
 from __future__ import annotations
 
@@ -12,26 +12,18 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from lutea.records.inputs import MAX_ID
 from lutea.errors import InputError
-from lutea.individualise import Individualiser, balance_report, parse_target
 from lutea.knowledge import load_knowledge
 from lutea.pk import ROUTES
 from lutea.pk.baseline import CONTEXTS, BaselineContext
 from lutea.pk.simulate import simulate
-from lutea.store import crud, models
+from lutea.store import crud
 from lutea.web.access import ViewerDep, open_patient, require_clinician
-from lutea.web.chart import (
-    FIT_DRAWS,
-    NMOL_PER_NG,
-    baseline_context,
-    continued_events,
-    serum_levels,
-    treatment_events,
-)
+from lutea.records.balance import patient_balance
+from lutea.web.chart import NMOL_PER_NG
 from lutea.web.templating import render
 
 router = APIRouter()
 POPULATION = 500
-BALANCE_DAYS = 7  # the span after the last level over which the default target and the curve run
 DEFAULTS = {"product": "none", "route": "vaginal", "dose_mg": "400", "interval_h": "12", "days": "7",
             "context": "hrt-fet", "cycle_day": "15", "gestational_weeks": "6", "assay": "lcms", "threshold": "10",
             "weight_kg": ""}
@@ -130,39 +122,6 @@ def simulate_json(view: ViewerDep) -> JSONResponse:
                             status_code=422)
 
 
-def balance(db: Any, patient_id: int, target_text: str | None) -> dict[str, Any]:
-    """Fit the patient's latest treatment to their serum levels and rank regimens for a target."""
-    treatments = crud.list_records(db, models.Treatment, patient_id)
-    if not treatments:
-        raise InputError("treatment", "the record has no progesterone treatment", "a treatment with its doses")
-    treatment = treatments[-1]
-    now = datetime.now(UTC)
-    taken = treatment_events(treatment, now)
-    measurements = crud.list_records(db, models.Measurement, patient_id)
-    levels, assay = serum_levels(measurements, taken[0].time if taken else now, now)
-    if not levels or not taken:
-        raise InputError("levels", "no serum level measured under the treatment", "one or more serum results")
-    change = max(lv.time for lv in levels).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-    events = continued_events(treatment, now, change + timedelta(days=BALANCE_DAYS))
-    episode = db.get(models.Episode, treatment.episode_id) if treatment.episode_id else None
-    fit = Individualiser(context=baseline_context(episode, events[0].time), assay=assay, n_draws=FIT_DRAWS).fit(events, levels)
-    text = target_text or (f"within luteal reference from {change:%Y-%m-%dT%H:%M} "
-                           f"to {change + timedelta(days=BALANCE_DAYS):%Y-%m-%dT%H:%M}")
-    report = balance_report(fit, parse_target(text), role="clinician", current_text=f"{treatment.product} {treatment.schedule}")
-    t0 = events[0].time
-    end = change + timedelta(days=BALANCE_DAYS)
-    times = [t0 + timedelta(hours=h) for h in range(int((end - t0).total_seconds() // 3600) + 1)]
-    prediction = fit.predict(times)
-    report["curve"] = {"t": [t.isoformat() for t in times],
-                       "median": [round(float(v), 3) for v in prediction.median_ng_ml],
-                       "low": [round(float(v), 3) for v in prediction.low_ng_ml],
-                       "high": [round(float(v), 3) for v in prediction.high_ng_ml],
-                       "levels": [{"t": lv.time.isoformat(), "ng_ml": lv.conc_ng_ml} for lv in levels]}
-    report["target_text"] = text
-    report["treatment"] = f"{treatment.product}: {treatment.schedule}"
-    return report
-
-
 @router.get("/patients/{patient_id}/balance", response_class=HTMLResponse)
 def balance_page(view: ViewerDep, patient_id: int = Path(ge=1, le=MAX_ID)) -> Response:
     """The individualised prediction and ranked candidate regimens (clinicians only)."""
@@ -171,12 +130,10 @@ def balance_page(view: ViewerDep, patient_id: int = Path(ge=1, le=MAX_ID)) -> Re
     target = view.request.query_params.get("target") or None
     report, error = None, None
     try:
-        report = balance(view.db, patient_id, target)
+        report = patient_balance(access, target)
     except InputError as exc:
         error = exc
-    access.audit("read", "balance")
     return render(view.request, "balance.html", user=view.user, session=view.session, patient=patient,
-                  report=report, error=error, target=target or (report or {}).get("target_text", ""),
-                  status_code=422 if error else 200)
+                  report=report, error=error, target=target or "", status_code=422 if error else 200)
 
 
