@@ -98,14 +98,23 @@ def _pathway(scenario_id: str, kb: KnowledgeBase) -> Pathway:
 
 
 def list_scenarios(kb: KnowledgeBase | None = None) -> list[dict[str, Any]]:
-    """Every scenario with its title and questions (id, text, type, required, options, unit)."""
+    """Every scenario with its title and questions (id, text, type, required, options, unit, and
+    when set: the default of an unanswered question, former ids and other spellings of options)."""
     kb = kb or load_knowledge()
     return [{
         "id": p.id,
         "title": p.title,
-        "questions": [q.model_dump(exclude_none=True) for q in p.questions],
+        "questions": [_question_json(q) for q in p.questions],
         "sources": list(p.sources),
     } for p in kb.entries("pathways")]
+
+
+def _question_json(question: PathwayQuestion) -> dict[str, Any]:
+    out = question.model_dump(exclude_none=True)
+    for optional in ("aliases", "option_aliases"):
+        if not out[optional]:
+            out.pop(optional)
+    return out
 
 
 _TRUE = {"true", "yes", "y", "1", "on"}
@@ -171,8 +180,10 @@ def _validate(pathway: Pathway, answers: Mapping[str, Any], kb: KnowledgeBase) -
 def _option(question: PathwayQuestion, value: Any, name: str) -> str:
     option = question.option_for(str(value).lower() if isinstance(value, bool) else str(value))
     if option is None:
-        spellings = [s for o in question.options for s in question.option_aliases.get(o, [])]
-        raise InputError(name, f"{value!r} is not an option", [*question.options, *spellings])
+        accepted = list(question.options)
+        if name != question.id:  # a former id: its former answers first
+            accepted = [s for o in question.options for s in question.option_aliases.get(o, [])] + accepted
+        raise InputError(name, f"{value!r} is not an option", accepted)
     return option
 
 
