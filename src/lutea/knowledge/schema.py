@@ -634,6 +634,7 @@ class Caveat(Cited):
     specimens: list[Literal["serum", "plasma", "saliva", "urine"]] = Field(default_factory=list)
     routes: list[Route] = Field(default_factory=list)
     assays: list[Literal["any", "immunoassay", "lcms", "unknown"]] = Field(default_factory=list)
+    pregnancy_locations: list[Literal["intrauterine", "unknown", "ectopic"]] = Field(default_factory=list)
     message: str
     patient_message: str
 
