@@ -279,8 +279,8 @@ def test_location_unknown_for_a_patient_is_plain_and_has_no_dose():
     result = plan("threatened-miscarriage", TM, role="patient")
     payload = result.to_json()
     _assert_no_dose(payload)
-    assert payload["reasons"] == ["Not yet: a scan first needs to show that the pregnancy is in the womb before "
-                                  "progesterone can be considered."]
+    assert payload["reasons"] == [("Not yet: a scan first needs to show that the pregnancy is in the womb before "
+                                  "progesterone can be considered.")]
     first = payload["findings"][0]
     assert first["code"] == "plan.note.pul-ectopic-warning-signs"
     assert "outside the womb" in first["message"] and "999" in first["message"]

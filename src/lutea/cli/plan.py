@@ -12,7 +12,8 @@ from rich.table import Table
 from lutea.cli._common import console, domain_errors, print_json
 from lutea.errors import InputError
 from lutea.knowledge import load_knowledge
-from lutea.pathways import list_scenarios, parse_answer, plan as build_plan, question_named
+from lutea.pathways import list_scenarios, parse_answer, question_named
+from lutea.pathways import plan as build_plan
 
 
 def _split(values: list[str] | None) -> list[str]:
