@@ -32,6 +32,11 @@ STEPS = [
         "--previous-miscarriages 1 --intrauterine-confirmed --allergies peanut --medications carbamazepine",
     ),
     (
+        "Bleeding at 8 weeks after 2 miscarriages, no scan yet (pregnancy of unknown location, NICE NG126): "
+        "ectopic warning signs first, not eligible yet, scan and hCG 48 hours apart",
+        "plan --scenario threatened-miscarriage --gestational-weeks 8 --symptoms bleeding --previous-miscarriages 2",
+    ),
+    (
         "Programmed FET on vaginal progesterone 400 mg q12h: 1000 virtual patients, share below 10 ng/mL "
         "on transfer day (P+5, 3 h after the morning dose)",
         'simulate --regimen "400 mg vaginal q12h x 14d from 2026-03-01T08:00+00:00" --days 14 '

@@ -123,6 +123,7 @@ def test_cycle_day_beyond_length_warns_and_places_no_phase():
         (dict(postmenopausal=True, cycle_day=3), "postmenopausal"),
         (dict(gestational_weeks=7), "pregnant"),
         (dict(pregnant=True, scan_on=date(2026, 11, 1)), "scan"),
+        (dict(pregnancy_location="unknown"), "pregnancy_location"),
         (dict(days_after_lh=3, lh_peak_on=date(2026, 11, 1), sampled_at=date(2026, 11, 10)), "days_after_lh"),
     ],
 )

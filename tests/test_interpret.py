@@ -101,6 +101,36 @@ def test_nonviable_risk_is_worded_as_risk_needing_scan():
     assert finding.sources == ("verhaegen2012",)
 
 
+def test_pregnancy_of_unknown_location_carries_the_ng126_caveat():
+    # NICE NG126 (pregnancy of unknown location): do not use serum progesterone measurements as an adjunct
+    # to diagnose either viable intrauterine pregnancy or ectopic pregnancy.
+    result = interpret(serum(4), make_context(pregnant=True, gestational_weeks=6, pregnancy_location="unknown"))
+    assert "pregnancy.location_unknown" in result.codes
+    caveat = next(f for f in result.findings if f.code == "pregnancy.location_unknown")
+    assert caveat.sources == ("nice-ng126",) and "adjunct to diagnose" in caveat.message
+    assert "ectopic" in caveat.message and "48 hours apart" in caveat.message
+    finding = next(f for f in result.findings if f.code == "pregnancy.nonviable_risk")
+    assert caveat.message in finding.message and "nice-ng126" in finding.sources
+    assert finding.detail["pregnancy_location"] == "unknown" and "hCG blood tests" in finding.patient_message
+    assert result.context["pregnancy_location"] == "unknown"
+    # the caveat holds whatever the level: a normal value does not locate the pregnancy either
+    assert "pregnancy.location_unknown" in codes(serum(25), pregnant=True, gestational_weeks=6, pregnancy_location="unknown")
+
+
+@pytest.mark.parametrize("location", ["intrauterine", None])
+def test_no_location_caveat_for_a_confirmed_or_unstated_location(location):
+    result = interpret(serum(4), make_context(pregnant=True, gestational_weeks=6, pregnancy_location=location))
+    assert "pregnancy.location_unknown" not in result.codes
+    finding = next(f for f in result.findings if f.code == "pregnancy.nonviable_risk")
+    assert finding.sources == ("verhaegen2012",) and "pregnancy_location" not in finding.detail
+    assert "NG126" not in finding.message
+
+
+def test_location_caveat_is_for_serum_not_urine():
+    urine = Measurement(6, "ug/mL", "urine")
+    assert "pregnancy.location_unknown" not in codes(urine, pregnant=True, gestational_weeks=6, pregnancy_location="unknown")
+
+
 def test_early_pregnancy_rule_stops_at_14_weeks():
     # Verhaegen 2012 included pregnancies < 14 weeks only.
     assert "pregnancy.nonviable_risk" not in codes(serum(4), pregnant=True, gestational_weeks=14)

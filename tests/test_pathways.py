@@ -134,8 +134,10 @@ def test_missing_required_answers_are_listed():
     with pytest.raises(InputError) as err:
         plan("threatened-miscarriage", {"gestational_weeks": 8})
     message = str(err.value)
-    for needed in ("symptoms", "previous_miscarriages", "intrauterine_confirmed"):
+    for needed in ("symptoms", "previous_miscarriages"):
         assert needed in message
+    # an unanswered location is a pregnancy of unknown location, not a missing answer
+    assert "pregnancy_location" not in message and "intrauterine_confirmed" not in message
 
 
 @pytest.mark.parametrize("answers, field", [
@@ -172,7 +174,11 @@ def test_list_scenarios_names_six_pathways_with_questions():
 
 def test_parse_answer_converts_text_by_question_type():
     questions = {q.id: q for q in load_knowledge().get("pathways", "threatened-miscarriage").questions}
-    assert parse_answer(questions["intrauterine_confirmed"], "yes") is True
+    assert parse_answer(questions["fetal_heartbeat"], "yes") is True
+    assert parse_answer(questions["pregnancy_location"], "Unknown") == "unknown"
+    assert parse_answer(questions["pregnancy_location"], "yes") == "intrauterine"  # the former yes/no answer
+    with pytest.raises(InputError):
+        parse_answer(questions["pregnancy_location"], "maybe")
     assert parse_answer(questions["gestational_weeks"], "8.5") == 8.5
     assert parse_answer(questions["symptoms"], "bleeding, pain") == ("bleeding", "pain")
 
@@ -227,3 +233,94 @@ def test_red_flags_always_come_first(symptoms):
         _assert_red_flags_first(result.findings)
         if role == "patient":
             _assert_no_dose(result.to_json())
+
+
+# --- pregnancy of unknown location (NICE NG126) ------------------------------------------------
+
+TM = {"gestational_weeks": 8, "symptoms": ["bleeding"], "previous_miscarriages": 2}
+
+
+def _codes(result) -> list[str]:
+    return [f.code for f in result.findings]
+
+
+@pytest.mark.parametrize("location", [{}, {"pregnancy_location": "unknown"}, {"intrauterine_confirmed": False},
+                                      {"pregnancy_location": None}])
+def test_location_unknown_is_a_plan_not_an_error(location):
+    """The issue's case: bleeding, two previous miscarriages, location unknown (or unanswered)."""
+    result = plan("threatened-miscarriage", {**TM, **location})
+    assert result.eligible is False and result.regimens == ()
+    assert any(r.startswith("Not eligible yet") and "confirmed by a scan" in r for r in result.reasons)
+    codes = _codes(result)
+    # NG126: scan and serial hCG 48 hours apart; serum progesterone does not locate the pregnancy
+    assert {"plan.note.pul-scan-and-hcg", "plan.note.pul-progesterone-not-diagnostic"} <= set(codes)
+    scan = next(f for f in result.findings if f.code == "plan.note.pul-scan-and-hcg")
+    assert "transvaginal" in scan.message and "48 hours apart" in scan.message
+    caveat = next(f for f in result.findings if f.code == "plan.note.pul-progesterone-not-diagnostic")
+    assert "do not use serum progesterone" in caveat.message and "ectopic" in caveat.message
+    # the ectopic warning signs lead the plan (no red flag fired: only bleeding)
+    assert codes[0] == "plan.note.pul-ectopic-warning-signs"
+    signs = result.findings[0]
+    assert set(signs.detail["red_flags"]) >= {"pregnancy-severe-or-one-sided-pain", "pregnancy-shoulder-tip-pain",
+                                              "pregnancy-fainting", "pregnancy-heavy-bleeding"}
+    assert "shoulder tip pain" in signs.message.lower() and "24 hours a day" in signs.message
+    assert "plan.monitoring.heartbeat-scan" not in codes
+    assert "nice-ng126" in result.sources
+
+
+def test_location_unknown_red_flags_that_fire_still_come_first():
+    result = plan("threatened-miscarriage", {**TM, "symptoms": ["bleeding", "shoulder tip pain"]})
+    codes = _codes(result)
+    assert codes[0] == "triage.urgent" and codes[1] == "plan.note.pul-ectopic-warning-signs"
+    _assert_red_flags_first(result.findings)
+
+
+def test_location_unknown_for_a_patient_is_plain_and_has_no_dose():
+    result = plan("threatened-miscarriage", TM, role="patient")
+    payload = result.to_json()
+    _assert_no_dose(payload)
+    assert payload["reasons"] == [("Not yet: a scan first needs to show that the pregnancy is in the womb before "
+                                  "progesterone can be considered.")]
+    first = payload["findings"][0]
+    assert first["code"] == "plan.note.pul-ectopic-warning-signs"
+    assert "outside the womb" in first["message"] and "999" in first["message"]
+    texts = " ".join(f["message"] for f in payload["findings"])
+    assert "hCG blood tests" in texts and "scan" in texts
+
+
+def test_confirmed_intrauterine_pregnancy_still_offers_progesterone():
+    for location in ({"pregnancy_location": "intrauterine"}, {"intrauterine_confirmed": True},
+                     {"intrauterine_confirmed": "yes"}):
+        for previous in (1, 2):
+            result = plan("threatened-miscarriage", {**TM, "previous_miscarriages": previous, **location})
+            assert result.eligible is True, (location, result.reasons)
+            assert result.regimens[0].product == "utrogestan" and result.regimens[0].dose_mg == 400
+            assert not {c for c in _codes(result) if c.startswith("plan.note.pul")}
+
+
+def test_ectopic_location_is_not_eligible_and_points_to_ectopic_care():
+    result = plan("threatened-miscarriage", {**TM, "pregnancy_location": "ectopic"})
+    codes = _codes(result)
+    assert result.eligible is False and not result.regimens
+    assert codes[0] == "plan.note.pul-ectopic-warning-signs" and "plan.note.ectopic-location" in codes
+    assert "plan.note.pul-scan-and-hcg" not in codes
+
+
+def test_former_and_new_location_answers_must_agree():
+    with pytest.raises(InputError) as err:
+        plan("threatened-miscarriage", {**TM, "pregnancy_location": "unknown", "intrauterine_confirmed": True})
+    assert err.value.field == "intrauterine_confirmed" and "contradicts" in str(err.value)
+    agreed = plan("threatened-miscarriage", {**TM, "pregnancy_location": "intrauterine", "intrauterine_confirmed": True})
+    assert agreed.eligible is True
+
+
+def test_question_default_and_aliases_are_checked_by_the_schema():
+    from lutea.knowledge.schema import PathwayQuestion
+    with pytest.raises(ValueError, match="default"):
+        PathwayQuestion.model_validate({"id": "x", "text": "x", "type": "enum", "options": ["a"], "required": False,
+                                        "default": "b"})
+    with pytest.raises(ValueError, match="not required"):
+        PathwayQuestion.model_validate({"id": "x", "text": "x", "type": "enum", "options": ["a"], "default": "a"})
+    with pytest.raises(ValueError, match="unknown options"):
+        PathwayQuestion.model_validate({"id": "x", "text": "x", "type": "enum", "options": ["a"],
+                                        "option_aliases": {"b": ["bee"]}})

@@ -37,6 +37,20 @@ def test_vte_flags_in_pregnancy_or_on_treatment(symptom, flag):
     assert triage([symptom], pregnant=False, on_hormone_treatment=False) == []
 
 
+@pytest.mark.parametrize("other", ["bleeding", "spotting", "pain", "one-sided pain", "heavy bleeding"])
+def test_dizziness_with_pain_or_bleeding_in_pregnancy_is_a_red_flag(other):
+    # NICE NG126 lists dizziness, fainting or syncope among the symptoms of ectopic pregnancy.
+    found = {f.detail["red_flag"] for f in triage(["dizzy", other], pregnant=True, on_hormone_treatment=False)}
+    assert "pregnancy-dizziness-with-pain-or-bleeding" in found
+    assert triage(["dizzy", other], pregnant=False, on_hormone_treatment=True) == []
+
+
+def test_dizziness_alone_is_a_diary_symptom_not_a_red_flag():
+    # a labelled side effect of progesterone (Prometrium label); alone it does not call for 999
+    assert triage(["light-headed"], pregnant=True, on_hormone_treatment=True) == []
+    assert normalise_symptoms(["Light headed", "vertigo"]) == ("dizziness",)
+
+
 def test_bleeding_alone_is_not_a_red_flag():
     # NICE NG126: bleeding without pain before 6 weeks can be managed expectantly.
     assert triage(["bleeding"], pregnant=True, on_hormone_treatment=False) == []

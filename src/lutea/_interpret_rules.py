@@ -106,6 +106,8 @@ def caveats(case: Case) -> list[Finding]:
             continue
         if c.assays and assay not in c.assays:
             continue
+        if c.pregnancy_locations and case.ctx.pregnancy_location not in c.pregnancy_locations:
+            continue
         found.append(Finding(c.code, Severity(c.severity), c.message, c.patient_message, tuple(c.sources), {"caveat": c.id}))
     return found
 
@@ -246,14 +248,21 @@ def pregnancy(case: Case) -> list[Finding]:
         return []
     weeks = case.derived.gestational_weeks
     age = f" at {int(weeks)}+{case.derived.gestational_age_days % 7} weeks" if weeks is not None else " (gestational age not given)"
+    detail: dict[str, Any] = {"threshold": chosen.id, "alternatives": _alternatives(case, chosen, entries)}
+    # With the location unknown the caveats of that state (NG126: progesterone does not diagnose a
+    # viable or an ectopic pregnancy) are part of this finding too, in the knowledge base's words.
+    location = [c for c in case.kb.entries("caveats")
+                if case.ctx.pregnancy_location is not None and case.ctx.pregnancy_location in c.pregnancy_locations]
+    if location:
+        detail |= {"pregnancy_location": case.ctx.pregnancy_location, "caveats": [c.id for c in location]}
     return [Finding("pregnancy.nonviable_risk", Severity.ADVISE,
                     f"{show(case)}{age} is {show_threshold(chosen)}: {chosen.description} This is a risk estimate, not a "
                     "diagnosis: it cannot tell a miscarriage from an ectopic pregnancy. Arrange a transvaginal scan and clinical "
-                    "review (serial hCG for a pregnancy of unknown location).",
+                    "review (serial hCG for a pregnancy of unknown location)." + "".join(f" {c.message}" for c in location),
                     "This progesterone level is low for early pregnancy, which raises the chance that the pregnancy may not "
-                    "continue. It is not a diagnosis: you need a scan and a review by your early pregnancy team.",
-                    tuple(chosen.sources),
-                    {"threshold": chosen.id, "alternatives": _alternatives(case, chosen, entries)})]
+                    "continue. It is not a diagnosis: you need a scan and a review by your early pregnancy team."
+                    + "".join(f" {c.patient_message}" for c in location),
+                    tuple(dict.fromkeys([*chosen.sources, *(s for c in location for s in c.sources)])), detail)]
 
 
 # --- embryo transfer day ----------------------------------------------------------------------------

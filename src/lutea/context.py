@@ -30,6 +30,7 @@ Sex = Literal["female", "male"]
 Protocol = Literal["hrt-fet", "natural-fet", "fresh"]
 Route = Literal["oral", "vaginal", "im", "sc", "transdermal", "rectal", "iv"]
 GestationalBasis = Literal["transfer", "scan", "stated", "lmp"]
+PregnancyLocation = Literal["intrauterine", "unknown", "ectopic"]
 _GA_PRIORITY: tuple[GestationalBasis, ...] = ("transfer", "scan", "stated", "lmp")
 _CYCLE_PROTOCOLS_WITHOUT_NATURAL_CYCLE = ("hrt-fet", "fresh")
 
@@ -58,6 +59,9 @@ class Context(_Frozen):
     days_after_lh: int | None = Field(default=None, ge=-120, le=120)
     lh_peak_on: date | None = None
     pregnant: bool = False
+    # Where a scan shows the pregnancy; "unknown" is a pregnancy of unknown location (positive test,
+    # not seen on a scan). None: not stated, so no location caveat (the default keeps callers as they were).
+    pregnancy_location: PregnancyLocation | None = None
     gestational_weeks: float | None = Field(default=None, ge=0, le=45)
     et_date: date | None = None
     embryo_age_days: int | None = Field(default=None, ge=2, le=7)
@@ -157,6 +161,9 @@ def _check_combinations(ctx: Context) -> None:
     if pregnancy_given and not ctx.pregnant:
         raise InputError("pregnant", "gestational age or a dating scan was given without pregnancy",
                          "--pregnant together with the gestational age or scan")
+    if ctx.pregnancy_location is not None and not ctx.pregnant:
+        raise InputError("pregnancy_location", "a pregnancy location was given without pregnancy",
+                         "--pregnant together with --pregnancy-location")
     if (ctx.scan_on is None) != (ctx.scan_gestational_days is None):
         raise InputError("scan", "a dating scan needs both its date and the gestational age it gave",
                          "both the scan date and the gestational age it gave")

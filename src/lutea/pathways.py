@@ -98,23 +98,40 @@ def _pathway(scenario_id: str, kb: KnowledgeBase) -> Pathway:
 
 
 def list_scenarios(kb: KnowledgeBase | None = None) -> list[dict[str, Any]]:
-    """Every scenario with its title and questions (id, text, type, required, options, unit)."""
+    """Every scenario with its title and questions (id, text, type, required, options, unit, and
+    when set: the default of an unanswered question, former ids and other spellings of options)."""
     kb = kb or load_knowledge()
     return [{
         "id": p.id,
         "title": p.title,
-        "questions": [q.model_dump(exclude_none=True) for q in p.questions],
+        "questions": [_question_json(q) for q in p.questions],
         "sources": list(p.sources),
     } for p in kb.entries("pathways")]
+
+
+def _question_json(question: PathwayQuestion) -> dict[str, Any]:
+    out = question.model_dump(exclude_none=True)
+    for optional in ("aliases", "option_aliases"):
+        if not out[optional]:
+            out.pop(optional)
+    return out
 
 
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
 
 
+def question_named(pathway: Pathway, name: str) -> PathwayQuestion | None:
+    """The question a name asks: its id or one of its former ids (aliases); None if not asked."""
+    return next((q for q in pathway.questions if name == q.id or name in q.aliases), None)
+
+
 def parse_answer(question: PathwayQuestion, raw: str) -> Answer:
-    """Turn the text of an answer (CLI, form) into the question's type."""
+    """Turn the text of an answer (CLI, form) into the question's type; an enum's option aliases
+    (for example yes/no for a former yes/no question) give their option."""
     text = str(raw).strip()
+    if question.type == "enum":
+        return _option(question, text, question.id)
     if question.type == "bool":
         if text.lower() in _TRUE:
             return True
@@ -132,24 +149,48 @@ def parse_answer(question: PathwayQuestion, raw: str) -> Answer:
 
 
 def _validate(pathway: Pathway, answers: Mapping[str, Any], kb: KnowledgeBase) -> dict[str, Answer]:
-    questions = {q.id: q for q in pathway.questions}
-    unknown = sorted(set(answers) - set(questions))
+    """Typed answers by question id: former ids folded in, unanswered questions with a default
+    given their default; an unknown, missing or contradictory answer is an InputError."""
+    asked = sorted({q.id for q in pathway.questions})
+    unknown = sorted(name for name in answers if question_named(pathway, name) is None)
     if unknown:
-        raise InputError("answers", f"{', '.join(unknown)} not asked by scenario {pathway.id!r}", sorted(questions))
-    missing = [q for q in pathway.questions if q.required and answers.get(q.id) is None]
+        raise InputError("answers", f"{', '.join(unknown)} not asked by scenario {pathway.id!r}", asked)
+    clean: dict[str, Answer] = {}
+    named_by: dict[str, str] = {}
+    for name, value in answers.items():
+        if value is None:
+            continue
+        question = question_named(pathway, name)
+        assert question is not None
+        typed = _typed(question, value, kb, name)
+        if question.id in clean and clean[question.id] != typed:
+            raise InputError(name, f"{value!r} contradicts {named_by[question.id]}={clean[question.id]!r}",
+                             f"one answer to {question.id}, or answers that agree")
+        clean[question.id], named_by[question.id] = typed, name
+    missing = [q for q in pathway.questions if q.required and q.id not in clean]
     if missing:
         needed = [f"{q.id} ({q.type}: {q.text})" for q in missing]
         raise InputError("answers", f"scenario {pathway.id!r} needs {', '.join(q.id for q in missing)}", needed)
-    clean: dict[str, Answer] = {}
-    for qid, value in answers.items():
-        if value is None:
-            continue
-        clean[qid] = _typed(questions[qid], value, kb)
+    for question in pathway.questions:
+        if question.default is not None and question.id not in clean:
+            clean[question.id] = question.default
     return clean
 
 
-def _typed(question: PathwayQuestion, value: Any, kb: KnowledgeBase) -> Answer:
-    if isinstance(value, str) and question.type != "enum":
+def _option(question: PathwayQuestion, value: Any, name: str) -> str:
+    option = question.option_for(str(value).lower() if isinstance(value, bool) else str(value))
+    if option is None:
+        accepted = list(question.options)
+        if name != question.id:  # a former id: its former answers first
+            accepted = [s for o in question.options for s in question.option_aliases.get(o, [])] + accepted
+        raise InputError(name, f"{value!r} is not an option", accepted)
+    return option
+
+
+def _typed(question: PathwayQuestion, value: Any, kb: KnowledgeBase, name: str) -> Answer:
+    if question.type == "enum":
+        return _option(question, value, name)
+    if isinstance(value, str):
         value = parse_answer(question, value)
     if question.type == "bool":
         if not isinstance(value, bool):
@@ -165,11 +206,6 @@ def _typed(question: PathwayQuestion, value: Any, kb: KnowledgeBase) -> Answer:
             accepted = f"a number from {low:g} to {high:g} {question.unit or ''}".strip()
             raise InputError(question.id, f"{number:g} is out of range", accepted)
         return number
-    if question.type == "enum":
-        text = str(value).strip().lower()
-        if text not in question.options:
-            raise InputError(question.id, f"{value!r} is not an option", question.options)
-        return text
     items = (value,) if isinstance(value, str) else tuple(str(v) for v in value)
     if question.id == "symptoms":
         normalise_symptoms(items, kb)  # InputError naming the accepted symptoms
@@ -331,7 +367,8 @@ def plan(
     notes += [n for n in pathway.do_not if n.when is None or holds(n.when, evaluated)]
     if eligible:
         notes += [n for n in pathway.monitoring if n.when is None or holds(n.when, evaluated)]
-    findings.extend(_note_finding(n) for n in notes)
+    safety_net = [_note_finding(n, kb) for n in notes if n.red_flags]  # leads, right after fired red flags
+    findings.extend(_note_finding(n, kb) for n in notes if not n.red_flags)
     timing = _test_timing(pathway, given)
     if timing is not None:
         findings.append(timing)
@@ -339,7 +376,7 @@ def plan(
     if role == "patient":
         findings.extend(_patient_findings(pathway, kb))
 
-    all_findings = tuple(red_flags + ordered(findings))
+    all_findings = tuple(red_flags + ordered(safety_net + findings))
     sources = dict.fromkeys(pathway.sources)
     for item in (*pathway.criteria, *regimens, *contra.values(), *inter.values(), *all_findings):
         for source in item.sources:
@@ -373,9 +410,18 @@ def _safety_findings(contra: Sequence[ContraindicationHit], inter: Sequence[Inte
     return out
 
 
-def _note_finding(note: PathwayNote) -> Finding:
-    return Finding(code=note.code, severity=Severity(note.severity), message=note.message,
-                   patient_message=note.patient_message, sources=tuple(note.sources))
+def _note_finding(note: PathwayNote, kb: KnowledgeBase) -> Finding:
+    """A note as a finding; a safety-net note adds the red flags it names and what to do for each."""
+    if not note.red_flags:
+        return Finding(code=note.code, severity=Severity(note.severity), message=note.message,
+                       patient_message=note.patient_message, sources=tuple(note.sources))
+    flags = [kb.get("red_flags", flag_id) for flag_id in note.red_flags]
+    return Finding(
+        code=note.code, severity=Severity(note.severity),
+        message=f"{note.message} Warning signs: " + "; ".join(f.name for f in flags) + ".",
+        patient_message=f"{note.patient_message} " + " ".join(f"{f.patient_message} {f.action}" for f in flags),
+        sources=tuple(dict.fromkeys([*note.sources, *(s for f in flags for s in f.sources)])),
+        detail={"red_flags": [f.id for f in flags]})
 
 
 def _test_timing(pathway: Pathway, given: Mapping[str, Answer]) -> Finding | None:

@@ -99,3 +99,15 @@ def test_series_bad_file_exits_2(tmp_path):
         result = run("interpret-series", str(path))
         assert result.exit_code == 2
         assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_pregnancy_location_option():
+    unknown = json.loads(run("interpret", "--value", "4", "--pregnant", "--gestational-weeks", "6", "--pregnancy-location", "unknown",
+                             "--json").stdout)
+    codes = [f["code"] for f in unknown["findings"]]
+    assert "pregnancy.location_unknown" in codes and "pregnancy.nonviable_risk" in codes
+    confirmed = json.loads(run("interpret", "--value", "4", "--pregnant", "--gestational-weeks", "6", "--pregnancy-location",
+                               "Intrauterine", "--json").stdout)
+    assert "pregnancy.location_unknown" not in [f["code"] for f in confirmed["findings"]]
+    bad = run("interpret", "--value", "4", "--pregnancy-location", "unknown")
+    assert bad.exit_code == 2 and "pregnancy_location" in bad.stderr

@@ -103,3 +103,59 @@ def test_plain_text_output_puts_urgent_first():
     result = runner.invoke(app, [*BASE[:6], "bleeding,pain", *BASE[7:]])
     assert result.exit_code == 0, result.output
     assert result.stdout.lstrip().startswith("URGENT")
+
+
+ISSUE_14_6 = ["plan", "--scenario", "threatened-miscarriage", "--gestational-weeks", "8", "--symptoms", "bleeding",
+              "--previous-miscarriages", "2"]
+
+
+def test_pregnancy_of_unknown_location_exits_0_with_its_plan():
+    """Issue 14 item 6, the exact command: location unknown is a plan, not a missing answer."""
+    result = runner.invoke(app, [*ISSUE_14_6, "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["eligible"] is False and payload["regimens"] == []
+    assert any(r.startswith("Not eligible yet") for r in payload["reasons"])
+    codes = [f["code"] for f in payload["findings"]]
+    assert codes[0] == "plan.note.pul-ectopic-warning-signs"  # red flags of the situation first
+    assert {"plan.note.pul-scan-and-hcg", "plan.note.pul-progesterone-not-diagnostic"} <= set(codes)
+    text = json.dumps(payload)
+    assert "transvaginal" in text and "48 hours apart" in text and "Shoulder tip pain" in text
+    plain = runner.invoke(app, ISSUE_14_6)
+    assert plain.exit_code == 0 and "not eligible" in plain.stdout
+    assert plain.stdout.index("pul-ectopic-warning-signs") < plain.stdout.index("pul-scan-and-hcg")
+
+
+def test_pregnancy_of_unknown_location_for_a_patient_has_no_dose():
+    result = runner.invoke(app, [*ISSUE_14_6, "--role", "patient", "--json"])
+    assert result.exit_code == 0, result.output
+    assert "dose_mg" not in result.stdout and not re.search(r"\d+\s*mg", result.stdout)
+    payload = json.loads(result.stdout)
+    assert payload["findings"][0]["code"] == "plan.note.pul-ectopic-warning-signs"
+    assert "pregnancy of unknown location" in result.stdout
+
+
+def test_location_flags_old_and_new():
+    for flags in (["--pregnancy-location", "intrauterine"], ["--intrauterine-confirmed"],
+                  ["--answer", "intrauterine_confirmed=yes"], ["--answer", "pregnancy-location=intrauterine"]):
+        payload = json.loads(runner.invoke(app, [*ISSUE_14_6, *flags, "--json"]).stdout)
+        assert payload["eligible"] is True, flags
+    for flags in (["--pregnancy-location", "unknown"], ["--intrauterine-not-confirmed"],
+                  ["--pregnancy-location", "ectopic"]):
+        result = runner.invoke(app, [*ISSUE_14_6, *flags, "--json"])
+        assert result.exit_code == 0 and json.loads(result.stdout)["eligible"] is False, flags
+    bad = runner.invoke(app, [*ISSUE_14_6, "--pregnancy-location", "tubal"])
+    assert bad.exit_code == 2 and "intrauterine, unknown, ectopic" in bad.stderr
+    clash = runner.invoke(app, [*ISSUE_14_6, "--pregnancy-location", "unknown", "--intrauterine-confirmed"])
+    assert clash.exit_code == 2 and "contradicts" in clash.stderr
+
+
+def test_list_shows_the_location_question_with_its_default_and_former_id():
+    scenarios = json.loads(runner.invoke(app, ["plan", "--list", "--json"]).stdout)["scenarios"]
+    questions = {q["id"]: q for q in scenarios[0]["questions"]}
+    location = questions["pregnancy_location"]
+    assert location["options"] == ["intrauterine", "unknown", "ectopic"] and location["default"] == "unknown"
+    assert location["aliases"] == ["intrauterine_confirmed"] and location["required"] is False
+    assert "aliases" not in questions["symptoms"]  # only set where used
+    text = runner.invoke(app, ["plan", "--list"]).stdout
+    assert "hrt-fet" in text  # enum options are printed, not eaten as markup

@@ -62,3 +62,22 @@ def test_condition_on_an_unasked_question_is_rejected(tmp_path):
     (d / "pathways.yaml").write_text(yaml.safe_dump(doc))
     with pytest.raises(KnowledgeError, match="unknown answers"):
         load_from(d)
+
+
+def test_note_naming_an_unknown_red_flag_is_rejected(tmp_path):
+    d = _copy(tmp_path)
+    doc = yaml.safe_load((d / "pathways.yaml").read_text())
+    doc["entries"][0]["notes"][0]["red_flags"] = ["no-such-flag"]
+    (d / "pathways.yaml").write_text(yaml.safe_dump(doc))
+    with pytest.raises(KnowledgeError, match="unknown red flags"):
+        load_from(d)
+
+
+def test_question_alias_clashing_with_a_question_is_rejected(tmp_path):
+    d = _copy(tmp_path)
+    doc = yaml.safe_load((d / "pathways.yaml").read_text())
+    questions = doc["entries"][0]["questions"]
+    questions[0]["aliases"] = [questions[1]["id"]]
+    (d / "pathways.yaml").write_text(yaml.safe_dump(doc))
+    with pytest.raises(KnowledgeError, match="aliases clash"):
+        load_from(d)

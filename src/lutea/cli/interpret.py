@@ -45,6 +45,8 @@ def interpret(
     days_after_lh: Annotated[str | None, Opt("--days-after-lh", metavar="NUMBER", help="Days after the LH peak / positive LH test.")] = None,
     lh_date: Annotated[str | None, Opt("--lh-date", metavar="DATE", help="Date of the positive LH test (YYYY-MM-DD).")] = None,
     pregnant: Annotated[bool, Opt("--pregnant", help="Pregnant.")] = False,
+    pregnancy_location: Annotated[str | None, Opt(
+        "--pregnancy-location", help="With --pregnant: intrauterine, unknown (not yet seen on a scan) or ectopic.")] = None,
     gestational_weeks: Annotated[str | None, Opt("--gestational-weeks", metavar="W[+D]", help="Gestational age at sampling: 7.3 or 7+2.")] = None,
     scan_date: Annotated[str | None, Opt("--scan-date", metavar="DATE", help="Date of a dating scan.")] = None,
     scan_ga: Annotated[str | None, Opt("--scan-ga", metavar="W+D", help="Gestational age the dating scan gave (7+2).")] = None,
@@ -82,6 +84,7 @@ def interpret(
         cycle_length_days=parse_number(cycle_length, "cycle_length", integer=True),
         lmp=parse_day(lmp, "lmp"), days_after_lh=parse_number(days_after_lh, "days_after_lh", integer=True),
         lh_peak_on=parse_day(lh_date, "lh_date"), pregnant=pregnant,
+        pregnancy_location=pregnancy_location.strip().lower() if pregnancy_location else None,
         gestational_weeks=None if gestational_weeks is None else parse_gestational_days(gestational_weeks, "gestational_weeks") / 7,
         scan_on=scan_on, scan_gestational_days=parse_gestational_days(scan_ga, "scan_ga"),
         postmenopausal=postmenopausal, sex=sex_key, protocol=protocol_key,

@@ -12,7 +12,8 @@ from rich.table import Table
 from lutea.cli._common import console, domain_errors, print_json
 from lutea.errors import InputError
 from lutea.knowledge import load_knowledge
-from lutea.pathways import list_scenarios, parse_answer, plan as build_plan
+from lutea.pathways import list_scenarios, parse_answer, question_named
+from lutea.pathways import plan as build_plan
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -25,16 +26,17 @@ def _answers(scenario: str, shorthand: dict[str, Any], pairs: list[str]) -> dict
     ids = [p.id for p in kb.entries("pathways")]
     if scenario not in ids:
         raise InputError("scenario", f"unknown scenario {scenario!r}", ids)
-    questions = {q.id: q for q in kb.get("pathways", scenario).questions}
+    pathway = kb.get("pathways", scenario)
     answers = {k: v for k, v in shorthand.items() if v is not None}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         key = key.strip().replace("-", "_")
         if not sep or not key:
             raise InputError("answer", f"{pair!r} is not KEY=VALUE", "KEY=VALUE, for example cervical_length_mm=20")
-        if key not in questions:
-            raise InputError("answer", f"{key!r} is not a question of {scenario!r}", sorted(questions))
-        answers[key] = parse_answer(questions[key], value)
+        question = question_named(pathway, key)
+        if question is None:
+            raise InputError("answer", f"{key!r} is not a question of {scenario!r}", sorted(q.id for q in pathway.questions))
+        answers[key] = parse_answer(question, value)
     return answers
 
 
@@ -45,8 +47,11 @@ def plan(
     gestational_weeks: Annotated[float | None, typer.Option("--gestational-weeks", help="Weeks of pregnancy.")] = None,
     symptoms: Annotated[list[str] | None, typer.Option("--symptoms", help="Symptoms (repeat or comma-separate).")] = None,
     previous_miscarriages: Annotated[int | None, typer.Option("--previous-miscarriages", help="Previous miscarriages.")] = None,
+    pregnancy_location: Annotated[str | None, typer.Option(
+        "--pregnancy-location", help="Where a scan shows the pregnancy: intrauterine, unknown (the default) or ectopic.")] = None,
     intrauterine_confirmed: Annotated[bool | None, typer.Option(
-        "--intrauterine-confirmed/--intrauterine-not-confirmed", help="Scan-confirmed intrauterine pregnancy.")] = None,
+        "--intrauterine-confirmed/--intrauterine-not-confirmed",
+        help="Former form of --pregnancy-location: intrauterine / unknown.")] = None,
     answer: Annotated[list[str] | None, typer.Option("--answer", help="KEY=VALUE for any question (repeatable).")] = None,
     allergies: Annotated[list[str] | None, typer.Option("--allergies", help="Allergies (repeat or comma-separate).")] = None,
     conditions: Annotated[list[str] | None, typer.Option("--conditions", help="Conditions, e.g. vte-history.")] = None,
@@ -64,8 +69,9 @@ def plan(
             console.print(f"[bold]{s['id']}[/bold]: {s['title']}")
             for q in s["questions"]:
                 need = "required" if q.get("required", True) else "optional"
-                options = f" [{', '.join(q['options'])}]" if q.get("options") else ""
-                console.print(f"  {q['id']} ({q['type']}, {need}){options}: {q['text']}")
+                need += f", unanswered = {q['default']}" if q.get("default") else ""
+                options = escape(f" [{', '.join(q['options'])}]") if q.get("options") else ""
+                console.print(f"  {q['id']} ({q['type']}, {need}){options}: {escape(q['text'])}")
         return
     if scenario is None:
         raise InputError("scenario", "missing", "--scenario ID, or --list to see them")
@@ -73,6 +79,7 @@ def plan(
         "gestational_weeks": gestational_weeks,
         "symptoms": tuple(_split(symptoms)) if symptoms else None,
         "previous_miscarriages": previous_miscarriages,
+        "pregnancy_location": pregnancy_location,
         "intrauterine_confirmed": intrauterine_confirmed,
     }
     answers = _answers(scenario, shorthand, answer or [])

@@ -153,6 +153,12 @@ def _cross_check(sections: dict[str, list[BaseModel]]) -> None:
         unknown = set(symptom.red_flags) - red_flag_ids  # type: ignore[attr-defined]
         if unknown:
             raise KnowledgeError(f"symptoms.yaml entry {symptom.id}: unknown red flags {sorted(unknown)}")  # type: ignore[attr-defined]
+    for pathway in sections.get("pathways", []):
+        for note in (*pathway.monitoring, *pathway.do_not, *pathway.notes):  # type: ignore[attr-defined]
+            unknown = set(note.red_flags) - red_flag_ids
+            if unknown:
+                raise KnowledgeError(f"pathways.yaml entry {pathway.id}: note {note.code} names unknown red flags "  # type: ignore[attr-defined]
+                                     f"{sorted(unknown)}")
     _cross_check_red_flag_symptoms(sections)
     _cross_check_products(sections)
 

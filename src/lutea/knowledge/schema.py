@@ -402,7 +402,12 @@ ConditionOp = Literal["eq", "ne", "lt", "le", "gt", "ge", "in", "contains", "any
 
 
 class PathwayQuestion(_Strict):
-    """One eligibility question of a pathway; `options` lists accepted values of enum and list."""
+    """One eligibility question of a pathway; `options` lists accepted values of enum and list.
+
+    `default` is the answer an unanswered question means (a pregnancy not yet seen on a scan is of
+    unknown location). `aliases` are former ids still accepted for the question, and
+    `option_aliases` other spellings of an enum option (for example a former yes/no answer).
+    """
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     text: str
@@ -412,12 +417,29 @@ class PathwayQuestion(_Strict):
     unit: str | None = None
     minimum: float | None = None
     maximum: float | None = None
+    default: str | None = None
+    aliases: list[str] = Field(default_factory=list)
+    option_aliases: dict[str, list[str]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _options(self) -> "PathwayQuestion":
         if self.type == "enum" and not self.options:
             raise ValueError(f"question {self.id}: an enum needs options")
+        if self.default is not None and (self.type != "enum" or self.default not in self.options):
+            raise ValueError(f"question {self.id}: default {self.default!r} is not one of its enum options")
+        if self.default is not None and self.required:
+            raise ValueError(f"question {self.id}: a question with a default is not required")
+        unknown = set(self.option_aliases) - set(self.options)
+        if unknown:
+            raise ValueError(f"question {self.id}: option_aliases name unknown options {sorted(unknown)}")
         return self
+
+    def option_for(self, raw: str) -> str | None:
+        """The enum option a spelling means (the option itself or one of its aliases), else None."""
+        text = raw.strip().lower()
+        if text in self.options:
+            return text
+        return next((o for o, spellings in self.option_aliases.items() if text in spellings), None)
 
 
 class Condition(_Strict):
@@ -486,13 +508,16 @@ class PathwayRegimen(_Strict):
 
 
 class PathwayNote(_Strict):
-    """Advice that becomes a finding when `when` holds (always, when omitted)."""
+    """Advice that becomes a finding when `when` holds (always, when omitted). A note naming
+    `red_flags` (ids from red_flags.yaml) is a safety net: it lists what to watch for and what to
+    do, and leads the plan's findings right after any red flag that fired."""
 
     code: str = Field(pattern=r"^[a-z][a-z0-9_.-]*$")
     severity: Literal["info", "advise", "urgent"]
     message: str
     patient_message: str
     when: Condition | None = None
+    red_flags: list[str] = Field(default_factory=list)
     sources: list[str] = Field(min_length=1)
 
 
@@ -516,6 +541,10 @@ class Pathway(Cited):
     @model_validator(mode="after")
     def _answers_known(self) -> "Pathway":
         known = {q.id for q in self.questions}
+        taken = [a for q in self.questions for a in q.aliases]
+        clash = sorted((set(taken) & known) | {a for a in taken if taken.count(a) > 1})
+        if clash:
+            raise ValueError(f"pathway {self.id}: question aliases clash with other questions {clash}")
         conditions = [c.when for c in self.criteria]
         conditions += [r.when for r in self.regimens if r.when is not None]
         conditions += [n.when for n in (*self.monitoring, *self.do_not, *self.notes) if n.when is not None]
@@ -605,6 +634,7 @@ class Caveat(Cited):
     specimens: list[Literal["serum", "plasma", "saliva", "urine"]] = Field(default_factory=list)
     routes: list[Route] = Field(default_factory=list)
     assays: list[Literal["any", "immunoassay", "lcms", "unknown"]] = Field(default_factory=list)
+    pregnancy_locations: list[Literal["intrauterine", "unknown", "ectopic"]] = Field(default_factory=list)
     message: str
     patient_message: str
 
