@@ -150,6 +150,7 @@ class EpisodeOut(_Out):
     protocol: str | None
     et_date: date | None
     embryo_age_days: int | None
+    pregnancy_location: str | None
     note: str | None
     created_at: datetime
 

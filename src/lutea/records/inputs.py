@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 EpisodeKind = Literal["menstrual-cycle", "pregnancy", "ivf-cycle", "hormone-therapy"]
 Protocol = Literal["hrt-fet", "natural-fet", "fresh"]
+PregnancyLocation = Literal["intrauterine", "unknown", "ectopic"]  # where the latest scan placed it
 SpecimenName = Literal["serum", "plasma", "saliva", "urine"]
 AssayName = Literal["any", "immunoassay", "lcms"]
 RouteName = Literal["oral", "vaginal", "im", "sc", "transdermal", "rectal", "iv"]
@@ -43,6 +44,7 @@ class EpisodeCreate(RecordInput):
     protocol: Protocol | None = None
     et_date: date | None = None
     embryo_age_days: Annotated[int, Field(ge=2, le=7)] | None = None
+    pregnancy_location: PregnancyLocation | None = None
     note: Annotated[str, Field(max_length=5000)] | None = None
 
     @model_validator(mode="after")
@@ -53,6 +55,8 @@ class EpisodeCreate(RecordInput):
             raise ValueError("protocol: an ivf-cycle needs one of hrt-fet, natural-fet, fresh")
         if self.kind != "ivf-cycle" and (self.protocol or self.et_date or self.embryo_age_days):
             raise ValueError("protocol, et_date and embryo_age_days belong to an ivf-cycle only")
+        if self.kind != "pregnancy" and self.pregnancy_location is not None:
+            raise ValueError("pregnancy_location belongs to a pregnancy only")
         return self
 
 
@@ -63,6 +67,7 @@ class EpisodeUpdate(RecordInput):
     lh_peak_date: date | None = None
     et_date: date | None = None
     embryo_age_days: Annotated[int, Field(ge=2, le=7)] | None = None
+    pregnancy_location: PregnancyLocation | None = None
     note: Annotated[str, Field(max_length=5000)] | None = None
 
 

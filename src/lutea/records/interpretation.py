@@ -31,7 +31,7 @@ def _episode_context(episode: models.Episode | None) -> dict[str, Any]:
         return {"lmp": episode.lmp_date or episode.start_date, "cycle_length_days": episode.cycle_length_days,
                 "lh_peak_on": episode.lh_peak_date}
     if episode.kind == "pregnancy":
-        return {"pregnant": True, "lmp": episode.lmp_date}
+        return {"pregnant": True, "lmp": episode.lmp_date, "pregnancy_location": episode.pregnancy_location}
     if episode.kind == "ivf-cycle":
         return {"protocol": episode.protocol, "et_date": episode.et_date, "embryo_age_days": episode.embryo_age_days}
     return {}

@@ -125,6 +125,7 @@ class Episode(_PatientRecord, Base):
     protocol: Mapped[str | None] = mapped_column(String(32))
     et_date: Mapped[date | None] = mapped_column(Date)
     embryo_age_days: Mapped[int | None] = mapped_column(Integer)
+    pregnancy_location: Mapped[str | None] = mapped_column(String(16))  # intrauterine, unknown, ectopic (scan)
     note: Mapped[str | None] = mapped_column(Text)
 
     patient: Mapped[Patient] = relationship(back_populates="episodes")

@@ -1,4 +1,5 @@
-"""red flags: urgent findings of results and symptoms, open until acknowledged
+"""red flags: urgent findings of results and symptoms, open until acknowledged; the scan's
+pregnancy location on a pregnancy episode
 
 Revision ID: 0004_red_flags
 Revises: 0003_audit_append_only
@@ -19,6 +20,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("episodes", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("pregnancy_location", sa.String(length=16), nullable=True))
     op.create_table(
         "red_flags",
         sa.Column("key", sa.String(length=120), nullable=False),
@@ -56,3 +59,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("red_flags")
+    with op.batch_alter_table("episodes", schema=None) as batch_op:
+        batch_op.drop_column("pregnancy_location")
