@@ -37,6 +37,7 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "pk_arms": schema.PKArm,
     "assay_factors": schema.AssayFactor,
     "baseline_levels": schema.BaselineLevel,
+    "expected_levels": schema.ExpectedLevelRule,
 }
 
 T = TypeVar("T", bound=BaseModel)
