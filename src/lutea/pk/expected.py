@@ -3,7 +3,8 @@ predicts for one regimen at one sampling time, to read a measured level against 
 
 A virtual population (fixed seed) takes `doses` doses of `dose_mg` every `interval_h` (None:
 enough to be at steady state), with the route model's between-subject variability, the
-endogenous baseline of the context and the assay's reading of the route. The level is taken
+endogenous baseline of the context, the assay's reading of the route and the model's residual
+(within-person and measurement) error, since a measured level is compared with it. The level is taken
 `hours_since_dose` after the last dose; when that is unknown, each woman's lowest level over the
 dosing interval after it (the trough: the conservative reading). The time of day matters for
 models with a diurnal variation: with the clock of the last dose it is applied as fitted;
@@ -29,7 +30,7 @@ from lutea.pk.assay import apply_assay, assay_sources, parse_assay
 from lutea.pk.baseline import ContextKind, baseline_for_subjects, baseline_sources
 from lutea.pk.engine import simulate_hours
 from lutea.pk.models import RouteModel, resolve_model_key, route_model, studied_dose_clock_hours
-from lutea.pk.population import sample_parameters
+from lutea.pk.population import add_residual_error, sample_parameters
 from lutea.pk.regimen import DoseEvent
 from lutea.pk.simulate import evidence_caveats
 
@@ -148,7 +149,8 @@ def _expected(model_id: str, dose_mg: float, interval_h: float, n: int | None, h
         exogenous = exogenous * float(model.diurnal_factor(model.diurnal_peak_clock_h + 12.0))
     endogenous = baseline_for_subjects(baseline, times, None, z)
     levels = apply_assay(exogenous + endogenous, {model.route: exogenous}, assay)
-    per_woman = levels[:, 0] if hours is not None else levels.min(axis=1)
+    # one measurement per woman: her level at the time (or her trough), then its residual error
+    per_woman = add_residual_error(levels[:, 0] if hours is not None else levels.min(axis=1), model, rng)
     low, median = np.quantile(per_woman, (percentile, 0.5))
     return ExpectedLevel(
         model_id=model.id, percentile=percentile, low_ng_ml=float(low), median_ng_ml=float(median),
