@@ -21,9 +21,9 @@ ET = date(2026, 11, 20)
 SAMPLED = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)  # two days after transfer
 LAST_DOSE = SAMPLED - timedelta(hours=10)
 REGIMENS = {  # Cyclogest pessary, generic vaginal capsule, Utrogestan capsules used vaginally
-    "cyclogest": dict(product="cyclogest", route="vaginal", dose_mg=400, interval_h=12),
-    "capsule": dict(route="vaginal", dose_mg=400, interval_h=12),
-    "utrogestan": dict(product="utrogestan", route="vaginal", dose_mg=400, interval_h=12),
+    "cyclogest": {"product": "cyclogest", "route": "vaginal", "dose_mg": 400, "interval_h": 12},
+    "capsule": {"route": "vaginal", "dose_mg": 400, "interval_h": 12},
+    "utrogestan": {"product": "utrogestan", "route": "vaginal", "dose_mg": 400, "interval_h": 12},
 }
 
 
@@ -95,8 +95,8 @@ def test_lcms_result_on_oral_progesterone_is_read_on_the_lcms_scale():
     # Levine 2000: after oral progesterone direct immunoassays read about 8x the LC-MS/MS level. 1.0 ng/mL by
     # LC-MS/MS 3 h after 200 mg oral is ordinary; read against immunoassay-scale predictions it would look
     # far too low. The unknown assay takes the lower (LC-MS/MS) scale.
-    oral = dict(postmenopausal=True, treatment=resolve_treatment(route="oral", dose_mg=200, interval_h=24,
-                                                                  last_dose_at=SAMPLED - timedelta(hours=3)))
+    oral = {"postmenopausal": True, "treatment": resolve_treatment(route="oral", dose_mg=200, interval_h=24,
+                                                                    last_dose_at=SAMPLED - timedelta(hours=3))}
     assert CODE not in interpret(Measurement(1.0, "ng/mL", "serum", "lcms", SAMPLED), make_context(**oral)).codes
     assert CODE not in interpret(Measurement(1.0, "ng/mL", "serum", None, SAMPLED), make_context(**oral)).codes
     by_immunoassay = interpret(Measurement(1.0, "ng/mL", "serum", "immunoassay", SAMPLED), make_context(**oral))

@@ -12,8 +12,13 @@ from lutea.findings import Finding, Severity
 from lutea.knowledge import KnowledgeBase
 from lutea.knowledge.schema import ReferenceInterval, Threshold
 from lutea.measurement import Measurement
-from lutea.pk.expected import ExpectedLevel, expected_level, expected_level_rule, model_for
 from lutea.pk.baseline import ContextKind
+from lutea.pk.expected import (
+    ExpectedLevel,
+    expected_level,
+    expected_level_rule,
+    model_for,
+)
 from lutea.timeline import clock_hour
 from lutea.units import Specimen, ng_ml_to_nmol_l, to_canonical
 

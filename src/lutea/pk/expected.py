@@ -29,7 +29,12 @@ from lutea.knowledge.schema import ExpectedLevelRule
 from lutea.pk.assay import apply_assay, assay_sources, parse_assay
 from lutea.pk.baseline import ContextKind, baseline_for_subjects, baseline_sources
 from lutea.pk.engine import simulate_hours
-from lutea.pk.models import RouteModel, resolve_model_key, route_model, studied_dose_clock_hours
+from lutea.pk.models import (
+    RouteModel,
+    resolve_model_key,
+    route_model,
+    studied_dose_clock_hours,
+)
 from lutea.pk.population import add_residual_error, sample_parameters
 from lutea.pk.regimen import DoseEvent
 from lutea.pk.simulate import evidence_caveats
