@@ -6,7 +6,7 @@ must come first (`first`), finding details, alternative thresholds crossed or no
 context values.
 """
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -29,11 +29,16 @@ def _dates(fields: dict) -> dict:
     return out
 
 
+def _moment(text: str) -> date | datetime:
+    """A sampling date, or a time with its offset (for results read against the last dose)."""
+    return datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text)
+
+
 def _run(v: dict):
     if "series" in v:
         return interpret_series(parse_pdg_csv(v["series"]["csv"]))
     m = v["measurement"]
-    sampled = date.fromisoformat(m["sampled"]) if m.get("sampled") else None
+    sampled = _moment(m["sampled"]) if m.get("sampled") else None
     measurement = Measurement(m["value"], m["unit"], m["specimen"], m.get("assay"), sampled)
     ctx = dict(v.get("context") or {})
     if "treatment" in ctx:

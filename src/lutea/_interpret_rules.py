@@ -12,6 +12,14 @@ from lutea.findings import Finding, Severity
 from lutea.knowledge import KnowledgeBase
 from lutea.knowledge.schema import ReferenceInterval, Threshold
 from lutea.measurement import Measurement
+from lutea.pk.baseline import ContextKind
+from lutea.pk.expected import (
+    ExpectedLevel,
+    expected_level,
+    expected_level_rule,
+    model_for,
+)
+from lutea.timeline import clock_hour
 from lutea.units import Specimen, ng_ml_to_nmol_l, to_canonical
 
 _SERUM_LIKE = (Specimen.SERUM, Specimen.PLASMA)
@@ -314,3 +322,100 @@ def embryo_transfer(case: Case) -> list[Finding]:
                             f"{show(case)} is {checked} for {setting}: adequate for transfer by the published threshold.",
                             "Your progesterone is in the range linked with good chances for this kind of transfer.",
                             tuple(sorted({s for t in (low, high) if t for s in t.sources})), detail)]
+
+
+# --- treatment level against what the regimen should give ------------------------------------------
+
+def _baseline(case: Case) -> ContextKind:
+    """Endogenous progesterone counted in the prediction: only where it is known to be small and
+    steady (programmed FET, menopause, men); otherwise none, which can only lower the prediction."""
+    ctx = case.ctx
+    if ctx.sex == "male":
+        return "male"
+    if ctx.protocol == "hrt-fet":
+        return "hrt-fet"
+    if ctx.postmenopausal and not ctx.pregnant:
+        return "postmenopausal"
+    return "none"
+
+
+def expected_treatment_level(case: Case) -> ExpectedLevel | None:
+    """The PK model's percentiles of serum progesterone for the treatment in the context at this
+    sample; None for a non-serum specimen, a treatment without dose or interval, a start that
+    cannot be placed against the sample, or a product or route without a PK model."""
+    t = case.ctx.treatment
+    if not case.serum or t is None or t.route is None or t.dose_mg is None or t.interval_h is None:
+        return None
+    product = next((p for p in case.kb.entries("products") if p.id == t.product), None)
+    model = model_for(t.route, product.formulation if product else None)
+    doses = case.derived.doses_since_start
+    if model is None or (t.started_at is not None and not doses):
+        return None
+    return expected_level(
+        model, t.dose_mg, t.interval_h, percentile=expected_level_rule(case.kb).percentile,
+        hours_since_dose=case.derived.hours_since_last_dose, doses=doses,
+        dose_clock_h=clock_hour(t.last_dose_at) if t.last_dose_at else None,
+        baseline=_baseline(case), assay=case.measurement.assay or "lcms",
+    )
+
+
+def _regimen_words(case: Case, e: ExpectedLevel) -> str:
+    t = case.ctx.treatment
+    assert t is not None
+    product = next((p.names[0] for p in case.kb.entries("products") if p.id == t.product), None)
+    return f"{product + ' ' if product else ''}{e.dose_mg:g} mg {t.route} every {e.interval_h:g} h"
+
+
+_ABSORPTION = {
+    "vaginal": "vaginal bleeding or discharge carrying the dose out",
+    "oral": "vomiting soon after a dose",
+    "rectal": "a dose expelled soon after insertion",
+    "im": "injection technique (a dose given into fat rather than muscle)",
+    "sc": "injection technique and site",
+    "transdermal": "the amount applied and where",
+}
+
+
+def _ordinal(percentile: float) -> str:
+    n = f"{100 * percentile:g}"
+    return n + ("st" if n.endswith("1") and not n.endswith("11") else "nd" if n.endswith("2") and not n.endswith("12")
+                else "rd" if n.endswith("3") and not n.endswith("13") else "th")
+
+
+def treatment_level(case: Case) -> list[Finding]:
+    """A level below the predicted percentile (expected_levels.yaml) of its treatment: ask why."""
+    e = expected_treatment_level(case)
+    if e is None or not case.conc < e.low_ng_ml:
+        return []
+    rule = expected_level_rule(case.kb)
+    pct = f"{_ordinal(e.percentile)} percentile"
+    when = (f"{e.hours_since_dose:g} h after a dose" if e.hours_since_dose is not None
+            else "at the lowest point of the dosing interval (the time since the last dose was not given: the "
+                 "conservative reading)")
+    course = f"after {e.doses} doses" if e.doses is not None else "at steady state"
+    endogenous = {"none": "no endogenous progesterone counted", "hrt-fet": "the low endogenous level of a programmed cycle added",
+                  "postmenopausal": "the postmenopausal endogenous level added", "male": "the male endogenous level added"}[e.baseline]
+    limits = (" Limits of the model: " + "; ".join(e.caveats) + "." if e.caveats
+              else " The model is provisional (literature starting values)." if e.provisional else "")
+    route = case.ctx.route or ""
+    absorption = _ABSORPTION.get(route, "anything that stops the dose being absorbed")
+    message = (
+        f"{show(case)} is below the {pct} of the serum progesterone that PK model {e.model_id} predicts for "
+        f"{_regimen_words(case, e)}, {when}, {course}: {pct} {show(case, e.low_ng_ml)}, median {show(case, e.median_ng_ml)} "
+        f"({'LC-MS/MS' if e.assay == 'lcms' else 'immunoassay'} scale, {endogenous}). Fewer than 1 in "
+        f"{round(1 / e.percentile)} women taking every dose would be this low. Check adherence (doses missed or stopped), "
+        f"the route and insertion or injection, absorption ({absorption}), the sampling time against the last dose, and "
+        "the report (unit, specimen, method); every progesterone assay measures the progesterone of the product, so an "
+        f"assay blind to the product does not explain it.{limits}"
+    )
+    detail = {
+        "p5_ng_ml": round(e.low_ng_ml, 3), "median_ng_ml": round(e.median_ng_ml, 3), "percentile": e.percentile,
+        "hours_since_dose": e.hours_since_dose, "timing": "hours_since_dose" if e.hours_since_dose is not None else "interval_trough",
+        "doses_since_start": e.doses, "model": e.model_id, "model_provisional": e.provisional,
+        "model_caveats": list(e.caveats), "baseline": e.baseline, "assay": e.assay,
+        "dose_mg": e.dose_mg, "interval_h": e.interval_h, "n_subjects": e.n_subjects, "seed": e.seed, "rule": rule.id,
+    }
+    return [Finding(rule.code, Severity.ADVISE, message,
+                    "Your progesterone level is much lower than expected for the dose you are using. Please contact your "
+                    "clinic; they will want to check how and when you use it. Do not change your dose yourself.",
+                    tuple(dict.fromkeys([*e.sources, *rule.sources])), detail)]

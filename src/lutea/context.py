@@ -25,6 +25,7 @@ from lutea.cycle import (
 from lutea.errors import InputError
 from lutea.findings import Finding, Severity
 from lutea.knowledge import KnowledgeBase, load_knowledge
+from lutea.timeline import elapsed_hours
 
 Sex = Literal["female", "male"]
 Protocol = Literal["hrt-fet", "natural-fet", "fresh"]
@@ -40,13 +41,15 @@ class _Frozen(BaseModel):
 
 
 class Treatment(_Frozen):
-    """Progesterone treatment in use: product or route, dose (mg), interval (h), last dose."""
+    """Progesterone treatment in use: product or route, dose (mg), interval (h), last dose, and
+    when it started (a date, or the time of the first dose; None: long enough for steady state)."""
 
     product: str | None = None
     route: Route | None = None
     dose_mg: float | None = Field(default=None, gt=0)
     interval_h: float | None = Field(default=None, gt=0)
     last_dose_at: datetime | None = None
+    started_at: date | datetime | None = None
 
 
 class Context(_Frozen):
@@ -125,6 +128,7 @@ class DerivedContext(_Frozen):
     gestational_age_basis: GestationalBasis | None = None
     days_from_transfer: int | None = None
     hours_since_last_dose: float | None = None
+    doses_since_start: int | None = None
     warnings: tuple[Finding, ...] = ()
 
     @property
@@ -289,7 +293,43 @@ def derive(ctx: Context, kb: KnowledgeBase | None = None) -> DerivedContext:
         if hours < 0:
             raise InputError("last_dose", f"{last.isoformat()} is after the sample", "a time before the sample")
         out["hours_since_last_dose"] = round(hours, 2)
+    if ctx.treatment is not None and ctx.treatment.started_at is not None:
+        _check_treatment_start(ctx.treatment, ctx.sampled_at)
+        out["doses_since_start"] = doses_since_start(ctx.treatment, ctx.sampled_at)
     return DerivedContext(**out, warnings=tuple(warnings))
+
+
+def doses_since_start(treatment: Treatment, sampled_at: date | datetime | None) -> int | None:
+    """Doses given from the treatment's start to the last dose (else the sample), counted low when
+    only days are known (first dose at the end of the start day, sample at the start of its day);
+    None when the start, the interval or any end point is missing."""
+    start, tau = treatment.started_at, treatment.interval_h
+    end = treatment.last_dose_at or sampled_at
+    if start is None or tau is None or end is None:
+        return None
+    if isinstance(start, datetime) and isinstance(end, datetime):
+        return int(elapsed_hours(end, start) / tau + 1e-6) + 1
+    start_day = start.date() if isinstance(start, datetime) else start
+    days = ((end.date() if isinstance(end, datetime) else end) - start_day).days
+    counted = int(24.0 * (days - 1) / tau + 1e-6) + 1 if days >= 1 else 0
+    return max(counted, 1) if treatment.last_dose_at is not None else counted
+
+
+def _check_treatment_start(treatment: Treatment, sampled_at: date | datetime | None) -> None:
+    """A treatment start has a timezone (when a time) and is not after the last dose or the sample."""
+    start = treatment.started_at
+    if isinstance(start, datetime) and start.tzinfo is None:
+        raise InputError("treatment_start", "a time without a timezone", "a date, or a time with an offset")
+    day = start.date() if isinstance(start, datetime) else start
+    for name, moment in (("last dose", treatment.last_dose_at), ("sample", sampled_at)):
+        if moment is None:
+            continue
+        if isinstance(start, datetime) and isinstance(moment, datetime):
+            after = start > moment
+        else:
+            after = day > (moment.date() if isinstance(moment, datetime) else moment)
+        if after:
+            raise InputError("treatment_start", f"{start.isoformat()} is after the {name}", f"a start on or before the {name}")
 
 
 def resolve_treatment(
@@ -299,12 +339,16 @@ def resolve_treatment(
     interval_h: float | None = None,
     last_dose_at: datetime | None = None,
     kb: KnowledgeBase | None = None,
+    *,
+    started_at: date | datetime | None = None,
 ) -> Treatment | None:
     """The progesterone treatment from a product name and/or route; None when nothing was given.
 
     A product with one route gives the route; a product licensed for several needs `route`.
+    started_at: the day the treatment started, or the time of its first dose (None: taken long
+    enough for steady state).
     """
-    if all(v is None for v in (product, route, dose_mg, interval_h, last_dose_at)):
+    if all(v is None for v in (product, route, dose_mg, interval_h, last_dose_at, started_at)):
         return None
     kb = kb or load_knowledge()
     route_key = route.strip().lower() if route else None
@@ -323,7 +367,8 @@ def resolve_treatment(
         elif route_key not in routes:
             raise InputError("route", f"{match.id} is not given by the {route_key} route", routes)
     try:
-        return Treatment(product=product_id, route=route_key, dose_mg=dose_mg, interval_h=interval_h, last_dose_at=last_dose_at)
+        return Treatment(product=product_id, route=route_key, dose_mg=dose_mg, interval_h=interval_h,
+                         last_dose_at=last_dose_at, started_at=started_at)
     except ValidationError as exc:
         error = exc.errors()[0]
         field = str(error["loc"][0]) if error["loc"] else "treatment"

@@ -96,6 +96,7 @@ def interpret(measurement: Measurement, context: Context, kb: KnowledgeBase | No
         interval = None
     else:
         findings += rules.embryo_transfer(case) + rules.pregnancy(case) + rules.ovulation(case)
+        findings += rules.treatment_level(case)
         findings += rules.reference(case, interval)
     ctx_json = {**context.inputs(), **derived.to_json()}
     if symptoms:

@@ -196,3 +196,26 @@ def test_dates_at_every_distance_in_one_chunk() -> None:
         batch.append({"value": "12", "sampled": sampled.isoformat(), "protocol": "hrt-fet", "route": "vaginal",
                       "et_date": (sampled + timedelta(days=offset)).isoformat()})
     _check_rows(batch)
+
+
+def test_predicted_treatment_level_is_a_cut_point() -> None:
+    # treatment.level_unexpectedly_low compares the value with the PK model's 5th percentile of
+    # the row's regimen: rows either side of it must not share a group (lutea.batch.cells).
+    from lutea import _interpret_rules as rules
+    from lutea.batch.cells import context_cut_points
+    from lutea.batch.rows import row_inputs
+    from lutea.context import derive
+
+    regimens = [{"protocol": "hrt-fet", "route": "vaginal", "dose_mg": "400", "interval_h": "12"},
+                {"product": "cyclogest", "route": "vaginal", "dose_mg": "400", "interval_h": "12", "sampled": "2026-11-22"},
+                {"route": "im", "dose_mg": "50", "interval_h": "24"}]
+    rows = []
+    for ctx in regimens:
+        measurement, context = row_inputs({"value": "1", **ctx}, KB)
+        low = rules.expected_treatment_level(rules.Case(measurement, 1.0, context, derive(context, KB), KB)).low_ng_ml
+        assert low in context_cut_points({"value": "1", **ctx}, Specimen.SERUM, KB)
+        rows += [{"value": f"{v:.6f}", "unit": "ng/mL", **ctx} for v in (low * 0.5, low - 1e-3, low + 1e-3, low * 2)]
+    _check_rows(rows)
+    codes = [o["findings"] for o in interpret_chunk(pa.Table.from_pylist(
+        [{c: r.get(c) for c in COLUMNS} for r in rows], schema=pa.schema([(c, pa.string()) for c in COLUMNS])), kb=KB).table.to_pylist()]
+    assert ["treatment.level_unexpectedly_low" in c for c in codes] == [True, True, False, False] * len(regimens)

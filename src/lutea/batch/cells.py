@@ -1,9 +1,10 @@
 """Where a value can change a row's findings: the cut points of the knowledge base, in canonical units.
 
-The rules compare a value only with thresholds (through `applicable`) and with the limits of the
-chosen reference interval (`reference_interval`), and which of those apply depends on the context,
-never on the value. `context_cut_points` asks those same rule functions, on the row's own context,
-which thresholds and interval apply; `cut_points` is every threshold and limit of a specimen (the
+The rules compare a value only with thresholds (through `applicable`), with the limits of the
+chosen reference interval (`reference_interval`) and with the predicted low level of the treatment
+(`expected_treatment_level`), and which of those apply depends on the context, never on the value.
+`context_cut_points` asks those same rule functions, on the row's own context, which thresholds,
+interval and predicted level apply; `cut_points` is every threshold and limit of a specimen (the
 fallback when a context cannot be read on its own). Values between the same two cut points give
 the same findings; `cells` numbers those intervals.
 """
@@ -53,10 +54,13 @@ def context_cut_points(fields: Mapping[str, Any], specimen: Specimen, kb: Knowle
         kinds = dict.fromkeys(t.kind for t in kb.entries("thresholds"))
         cuts = {0.0} | {rules.threshold_conc(t) for kind in kinds for t in rules.applicable(case, kind)}
         ri = rules.reference_interval(case)
+        expected = rules.expected_treatment_level(case)
     except LuteaError:
         return cut_points(specimen, kb)
     if ri is not None:
         cuts |= {to_canonical(ri.low, ri.unit, specimen), to_canonical(ri.high, ri.unit, specimen)}
+    if expected is not None:  # treatment.level_unexpectedly_low: below the treatment's predicted percentile
+        cuts.add(expected.low_ng_ml)
     return np.array(sorted(cuts))
 
 

@@ -61,6 +61,7 @@ def interpret(
     dose_mg: Annotated[str | None, Opt("--dose-mg", metavar="NUMBER", help="Progesterone dose in mg.")] = None,
     interval_h: Annotated[str | None, Opt("--interval-h", metavar="NUMBER", help="Dosing interval in hours.")] = None,
     last_dose: Annotated[str | None, Opt("--last-dose", metavar="TIME", help="Time of the last dose, with offset.")] = None,
+    treatment_start: Annotated[str | None, Opt("--treatment-start", metavar="DATE|TIME", help="Day the progesterone started, or the time of the first dose with offset (default: long enough for steady state).")] = None,
     as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
 ) -> None:
     """Interpret one progesterone result in its context (cycle, LH, pregnancy, menopause, treatment, IVF)."""
@@ -78,7 +79,8 @@ def interpret(
         raise InputError("protocol", f"unknown protocol {protocol!r}", "hrt-fet, natural-fet, fresh")
     measurement = Measurement(value=parse_number(value, "value"), unit=unit, specimen=specimen, assay=assay,  # type: ignore[arg-type]
                               sampled_at=parse_moment(sampled, "sampled"))
-    treatment = resolve_treatment(product, route, parse_number(dose_mg, "dose_mg"), parse_number(interval_h, "interval_h"), last)  # type: ignore[arg-type]
+    treatment = resolve_treatment(product, route, parse_number(dose_mg, "dose_mg"), parse_number(interval_h, "interval_h"), last,  # type: ignore[arg-type]
+                                  started_at=parse_moment(treatment_start, "treatment_start"))
     context = make_context(
         cycle_day=parse_number(cycle_day, "cycle_day", integer=True),
         cycle_length_days=parse_number(cycle_length, "cycle_length", integer=True),
@@ -98,7 +100,8 @@ def interpret(
     shown = ", ".join(f"{num(v)} {k.replace('_', '/').replace('ml', 'mL').replace('/l', '/L')}" for k, v in result.value.items())
     console.print(f"[bold]{shown}[/] ({measurement.specimen.value})")
     derived = {k: v for k, v in result.context.items() if k in ("cycle_day", "days_from_lh_peak", "phase", "in_mid_luteal_window",
-                                                                 "expected_next_menses", "gestational_age", "days_from_transfer")}
+                                                                 "expected_next_menses", "gestational_age", "days_from_transfer",
+                                                                 "hours_since_last_dose", "doses_since_start")}
     if derived:
         console.print("context: " + ", ".join(f"{k}={v}" for k, v in derived.items()))
     ri = result.reference_interval

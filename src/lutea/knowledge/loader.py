@@ -38,6 +38,7 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "assay_factors": schema.AssayFactor,
     "baseline_levels": schema.BaselineLevel,
     "balance_targets": schema.BalanceTarget,
+    "expected_levels": schema.ExpectedLevelRule,
 }
 
 T = TypeVar("T", bound=BaseModel)

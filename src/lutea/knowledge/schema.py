@@ -639,6 +639,15 @@ class Caveat(Cited):
     patient_message: str
 
 
+class ExpectedLevelRule(Cited):
+    """How a measured level is read against the population its treatment is predicted to give:
+    below `percentile` (a fraction, e.g. 0.05) of the predicted levels gives `code`."""
+
+    code: str = Field(pattern=r"^[a-z_]+\.[a-z_]+$")
+    percentile: float = Field(gt=0, lt=0.5)
+    description: str
+
+
 class TriageSymptom(Cited):
     """A symptom name the red flags use, with the spellings people type for it."""
 
