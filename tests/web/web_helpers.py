@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import axe_playwright_python
 from playwright.sync_api import Page
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,3 +26,22 @@ def login(page: Page, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/patients/**" if email.startswith(("alice", "beatrice")) else "**/home")
+
+
+AXE_JS = Path(axe_playwright_python.__file__).with_name("axe.min.js")  # axe-core, shipped in the package
+PHONE = {"width": 390, "height": 844}
+
+
+def axe_violations(page: Page, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:
+    """The page's axe-core violations (WCAG 2 A and AA rules) of these impacts, as 'rule: target' lines."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_JS.read_text(encoding="utf-8") + "\n;undefined")  # DevTools evaluation: the page's CSP stays on
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa']}})")
+    return [f"{v['id']}: {', '.join(str(n['target']) for n in v['nodes'][:3])}"
+            for v in result["violations"] if v.get("impact") in impacts]
+
+
+def sideways_overflow_px(page: Page) -> int:
+    """How far the page scrolls sideways (0: it fits the viewport's width)."""
+    return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))

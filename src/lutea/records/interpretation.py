@@ -48,7 +48,7 @@ def _treatment_at(session: Session, patient_id: int, moment: datetime) -> Any:
     last = [d.taken_at for d in treatment.doses if d.taken_at <= moment]
     return resolve_treatment(
         treatment.product, treatment.route, treatment.dose_mg, single_interval_h(treatment.schedule, default_start=treatment.start),
-        max(last) if last else None,
+        max(last) if last else None, started_at=treatment.start,
     )
 
 

@@ -89,14 +89,14 @@ def remove(view: ViewerDep, form: FormDep, patient_id: int = PatientId, record_i
     return RedirectResponse(f"/patients/{patient_id}?removed=measurements#results-table", status_code=303)
 
 
-@router.post("/patients/{patient_id}/red-flags/{flag_id}/acknowledge", response_class=HTMLResponse)
-def acknowledge(view: ViewerDep, form: FormDep, patient_id: int = PatientId, flag_id: int = RecordId) -> Response:
+@router.post("/patients/{patient_id}/red-flags/{record_id}/acknowledge", response_class=HTMLResponse)
+def acknowledge(view: ViewerDep, form: FormDep, patient_id: int = PatientId, record_id: int = RecordId) -> Response:
     """A clinician acknowledges a red flag (audited); it leaves the open list and the patient list."""
     access, _patient = open_patient(view, patient_id)
     if not view.is_clinician:
         raise PageError(403, "Only a clinician can acknowledge a red flag.")
     try:
-        red_flags.acknowledge(access, flag_id)
+        red_flags.acknowledge(access, record_id)
     except RecordNotFound as exc:
         raise PageError(404, str(exc)) from None
     return RedirectResponse(f"/patients/{patient_id}?acknowledged=1#triage-banner", status_code=303)
