@@ -173,3 +173,52 @@ def test_malformed_bundle_shell_is_422(client: TestClient, world: World) -> None
     response = client.post(f"{API}/fhir", json=bundle, headers=world.headers("doctor"))
     assert response.status_code == 422
     assert "entry[0].fullUrl" in response.json()["detail"][0]["msg"]
+
+
+def _count(client: TestClient, world: World, who: str = "doctor") -> int:
+    return len(client.get(f"{API}/patients", headers=world.headers(who)).json())
+
+
+def test_an_import_is_checked_as_a_form_is_and_stores_nothing_when_refused(client: TestClient, world: World) -> None:
+    """Issue 14: 5000 ng/mL, 1e300 ng/mL and a sample dated 2030 were stored by FHIR import."""
+    before = _count(client, world)
+    for change, field in (({"value": 5000}, "value"), ({"value": 1e300}, "value"), (None, "sampled_at")):
+        bundle = load("lab_report")
+        observation = bundle["entry"][4]["resource"]
+        if change:
+            observation["valueQuantity"].update(change)
+        else:
+            observation["effectiveDateTime"] = "2030-01-01T08:00:00Z"
+        response = client.post(f"{API}/fhir", json=bundle, headers=world.headers("doctor"))
+        assert response.status_code == 422, response.text
+        detail = response.json()["detail"][0]
+        assert detail["loc"][-1].startswith("Observation") and detail["loc"][-1].endswith(field), detail
+    assert _count(client, world) == before  # not even the new patient record
+
+
+def test_a_relative_patient_id_does_not_file_another_clinics_results_into_an_existing_record(
+        client: TestClient, world: World) -> None:
+    """`Patient/1` in two senders' bundles names two people; only a global identifier matches a record."""
+    def bundle(value: float) -> dict[str, Any]:
+        return {"resourceType": "Bundle", "type": "collection", "entry": [
+            {"resource": {"resourceType": "Patient", "id": "1", "gender": "female", "name": [{"text": "Local One"}]}},
+            {"resource": {"resourceType": "Observation", "id": "o1", "status": "final", "subject": {"reference": "Patient/1"},
+                          "code": {"coding": [{"system": "http://loinc.org", "code": "2839-9"}]},
+                          "effectiveDateTime": "2026-10-21T08:30:00Z",
+                          "valueQuantity": {"value": value, "unit": "ng/mL", "system": "http://unitsofmeasure.org",
+                                            "code": "ng/mL"}}}]}
+
+    first = client.post(f"{API}/fhir", json=bundle(12.0), headers=world.headers("doctor"))
+    second = client.post(f"{API}/fhir", json=bundle(3.0), headers=world.headers("stranger"))
+    assert first.status_code == 200 and second.status_code == 200, (first.text, second.text)
+    assert first.json()["patient_id"] != second.json()["patient_id"]
+    assert first.json()["patient_created"] and second.json()["patient_created"]
+
+
+def test_a_global_patient_identifier_belongs_to_one_record(client: TestClient, world: World) -> None:
+    made = client.post(f"{API}/fhir", json=load("lab_report"), headers=world.headers("doctor")).json()
+    # the doctor's other patient cannot take the same MRN
+    refused = client.post(f"{API}/fhir", params={"patient": world.patient_id}, json=load("lab_report"),
+                          headers=world.headers("doctor"))
+    assert made["patient_id"] != world.patient_id
+    assert refused.status_code == 422 and "imported as patient" in refused.text

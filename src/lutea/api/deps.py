@@ -11,17 +11,17 @@ from sqlalchemy.orm import Session
 
 from lutea.api.auth import read_token
 from lutea.api.schemas import MAX_ID
-from lutea.records.access import AccessDenied, RecordAccess, open_record
+from lutea.records.access import RecordAccess, open_record, transaction
 from lutea.store import models
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the route returns, rolled back if it raises."""
-    with request.app.state.sessionmaker() as session:
-        with session.begin():
-            yield session
+    """One transaction per request: committed when the route returns, rolled back if it raises
+    (a refusal is audited after the rollback: lutea.records.access.transaction)."""
+    with transaction(request.app.state.sessionmaker) as session:
+        yield session
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
@@ -57,20 +57,13 @@ def require_admin(user: UserDep) -> models.User:
 AdminDep = Annotated[models.User, Depends(require_admin)]
 
 
-def _denied(exc: AccessDenied) -> HTTPException:
-    return HTTPException(status.HTTP_403_FORBIDDEN, str(exc))
-
-
 def patient_access(
     session: SessionDep, request: Request, user: UserDep, patient_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> RecordAccess:
-    """403 unless the caller may reach this patient (own record, or assigned clinician); the
-    refusal is audited by lutea.records."""
-    try:
-        return open_record(session, request.app.state.sessionmaker, user, patient_id, request.app.state.settings,
-                           client_addr=client_addr(request), path=request.url.path)
-    except AccessDenied as exc:
-        raise _denied(exc) from None
+    """403 (AccessDenied, audited) unless the caller may reach this patient (own record, or
+    assigned clinician)."""
+    return open_record(session, user, patient_id, request.app.state.settings,
+                       client_addr=client_addr(request), path=request.url.path)
 
 
 AccessDep = Annotated[RecordAccess, Depends(patient_access)]
@@ -78,10 +71,7 @@ AccessDep = Annotated[RecordAccess, Depends(patient_access)]
 
 def require_clinician(access: AccessDep) -> RecordAccess:
     """Writes only a clinician may make (the patient record itself, deletions)."""
-    try:
-        access.require_clinician()
-    except AccessDenied as exc:
-        raise _denied(exc) from None
+    access.require_clinician()
     return access
 
 

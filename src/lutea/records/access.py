@@ -2,12 +2,17 @@
 
 Every records service takes a `RecordAccess`: the caller's transaction, the signed-in user, the
 patient, and where the request came from. `open_record` is the one access rule of every shell:
-the patient reaches their own record, a clinician the records assigned to them; a refusal is
-audited in its own transaction (the caller's rolls back) before `AccessDenied` is raised.
+the patient reaches their own record, a clinician the records assigned to them.
+
+A refusal (`AccessDenied`) carries who was refused what; `transaction` rolls the caller's work
+back and then records the refusal in a transaction of its own, so the audit row survives and no
+write of the refused request does (and SQLite's single writer is never waited on by itself).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +25,15 @@ from lutea.store import crud, models
 
 class AccessDenied(LuteaError):
     """The caller may not reach this record, or may not do this to it (shells: 403)."""
+
+    def __init__(self, message: str, *, user: models.User | None = None, patient_id: int | None = None,
+                 client_addr: str | None = None, path: str | None = None):
+        super().__init__(message)
+        self.user_id = user.id if user is not None else None
+        self.user_email = user.email if user is not None else None
+        self.patient_id = patient_id
+        self.client_addr = client_addr
+        self.path = path
 
 
 class RecordNotFound(LuteaError):
@@ -34,7 +48,6 @@ class RecordAccess:
     user: models.User | None  # None: a local operator (the CLI), audited as such
     patient_id: int
     settings: Settings
-    sessionmaker: Any
     client_addr: str | None = None
     path: str | None = None
 
@@ -57,25 +70,37 @@ class RecordAccess:
     def require_clinician(self) -> None:
         """Writes only a clinician may make (record structure, deletions, acknowledgements)."""
         if not self.is_clinician:
-            if self.sessionmaker is not None:
-                audit_denial(self.sessionmaker, self.user, self.patient_id, self.client_addr, self.path)
-            raise AccessDenied(f"only a clinician may do this to patient {self.patient_id}'s record")
+            raise AccessDenied(f"only a clinician may do this to patient {self.patient_id}'s record", user=self.user,
+                               patient_id=self.patient_id, client_addr=self.client_addr, path=self.path)
 
 
-def audit_denial(sessionmaker: Any, user: models.User | None, patient_id: int, client_addr: str | None,
-                 path: str | None) -> None:
-    """Record a refused attempt in its own transaction, so it survives the caller's rollback."""
+def record_denial(sessionmaker: Any, exc: AccessDenied) -> None:
+    """The audit row of a refusal, in a transaction of its own."""
     with sessionmaker.begin() as session:
-        crud.record_audit(session, user=user, action="deny", patient_id=patient_id, client_addr=client_addr, path=path)
+        session.add(models.AuditEvent(user_id=exc.user_id, user_email=exc.user_email, action="deny",
+                                      patient_id=exc.patient_id, client_addr=exc.client_addr,
+                                      path=exc.path[:300] if exc.path else None))
 
 
-def open_record(session: Session, sessionmaker: Any, user: models.User, patient_id: int, settings: Settings, *,
+@contextmanager
+def transaction(sessionmaker: Any) -> Iterator[Session]:
+    """One unit of work: committed when the block ends, rolled back if it raises; a refusal is
+    audited after the rollback."""
+    try:
+        with sessionmaker() as session, session.begin():
+            yield session
+    except AccessDenied as exc:
+        record_denial(sessionmaker, exc)
+        raise
+
+
+def open_record(session: Session, user: models.User, patient_id: int, settings: Settings, *,
                 client_addr: str | None = None, path: str | None = None) -> RecordAccess:
-    """The caller's access to a patient's record, or AccessDenied after an audited refusal."""
+    """The caller's access to a patient's record, or AccessDenied (audited by `transaction`)."""
     if not crud.can_access(session, user, patient_id):
-        audit_denial(sessionmaker, user, patient_id, client_addr, path)
-        raise AccessDenied(f"no access to patient {patient_id}")
-    return RecordAccess(session, user, patient_id, settings, sessionmaker, client_addr, path)
+        raise AccessDenied(f"no access to patient {patient_id}", user=user, patient_id=patient_id,
+                           client_addr=client_addr, path=path)
+    return RecordAccess(session, user, patient_id, settings, client_addr, path)
 
 
 def operator_access(session: Session, patient_id: int, settings: Settings, *, client_addr: str = "cli") -> RecordAccess:
@@ -83,4 +108,4 @@ def operator_access(session: Session, patient_id: int, settings: Settings, *, cl
     checks and audit rows as a signed-in user's, with no user named."""
     if session.get(models.Patient, patient_id) is None:
         raise InputError("patient", f"no patient {patient_id}", "the id of an existing patient record")
-    return RecordAccess(session, None, patient_id, settings, None, client_addr, None)
+    return RecordAccess(session, None, patient_id, settings, client_addr, None)

@@ -41,7 +41,7 @@ def create_patient(session: Session, user: models.User, fields: dict[str, Any], 
                    path: str | None = None) -> models.Patient:
     """A new patient record, assigned to the clinician who creates it."""
     if user.role != "clinician":
-        raise AccessDenied("only clinicians create patient records")
+        raise AccessDenied("only clinicians create patient records", user=user, client_addr=client_addr, path=path)
     patient = crud.add(session, models.Patient(**fields))
     crud.assign(session, user, patient.id)
     crud.record_audit(session, user=user, action="create", patient_id=patient.id, record_type="patients",

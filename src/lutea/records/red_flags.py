@@ -42,8 +42,12 @@ def _open_keys(session: Session, patient_id: int) -> set[str]:
 
 def _raise(session: Session, patient_id: int, findings: Iterable[Finding], raised_at: datetime, *,
            measurement_id: int | None = None, symptom_id: int | None = None) -> list[models.RedFlag]:
-    """Store the urgent findings that are not open already for this patient."""
+    """Store the urgent findings that are not open already for this patient, nor raised (and
+    perhaps acknowledged) by this same source before."""
     open_keys = _open_keys(session, patient_id)
+    source = (models.RedFlag.measurement_id == measurement_id if measurement_id is not None
+              else models.RedFlag.symptom_id == symptom_id)
+    open_keys |= set(session.scalars(select(models.RedFlag.key).where(source)).all())
     raised = []
     for f in findings:
         if f.severity is not Severity.URGENT:

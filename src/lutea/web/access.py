@@ -15,15 +15,21 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from lutea.records import AccessDenied, RecordAccess, open_record
+from lutea.records.access import record_denial, transaction
 from lutea.store import models
 from lutea.web.session import PageError, WebSession, check_csrf, session_user
 
 
 def db_session(request: Request) -> Iterator[Session]:
-    """One transaction per page request: committed when the page returns, rolled back if it raises."""
-    with request.app.state.sessionmaker() as session:
-        with session.begin():
+    """One transaction per page request: committed when the page returns, rolled back if it
+    raises; a refused access is audited after the rollback."""
+    try:
+        with transaction(request.app.state.sessionmaker) as session:
             yield session
+    except PageError as exc:
+        if isinstance(exc.denial, AccessDenied):
+            record_denial(request.app.state.sessionmaker, exc.denial)
+        raise
 
 
 SessionDep = Annotated[Session, Depends(db_session, scope="function")]
@@ -69,11 +75,10 @@ FormDep = Annotated[FormData, Depends(posted_form)]
 def open_patient(view: Viewer, patient_id: int) -> tuple[RecordAccess, models.Patient]:
     """The viewer's access to one patient (lutea.records.open_record), or a 403 page after an audited refusal."""
     try:
-        access = open_record(view.db, view.request.app.state.sessionmaker, view.user, patient_id,
-                             view.request.app.state.settings, client_addr=client_addr(view.request),
-                             path=view.request.url.path)
-    except AccessDenied:
-        raise PageError(status.HTTP_403_FORBIDDEN, f"You have no access to patient {patient_id}.") from None
+        access = open_record(view.db, view.user, patient_id, view.request.app.state.settings,
+                             client_addr=client_addr(view.request), path=view.request.url.path)
+    except AccessDenied as exc:
+        raise PageError(status.HTTP_403_FORBIDDEN, f"You have no access to patient {patient_id}.", exc) from None
     patient = view.db.get(models.Patient, patient_id)
     if patient is None:
         raise PageError(status.HTTP_404_NOT_FOUND, f"There is no patient {patient_id}.")

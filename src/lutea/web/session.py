@@ -31,10 +31,11 @@ class LoginRequired(Exception):
 class PageError(Exception):
     """A refusal shown as an HTML page (403 no access, 404 no such record)."""
 
-    def __init__(self, status_code: int, message: str):
+    def __init__(self, status_code: int, message: str, denial: Exception | None = None):
         super().__init__(message)
         self.status_code = status_code
         self.message = message
+        self.denial = denial  # lutea.records.AccessDenied: audited once the request's work is rolled back
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from lutea.interpret import interpret
 from lutea.knowledge import load_knowledge
 from lutea.measurement import Measurement
 from lutea.safety import screen
-from lutea.records import AccessDenied, RecordAccess, open_record, patients
+from lutea.records import RecordAccess, open_record, patients
 from lutea.records.identifiers import find_link
 from lutea.store import crud, models
 
@@ -74,15 +74,12 @@ def import_fhir(
     where = {"client_addr": client_addr(request), "path": request.url.path}
 
     def access_for(pid: int) -> RecordAccess:
-        return open_record(session, request.app.state.sessionmaker, user, pid, request.app.state.settings, **where)
+        return open_record(session, user, pid, request.app.state.settings, **where)
 
     def new_patient(fields: dict[str, Any]) -> models.Patient:
         return patients.create_patient(session, user, fields, **where)
 
-    try:
-        report = importer.import_records(access_for, records, patient, session, new_patient)
-    except AccessDenied as exc:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
+    report = importer.import_records(access_for, records, patient, session, new_patient)
     _audit(session, request, user, "import", report.patient_id, "fhir")
     return report.to_json()
 
