@@ -12,10 +12,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from lutea._interpret_rules import crosses, show_limit
+from lutea.cutoffs import applicable_thresholds, choose
 from lutea.errors import InputError
 from lutea.findings import Finding, Severity, ordered
 from lutea.knowledge import KnowledgeBase, load_knowledge
-from lutea.knowledge.schema import Condition, Pathway, PathwayNote, PathwayQuestion
+from lutea.knowledge.schema import THRESHOLD_OPS, Condition, Pathway, PathwayNote, PathwayQuestion, Threshold
 from lutea.safety import (
     ROLES,
     ContraindicationHit,
@@ -193,18 +195,27 @@ def _symptom_names(raw: Iterable[str], kb: KnowledgeBase) -> frozenset[str]:
 
 # --- the tiny expression language -----------------------------------------------------------
 
-def holds(condition: Condition, answers: Mapping[str, Any]) -> bool:
-    """Whether a condition holds for these answers; a test on a missing answer is false."""
+def holds(condition: Condition, answers: Mapping[str, Any], kb: KnowledgeBase | None = None) -> bool:
+    """Whether a condition holds for these answers; a test on a missing answer is false.
+
+    A threshold test (below_threshold, below_any_threshold) reads its cut-off from the knowledge
+    base through lutea.cutoffs, for the protocol and route given in the other answers."""
     if condition.all_of is not None:
-        return all(holds(c, answers) for c in condition.all_of)
+        return all(holds(c, answers, kb) for c in condition.all_of)
     if condition.any_of is not None:
-        return any(holds(c, answers) for c in condition.any_of)
+        return any(holds(c, answers, kb) for c in condition.any_of)
     if condition.none_of is not None:
-        return not any(holds(c, answers) for c in condition.none_of)
+        return not any(holds(c, answers, kb) for c in condition.none_of)
     value = answers.get(condition.answer or "")
     if value is None:
         return False
     op, target = condition.op, condition.value
+    if op in THRESHOLD_OPS:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return False
+        entries = thresholds_for(condition, answers, kb or load_knowledge())
+        tested = entries if op == "below_any_threshold" else [choose(entries)] if entries else []
+        return any(t.comparison in ("lt", "le") and crosses(t, float(value)) for t in tested)
     if op == "is_true":
         return value is True
     if op == "is_false":
@@ -222,6 +233,55 @@ def holds(condition: Condition, answers: Mapping[str, Any]) -> bool:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not isinstance(target, (int, float)):
         return False
     return {"lt": value < target, "le": value <= target, "gt": value > target, "ge": value >= target}[op or ""]
+
+
+def thresholds_for(test: Condition, answers: Mapping[str, Any], kb: KnowledgeBase) -> list[Threshold]:
+    """The thresholds a threshold test compares with, for the context in these answers."""
+    context = {key: answers.get(answer_id) for key, answer_id in test.context.items()}
+    weeks = context.get("gestational_weeks")
+    return applicable_thresholds(
+        test.threshold_kind or "", protocol=context.get("protocol"), route=context.get("route"),
+        gestational_weeks=float(weeks) if isinstance(weeks, (int, float)) else None, kb=kb)
+
+
+@dataclass(frozen=True)
+class _Cutoff:
+    """The cut-off a text states: rendered into {cutoff} and {alternatives}, with its sources."""
+
+    cutoff: str
+    alternatives: str
+    sources: tuple[str, ...]
+    detail: dict[str, Any]
+
+    def render(self, text: str) -> str:
+        return text.replace("{cutoff}", self.cutoff).replace("{alternatives}", self.alternatives)
+
+
+def _cutoff(when: Condition | None, answers: Mapping[str, Any], kb: KnowledgeBase) -> _Cutoff | None:
+    """The default threshold (and its cited alternatives) of the first threshold test in `when`."""
+    tests = when.threshold_tests() if when is not None else []
+    if not tests:
+        return None
+    entries = thresholds_for(tests[0], answers, kb)
+    chosen = choose(entries)
+    level = answers.get(tests[0].answer or "")
+    others = [t for t in entries if t is not chosen]
+    alternatives = "; ".join(f"{show_limit(t)} [{', '.join(t.sources)}]" for t in others)
+    return _Cutoff(
+        cutoff=show_limit(chosen) if chosen else "the cut-off for her protocol and route (none in lutea's knowledge base)",
+        alternatives=alternatives or "none in lutea's knowledge base",
+        sources=tuple(dict.fromkeys(s for t in entries for s in t.sources)),
+        detail={"threshold": chosen.id if chosen else None, "alternatives": [
+            {"id": t.id, "threshold": show_limit(t), "sources": list(t.sources),
+             "crossed": isinstance(level, (int, float)) and not isinstance(level, bool) and crosses(t, float(level))}
+            for t in others]})
+
+
+def _stated(texts: Sequence[str], cutoff: _Cutoff | None) -> tuple[str, ...]:
+    """Sources of the cut-offs the texts state (none when they state none)."""
+    if cutoff is None or not any(p in t for t in texts for p in ("{cutoff}", "{alternatives}")):
+        return ()
+    return cutoff.sources
 
 
 # --- the plan -------------------------------------------------------------------------------
@@ -253,19 +313,26 @@ def plan(
                        on_hormone_treatment=pathway.on_hormone_treatment, kb=kb)
     reasons: list[str] = []
     patient_reasons: list[str] = []
+    met_reasons: set[str] = set()
+    stated: list[str] = []  # sources of the cut-offs the plan's texts state
     eligible = True
     for criterion in pathway.criteria:
-        if holds(criterion.when, evaluated):
-            reasons.append(criterion.met)
+        cut = _cutoff(criterion.when, evaluated, kb)
+        text = cut.render if cut else str
+        if holds(criterion.when, evaluated, kb):
+            reasons.append(text(criterion.met))
+            met_reasons.add(reasons[-1])
+            stated += _stated([criterion.met], cut)
         else:
             eligible = False
-            reasons.append(criterion.unmet)
-            patient_reasons.append(criterion.patient_unmet)
+            reasons.append(text(criterion.unmet))
+            patient_reasons.append(text(criterion.patient_unmet))
+            stated += _stated([criterion.unmet, criterion.patient_unmet], cut)
     if eligible:
         patient_reasons.insert(0, pathway.patient_summary)
 
     findings: list[Finding] = []
-    candidates = [r for r in pathway.regimens if eligible and (r.when is None or holds(r.when, evaluated))]
+    candidates = [r for r in pathway.regimens if eligible and (r.when is None or holds(r.when, evaluated, kb))]
     regimens: list[PlannedRegimen] = []
     contra: dict[str, ContraindicationHit] = {}
     inter: dict[str, InteractionHit] = {}
@@ -281,20 +348,23 @@ def plan(
         if regimen.product in report.blocked_products:
             withheld.append(regimen.id)
             continue
+        cut = _cutoff(regimen.when, evaluated, kb)
+        text = cut.render if cut else str
+        cited = (*regimen.sources, *_stated([regimen.start, regimen.stop, regimen.meaning, regimen.note or ""], cut))
         keep = {"safety.side_effects"} | (set() if role == "patient" and regimen.off_label else {"safety.dose_above_label"})
         findings.extend(f for f in report.findings if f.code in keep)  # plan.off_label tells patients
         if regimen.off_label:
             findings.append(Finding(
                 code="plan.off_label", severity=Severity.INFO,
                 message=f"{regimen.id}: off-label use of {regimen.product} ({regimen.route})"
-                + (f"; {regimen.note}" if regimen.note else "."),
+                + (f"; {text(regimen.note)}" if regimen.note else "."),
                 patient_message="This use of the medicine is outside its leaflet but follows the guideline; "
                 "your clinician will explain.",
-                sources=tuple(regimen.sources), detail={"regimen": regimen.id}))
+                sources=tuple(dict.fromkeys(cited)), detail={"regimen": regimen.id}))
         regimens.append(PlannedRegimen(
             id=regimen.id, product=regimen.product, route=regimen.route, dose_mg=regimen.dose_mg,
-            interval_h=regimen.interval_h, start=regimen.start, stop=regimen.stop, meaning=regimen.meaning,
-            off_label=regimen.off_label, sources=tuple(regimen.sources)))
+            interval_h=regimen.interval_h, start=text(regimen.start), stop=text(regimen.stop),
+            meaning=text(regimen.meaning), off_label=regimen.off_label, sources=tuple(dict.fromkeys(cited))))
     if not candidates:  # still tell the person what their allergies, conditions and medicines mean
         hits, _ = contraindications_for(allergies, conditions, None, kb)
         contra = {h.id: h for h in hits}
@@ -323,15 +393,15 @@ def plan(
         findings.append(Finding(
             code="plan.ineligible", severity=Severity.INFO,
             message=f"Not eligible for the {pathway.title} plan: " + " ".join(
-                r for r in reasons if r not in {c.met for c in pathway.criteria}),
+                r for r in reasons if r not in met_reasons),
             patient_message=" ".join(patient_reasons) or pathway.patient_summary,
             sources=tuple(pathway.sources)))
 
-    notes: list[PathwayNote] = [n for n in pathway.notes if n.when is None or holds(n.when, evaluated)]
-    notes += [n for n in pathway.do_not if n.when is None or holds(n.when, evaluated)]
+    notes: list[PathwayNote] = [n for n in pathway.notes if n.when is None or holds(n.when, evaluated, kb)]
+    notes += [n for n in pathway.do_not if n.when is None or holds(n.when, evaluated, kb)]
     if eligible:
-        notes += [n for n in pathway.monitoring if n.when is None or holds(n.when, evaluated)]
-    findings.extend(_note_finding(n) for n in notes)
+        notes += [n for n in pathway.monitoring if n.when is None or holds(n.when, evaluated, kb)]
+    findings.extend(_note_finding(n, _cutoff(n.when, evaluated, kb)) for n in notes)
     timing = _test_timing(pathway, given)
     if timing is not None:
         findings.append(timing)
@@ -344,6 +414,8 @@ def plan(
     for item in (*pathway.criteria, *regimens, *contra.values(), *inter.values(), *all_findings):
         for source in item.sources:
             sources.setdefault(source, None)
+    for source in stated:
+        sources.setdefault(source, None)
     return Plan(
         scenario=pathway.id, eligible=eligible, reasons=tuple(reasons), patient_reasons=tuple(patient_reasons),
         regimens=tuple(regimens), contraindications=tuple(contra.values()), interactions=tuple(inter.values()),
@@ -373,9 +445,14 @@ def _safety_findings(contra: Sequence[ContraindicationHit], inter: Sequence[Inte
     return out
 
 
-def _note_finding(note: PathwayNote) -> Finding:
-    return Finding(code=note.code, severity=Severity(note.severity), message=note.message,
-                   patient_message=note.patient_message, sources=tuple(note.sources))
+def _note_finding(note: PathwayNote, cut: _Cutoff | None = None) -> Finding:
+    """A note as a finding; a cut-off it states is rendered from the knowledge base and cited."""
+    if cut is None or not _stated([note.message, note.patient_message], cut):
+        return Finding(code=note.code, severity=Severity(note.severity), message=note.message,
+                       patient_message=note.patient_message, sources=tuple(note.sources))
+    return Finding(code=note.code, severity=Severity(note.severity), message=cut.render(note.message),
+                   patient_message=cut.render(note.patient_message),
+                   sources=tuple(dict.fromkeys((*note.sources, *cut.sources))), detail=dict(cut.detail))
 
 
 def _test_timing(pathway: Pathway, given: Mapping[str, Answer]) -> Finding | None:

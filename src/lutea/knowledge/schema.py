@@ -80,21 +80,24 @@ class ReferenceInterval(Choosable):
         return self
 
 
+ThresholdKind = Literal[
+    "ovulation_confirmed",
+    "ovulation_equivocal",
+    "early_pregnancy_risk",
+    "et_day_low",
+    "et_day_high",
+    "pdg_ovulation",
+    "implausible_high",
+]
+
+
 class Threshold(Choosable):
     """A decision threshold on a level: what crossing it means and where it applies.
 
     `applies_to` narrows the context (for example protocol: hrt-fet, route: vaginal).
     """
 
-    kind: Literal[
-        "ovulation_confirmed",
-        "ovulation_equivocal",
-        "early_pregnancy_risk",
-        "et_day_low",
-        "et_day_high",
-        "pdg_ovulation",
-        "implausible_high",
-    ]
+    kind: ThresholdKind
     analyte: Literal["progesterone", "pdg"]
     specimen: Literal["serum", "plasma", "saliva", "urine"]
     comparison: Literal["lt", "le", "ge", "gt"]
@@ -398,7 +401,13 @@ class BalancingScenario(Cited):
 # --- Clinical pathways and safety screening (owned by pathways.py / safety.py) -------------
 
 AnswerType = Literal["bool", "number", "enum", "list"]
-ConditionOp = Literal["eq", "ne", "lt", "le", "gt", "ge", "in", "contains", "any_of", "is_true", "is_false"]
+ConditionOp = Literal[
+    "eq", "ne", "lt", "le", "gt", "ge", "in", "contains", "any_of", "is_true", "is_false",
+    "below_threshold", "below_any_threshold",
+]
+THRESHOLD_OPS = ("below_threshold", "below_any_threshold")
+THRESHOLD_CONTEXT = ("protocol", "route", "gestational_weeks")
+CUTOFF_PLACEHOLDERS = ("{cutoff}", "{alternatives}")
 
 
 class PathwayQuestion(_Strict):
@@ -422,7 +431,13 @@ class PathwayQuestion(_Strict):
 
 class Condition(_Strict):
     """A tiny expression over answers: all_of / any_of / none_of of conditions, or one test
-    `answer op value` (is_true and is_false take no value; any_of: list answer meets a list)."""
+    `answer op value` (is_true and is_false take no value; any_of: list answer meets a list).
+
+    `below_threshold` compares a serum level answer (ng/mL) with the knowledge base's default
+    threshold of `threshold_kind` for the context read from other answers (`context` maps
+    protocol, route, gestational_weeks to answer ids); `below_any_threshold` with any threshold
+    of that kind that applies. Neither takes a value: the number lives in thresholds.yaml.
+    """
 
     all_of: list["Condition"] | None = None
     any_of: list["Condition"] | None = None
@@ -430,6 +445,8 @@ class Condition(_Strict):
     answer: str | None = None
     op: ConditionOp | None = None
     value: bool | float | str | list[str] | None = None
+    threshold_kind: ThresholdKind | None = None
+    context: dict[str, str] = Field(default_factory=lambda: {"protocol": "protocol", "route": "route"})
 
     @model_validator(mode="after")
     def _one_form(self) -> "Condition":
@@ -439,21 +456,34 @@ class Condition(_Strict):
         if self.answer is not None:
             if self.op is None:
                 raise ValueError(f"condition on {self.answer}: op is required")
-            if self.op in ("is_true", "is_false") and self.value is not None:
+            valueless = ("is_true", "is_false", *THRESHOLD_OPS)
+            if self.op in valueless and self.value is not None:
                 raise ValueError(f"condition on {self.answer}: {self.op} takes no value")
-            if self.op not in ("is_true", "is_false") and self.value is None:
+            if self.op not in valueless and self.value is None:
                 raise ValueError(f"condition on {self.answer}: {self.op} needs a value")
+            if (self.op in THRESHOLD_OPS) != (self.threshold_kind is not None):
+                raise ValueError(f"condition on {self.answer}: threshold_kind goes with {' and '.join(THRESHOLD_OPS)} only")
+            unknown = set(self.context) - set(THRESHOLD_CONTEXT)
+            if unknown:
+                raise ValueError(f"condition on {self.answer}: context keys {sorted(unknown)} not in {THRESHOLD_CONTEXT}")
         return self
 
     def answers(self) -> set[str]:
-        """Every answer id the condition reads."""
+        """Every answer id the condition reads (a threshold test also reads its context answers)."""
         if self.answer is not None:
-            return {self.answer}
+            return {self.answer, *(self.context.values() if self.op in THRESHOLD_OPS else ())}
         found: set[str] = set()
         for group in (self.all_of, self.any_of, self.none_of):
             for item in group or []:
                 found |= item.answers()
         return found
+
+    def threshold_tests(self) -> list["Condition"]:
+        """The threshold comparisons inside this condition, depth first."""
+        if self.answer is not None:
+            return [self] if self.op in THRESHOLD_OPS else []
+        return [t for group in (self.all_of, self.any_of, self.none_of) for item in group or []
+                for t in item.threshold_tests()]
 
 
 class PathwayCriterion(_Strict):
@@ -523,7 +553,24 @@ class Pathway(Cited):
             unknown = condition.answers() - known
             if unknown:
                 raise ValueError(f"pathway {self.id}: conditions read unknown answers {sorted(unknown)}")
+            for test in condition.threshold_tests():
+                level = next(q for q in self.questions if q.id == test.answer)
+                if level.type != "number" or (level.unit or "").lower() != "ng/ml":
+                    raise ValueError(f"pathway {self.id}: {test.op} compares a serum level in ng/mL; {level.id} is not one")
+        for when, texts in self.rendered_texts():
+            if any(p in text for text in texts for p in CUTOFF_PLACEHOLDERS) and (
+                    when is None or not when.threshold_tests()):
+                raise ValueError(f"pathway {self.id}: a text with {CUTOFF_PLACEHOLDERS} needs a `when` with a threshold test")
         return self
+
+    def rendered_texts(self) -> list[tuple[Condition | None, list[str]]]:
+        """Each item's condition with the texts a plan renders from it (the only texts that may
+        carry the {cutoff} and {alternatives} placeholders)."""
+        out: list[tuple[Condition | None, list[str]]] = [
+            (c.when, [c.met, c.unmet, c.patient_unmet]) for c in self.criteria]
+        out += [(r.when, [r.start, r.stop, r.meaning, r.note or ""]) for r in self.regimens]
+        out += [(n.when, [n.message, n.patient_message]) for n in (*self.monitoring, *self.do_not, *self.notes)]
+        return out
 
 
 class Contraindication(Cited):
