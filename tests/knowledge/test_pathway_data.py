@@ -62,3 +62,12 @@ def test_condition_on_an_unasked_question_is_rejected(tmp_path):
     (d / "pathways.yaml").write_text(yaml.safe_dump(doc))
     with pytest.raises(KnowledgeError, match="unknown answers"):
         load_from(d)
+
+
+def test_thirty_nmol_ovulation_cut_off_cites_laboratory_practice_not_cg156():
+    # CG156 gives the timing of the mid-luteal test; the 30 nmol/L figure is NHS laboratory practice.
+    kb = load_knowledge()
+    confirmed = kb.get("thresholds", "ovulation-confirmed-30nmol")
+    assert "nice-cg156" not in confirmed.sources
+    assert {kb.sources[s].kind for s in confirmed.sources} == {"lab reference"}
+    assert "nice-cg156" in kb.get("cycle_timing", "mid-luteal-target").sources
