@@ -71,3 +71,13 @@ def test_thirty_nmol_ovulation_cut_off_cites_laboratory_practice_not_cg156():
     assert "nice-cg156" not in confirmed.sources
     assert {kb.sources[s].kind for s in confirmed.sources} == {"lab reference"}
     assert "nice-cg156" in kb.get("cycle_timing", "mid-luteal-target").sources
+
+
+def test_programmed_fet_plan_gives_crinone_twice_daily_and_fresh_once_daily():
+    from lutea.pathways import plan
+
+    def crinone(protocol):
+        return [(r.dose_mg, r.interval_h) for r in plan("ivf-luteal-support", {"protocol": protocol}).regimens
+                if r.product == "crinone-8"]
+    assert crinone("hrt-fet") == [(90, 12)]
+    assert crinone("fresh") == [(90, 24)]
