@@ -25,6 +25,32 @@ def test_soya_allergy_blocks_utrogestan_by_either_route():
     assert screen("utrogestan", 200, 8, route="vaginal", allergies=["soya lecithin"]).blocked_products == {"utrogestan"}
 
 
+def test_soya_allergy_blocks_prometrium_too():
+    # Prometrium capsules contain lecithin as well as peanut oil; the label contraindicates
+    # hypersensitivity to any ingredient.
+    for allergy in ("soya", "soybean", "soy lecithin"):
+        assert "prometrium" in screen("prometrium", 200, 24, allergies=[allergy]).blocked_products, allergy
+    assert not screen("crinone-8", 90, 24, allergies=["soya"]).blocked_products
+
+
+def test_prometrium_shows_its_us_boxed_warning_with_the_label_cited():
+    report = screen("prometrium", 200, 24)
+    boxed = [f for f in report.findings if f.code == "safety.boxed_warning"]
+    assert len(boxed) == 1 and boxed[0].sources == ("label-prometrium-us",)
+    for words in ("cardiovascular", "breast cancer", "dementia", "Women's Health Initiative"):
+        assert words in boxed[0].message, words
+    assert "dementia" in boxed[0].patient_message
+    assert not [f for f in screen("utrogestan", 100, 24).findings if f.code == "safety.boxed_warning"]
+
+
+def test_prometrium_plan_carries_the_boxed_warning():
+    from lutea.pathways import plan
+    answers = {"uterus_present": True, "hrt_regimen": "sequential", "oestrogen_dose": "standard"}
+    for role in ("clinician", "patient"):
+        codes = [f["code"] for f in plan("menopause-endometrial-protection", answers, role=role).to_json()["findings"]]
+        assert "safety.boxed_warning" in codes, role
+
+
 def test_sesame_allergy_blocks_progesterone_in_oil():
     report = screen("pio", 10, 24, allergies=["sesame"])
     assert report.blocked_products == {"pio"}

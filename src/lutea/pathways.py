@@ -351,7 +351,7 @@ def plan(
         cut = _cutoff(regimen.when, evaluated, kb)
         text = cut.render if cut else str
         cited = (*regimen.sources, *_stated([regimen.start, regimen.stop, regimen.meaning, regimen.note or ""], cut))
-        keep = {"safety.side_effects"} | (set() if role == "patient" and regimen.off_label else {"safety.dose_above_label"})
+        keep = {"safety.side_effects", "safety.boxed_warning"} | (set() if role == "patient" and regimen.off_label else {"safety.dose_above_label"})
         findings.extend(f for f in report.findings if f.code in keep)  # plan.off_label tells patients
         if regimen.off_label:
             findings.append(Finding(

@@ -148,6 +148,18 @@ class LabelledRegimen(_Strict):
     sources: list[str] = Field(min_length=1)
 
 
+class ProductWarning(_Strict):
+    """A warning the product label puts in front of prescribers (a US boxed warning), shown with
+    the product wherever it is screened."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    kind: Literal["boxed"]
+    title: str
+    message: str
+    patient_message: str
+    sources: list[str] = Field(min_length=1)
+
+
 class Product(Cited):
     """A progesterone product: what it is, its route and formulation, and its label facts."""
 
@@ -159,6 +171,7 @@ class Product(Cited):
     labelled_regimens: list[LabelledRegimen] = Field(default_factory=list)
     max_daily_dose_mg: float | None = Field(default=None, gt=0)
     excipients: list[str] = Field(default_factory=list)
+    warnings: list[ProductWarning] = Field(default_factory=list)
 
 
 # --- PK route models (owned by the PK engine; values replaced by calibration) ---------------
