@@ -81,3 +81,11 @@ def test_programmed_fet_plan_gives_crinone_twice_daily_and_fresh_once_daily():
                 if r.product == "crinone-8"]
     assert crinone("hrt-fet") == [(90, 12)]
     assert crinone("fresh") == [(90, 24)]
+
+
+def test_threatened_miscarriage_text_says_what_prism_and_ng126_say():
+    tm = load_knowledge().get("pathways", "threatened-miscarriage")
+    assert "75% vs 72%" in tm.summary and "three or more" in tm.summary  # no overall gain; greatest with 3+
+    assert "NG126's recommendation" in tm.summary and "no trial compared durations" in tm.summary
+    previous = next(c for c in tm.criteria if c.id == "previous-miscarriage")
+    assert "prism-hta2020" in previous.sources and "72% vs 57%" in previous.met
