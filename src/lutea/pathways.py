@@ -29,7 +29,7 @@ from lutea.safety import (
     screen,
     term_key,
 )
-from lutea.triage import normalise_symptoms, triage
+from lutea.triage import normalise_symptoms, situations_of, triage
 
 Answer = bool | float | str | tuple[str, ...]
 
@@ -309,8 +309,8 @@ def plan(
         evaluated["symptoms"] = tuple(_symptom_names(raw_symptoms, kb))
     allergies, conditions, medications = list(allergies), list(conditions), list(medications)
 
-    red_flags = triage(raw_symptoms, pregnant=pathway.pregnant,
-                       on_hormone_treatment=pathway.on_hormone_treatment, kb=kb)
+    red_flags = triage(raw_symptoms, pregnant=pathway.pregnant, on_hormone_treatment=pathway.on_hormone_treatment,
+                       situations=pathway.situations, kb=kb)
     reasons: list[str] = []
     patient_reasons: list[str] = []
     met_reasons: set[str] = set()
@@ -493,8 +493,7 @@ def _diary_findings(raw_symptoms: Sequence[str], kb: KnowledgeBase) -> list[Find
 
 def _patient_findings(pathway: Pathway, kb: KnowledgeBase) -> list[Finding]:
     """Discuss with your clinician; when to seek care (the red flags of this situation)."""
-    situations = {"any"} | ({"pregnancy"} if pathway.pregnant else set()) | (
-        {"hormone_treatment"} if pathway.on_hormone_treatment else set())
+    situations = situations_of(pathway.pregnant, pathway.on_hormone_treatment, pathway.situations)
     flags = [f for f in kb.entries("red_flags") if situations & set(f.when)]
     prefix = ""
     if not flags:  # not pregnant and not on treatment: say what would matter if pregnant

@@ -110,13 +110,19 @@ class Threshold(Choosable):
     description: str
 
 
+# Situations a red flag applies in: any, pregnancy, hormone treatment, and two narrower ones a
+# pathway or context names (after IVF/ART; a pregnancy at risk of preterm birth).
+Situation = Literal["pregnancy", "hormone_treatment", "any", "assisted_reproduction", "preterm_birth_risk"]
+NarrowSituation = Literal["assisted_reproduction", "preterm_birth_risk"]
+
+
 class RedFlag(Cited):
     """A symptom pattern that needs care now; overrides every other output."""
 
     name: str
     any_symptoms: list[str] = Field(min_length=1)
     all_symptoms: list[str] = Field(default_factory=list)
-    when: list[Literal["pregnancy", "hormone_treatment", "any"]] = Field(min_length=1)
+    when: list[Situation] = Field(min_length=1)
     clinician_message: str
     patient_message: str
     action: str
@@ -541,13 +547,14 @@ class PathwayNote(_Strict):
 
 class Pathway(Cited):
     """A clinical pathway: questions, eligibility criteria as data, regimens, monitoring and
-    what not to do. `pregnant` and `on_hormone_treatment` set the red-flag context."""
+    what not to do. `pregnant`, `on_hormone_treatment` and `situations` set the red-flag context."""
 
     title: str
     summary: str
     patient_summary: str
     pregnant: bool
     on_hormone_treatment: bool
+    situations: list[NarrowSituation] = Field(default_factory=list)  # further red-flag situations
     questions: list[PathwayQuestion] = Field(min_length=1)
     criteria: list[PathwayCriterion] = Field(min_length=1)
     regimens: list[PathwayRegimen] = Field(default_factory=list)
