@@ -92,7 +92,8 @@ def test_relative_contraindication_does_not_block():
 
 @pytest.mark.parametrize("drug, mechanism", [
     ("carbamazepine", "strong CYP3A4 inducer"), ("Rifampin", "strong CYP3A4 inducer"),
-    ("St John's Wort", "moderate CYP3A4 inducer"), ("ketoconazole", "strong CYP3A4 inhibitor"),
+    ("St John's Wort", "strong CYP3A4 inducer"), ("efavirenz", "moderate CYP3A4 inducer"),
+    ("erythromycin", "moderate CYP3A4 inhibitor"), ("ketoconazole", "strong CYP3A4 inhibitor"),
     ("ritonavir", "strong CYP3A4 inhibitor"), ("clarithromycin", "strong CYP3A4 inhibitor"),
     ("phenytoin", "strong CYP3A4 inducer"), ("itraconazole", "strong CYP3A4 inhibitor"),
 ])
@@ -179,3 +180,12 @@ def test_resolve_by_name_and_route():
     products, route = resolve("sc")
     assert route == "sc" and products == ("lubion",)
     assert term_key("St John's Wort") == "st-johns-wort"
+
+
+def test_cyp3a_classes_cite_the_fda_table():
+    # The strength classes of these drugs follow the FDA table of substrates, inhibitors and inducers.
+    kb = load_knowledge()
+    for drug in ("carbamazepine", "phenytoin", "rifampicin", "st-johns-wort", "efavirenz", "enzalutamide",
+                 "ketoconazole", "itraconazole", "clarithromycin", "erythromycin", "ritonavir"):
+        assert "fda-ddi-table" in kb.get("interactions", drug).sources, drug
+    assert "Table of Substrates, Inhibitors and Inducers" in kb.sources["fda-ddi-table"].title

@@ -89,3 +89,10 @@ def test_threatened_miscarriage_text_says_what_prism_and_ng126_say():
     assert "NG126's recommendation" in tm.summary and "no trial compared durations" in tm.summary
     previous = next(c for c in tm.criteria if c.id == "previous-miscarriage")
     assert "prism-hta2020" in previous.sources and "72% vs 57%" in previous.met
+
+
+def test_labarta_2017_is_described_with_the_211_recipients_analysed():
+    kb = load_knowledge()
+    assert "211 analysed" in kb.sources["labarta2017"].note
+    assert "211" in kb.get("thresholds", "et-low-hrt-vaginal-labarta2017").default_reason
+    assert kb.sources["label-utrogestan-uk"].title.startswith("Utrogestan 100 mg capsules")
