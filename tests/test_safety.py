@@ -25,6 +25,32 @@ def test_soya_allergy_blocks_utrogestan_by_either_route():
     assert screen("utrogestan", 200, 8, route="vaginal", allergies=["soya lecithin"]).blocked_products == {"utrogestan"}
 
 
+def test_soya_allergy_blocks_prometrium_too():
+    # Prometrium capsules contain lecithin as well as peanut oil; the label contraindicates
+    # hypersensitivity to any ingredient.
+    for allergy in ("soya", "soybean", "soy lecithin"):
+        assert "prometrium" in screen("prometrium", 200, 24, allergies=[allergy]).blocked_products, allergy
+    assert not screen("crinone-8", 90, 24, allergies=["soya"]).blocked_products
+
+
+def test_prometrium_shows_its_us_boxed_warning_with_the_label_cited():
+    report = screen("prometrium", 200, 24)
+    boxed = [f for f in report.findings if f.code == "safety.boxed_warning"]
+    assert len(boxed) == 1 and boxed[0].sources == ("label-prometrium-us",)
+    for words in ("cardiovascular", "breast cancer", "dementia", "Women's Health Initiative"):
+        assert words in boxed[0].message, words
+    assert "dementia" in boxed[0].patient_message
+    assert not [f for f in screen("utrogestan", 100, 24).findings if f.code == "safety.boxed_warning"]
+
+
+def test_prometrium_plan_carries_the_boxed_warning():
+    from lutea.pathways import plan
+    answers = {"uterus_present": True, "hrt_regimen": "sequential", "oestrogen_dose": "standard"}
+    for role in ("clinician", "patient"):
+        codes = [f["code"] for f in plan("menopause-endometrial-protection", answers, role=role).to_json()["findings"]]
+        assert "safety.boxed_warning" in codes, role
+
+
 def test_sesame_allergy_blocks_progesterone_in_oil():
     report = screen("pio", 10, 24, allergies=["sesame"])
     assert report.blocked_products == {"pio"}
@@ -66,7 +92,8 @@ def test_relative_contraindication_does_not_block():
 
 @pytest.mark.parametrize("drug, mechanism", [
     ("carbamazepine", "strong CYP3A4 inducer"), ("Rifampin", "strong CYP3A4 inducer"),
-    ("St John's Wort", "moderate CYP3A4 inducer"), ("ketoconazole", "strong CYP3A4 inhibitor"),
+    ("St John's Wort", "strong CYP3A4 inducer"), ("efavirenz", "moderate CYP3A4 inducer"),
+    ("erythromycin", "moderate CYP3A4 inhibitor"), ("ketoconazole", "strong CYP3A4 inhibitor"),
     ("ritonavir", "strong CYP3A4 inhibitor"), ("clarithromycin", "strong CYP3A4 inhibitor"),
     ("phenytoin", "strong CYP3A4 inducer"), ("itraconazole", "strong CYP3A4 inhibitor"),
 ])
@@ -153,3 +180,12 @@ def test_resolve_by_name_and_route():
     products, route = resolve("sc")
     assert route == "sc" and products == ("lubion",)
     assert term_key("St John's Wort") == "st-johns-wort"
+
+
+def test_cyp3a_classes_cite_the_fda_table():
+    # The strength classes of these drugs follow the FDA table of substrates, inhibitors and inducers.
+    kb = load_knowledge()
+    for drug in ("carbamazepine", "phenytoin", "rifampicin", "st-johns-wort", "efavirenz", "enzalutamide",
+                 "ketoconazole", "itraconazole", "clarithromycin", "erythromycin", "ritonavir"):
+        assert "fda-ddi-table" in kb.get("interactions", drug).sources, drug
+    assert "Table of Substrates, Inhibitors and Inducers" in kb.sources["fda-ddi-table"].title

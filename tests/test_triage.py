@@ -85,3 +85,49 @@ def test_diary_symptoms_from_symptoms_yaml_are_accepted(tmp_path: Path):
     kb = load_from(tmp_path)
     assert normalise_symptoms(["Feeling sick test", "pain"], kb) == ("test-nausea", "pain")
     assert [f.detail["red_flag"] for f in triage(["feeling sick test"], pregnant=True, on_hormone_treatment=False, kb=kb)] == []
+
+
+NEW_FLAGS = [  # issue 14: (symptom, flag, the situation it belongs to)
+    ("abdominal distension", "severe-ohss", {"situations": ("assisted_reproduction",)}),
+    ("passing little urine", "severe-ohss", {"situations": ("assisted_reproduction",)}),
+    ("vomiting", "severe-ohss", {"situations": ("assisted_reproduction",)}),
+    ("breathlessness", "severe-ohss", {"situations": ("assisted_reproduction",)}),
+    ("waters broken", "preterm-labour-signs", {"situations": ("preterm_birth_risk",)}),
+    ("regular contractions", "preterm-labour-signs", {"situations": ("preterm_birth_risk",)}),
+    ("bleeding", "preterm-labour-signs", {"situations": ("preterm_birth_risk",)}),
+    ("sudden severe headache", "hormone-headache-vision", {"on_hormone_treatment": True}),
+    ("loss of vision", "hormone-headache-vision", {"on_hormone_treatment": True}),
+]
+
+
+@pytest.mark.parametrize("symptom,flag,situation", NEW_FLAGS)
+def test_new_red_flags_fire_in_their_situation_only(symptom, flag, situation):
+    inside = {"pregnant": True, "on_hormone_treatment": False, **situation}
+    fired = {f.detail["red_flag"] for f in triage([symptom], **inside)}
+    assert flag in fired
+    # the same symptom in a pregnancy without IVF or preterm risk, off hormones: not this flag
+    outside = {f.detail["red_flag"] for f in triage([symptom], pregnant=True, on_hormone_treatment=False)}
+    assert flag not in outside
+
+
+def test_new_red_flags_come_from_the_pathways_and_the_interpretation():
+    from lutea.context import make_context
+    from lutea.interpret import interpret
+    from lutea.measurement import Measurement
+    from lutea.pathways import plan
+
+    def flags(result):
+        return {f.detail["red_flag"] for f in result.findings if f.code == "triage.urgent"}
+
+    assert "severe-ohss" in flags(plan("ivf-luteal-support", {"protocol": "fresh", "symptoms": ["abdominal-swelling"]}))
+    assert "severe-ohss" not in flags(plan("threatened-miscarriage", {
+        "gestational_weeks": 8, "symptoms": ["abdominal-swelling"], "previous_miscarriages": 1,
+        "intrauterine_confirmed": True}))
+    ptb = {"gestational_weeks": 20, "cervical_length_mm": 20, "previous_preterm_birth": False}
+    assert "preterm-labour-signs" in flags(plan("preterm-birth-short-cervix", {**ptb, "symptoms": ["waters-breaking"]}))
+    assert "hormone-headache-vision" in flags(plan("menopause-endometrial-protection", {
+        "uterus_present": True, "hrt_regimen": "continuous", "oestrogen_dose": "standard", "symptoms": ["vision-loss"]}))
+    ivf = interpret(Measurement(9, "ng/mL", "serum"), make_context(protocol="hrt-fet", symptoms=["vomiting"]))
+    assert "severe-ohss" in flags(ivf)
+    natural = interpret(Measurement(9, "ng/mL", "serum"), make_context(pregnant=True, symptoms=["vomiting"]))
+    assert "severe-ohss" not in flags(natural)

@@ -88,7 +88,8 @@ def interpret(measurement: Measurement, context: Context, kb: KnowledgeBase | No
     case = rules.Case(measurement, measurement.canonical_value(), context, derived, kb)
     interval = rules.reference_interval(case)
     findings: list[Finding] = triage(symptoms, pregnant=context.pregnant,
-                                     on_hormone_treatment=context.on_hormone_treatment, kb=kb)
+                                     on_hormone_treatment=context.on_hormone_treatment,
+                                     situations=("assisted_reproduction",) if context.protocol else (), kb=kb)
     findings += derived.warnings
     implausible = rules.implausible(case)
     findings += implausible + rules.caveats(case)

@@ -12,10 +12,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from lutea._interpret_rules import crosses, show_limit
+from lutea.cutoffs import applicable_thresholds, choose
 from lutea.errors import InputError
 from lutea.findings import Finding, Severity, ordered
 from lutea.knowledge import KnowledgeBase, load_knowledge
-from lutea.knowledge.schema import Condition, Pathway, PathwayNote, PathwayQuestion
+from lutea.knowledge.schema import THRESHOLD_OPS, Condition, Pathway, PathwayNote, PathwayQuestion, Threshold
 from lutea.safety import (
     ROLES,
     ContraindicationHit,
@@ -27,7 +29,7 @@ from lutea.safety import (
     screen,
     term_key,
 )
-from lutea.triage import normalise_symptoms, triage
+from lutea.triage import normalise_symptoms, situations_of, triage
 
 Answer = bool | float | str | tuple[str, ...]
 
@@ -229,18 +231,27 @@ def _symptom_names(raw: Iterable[str], kb: KnowledgeBase) -> frozenset[str]:
 
 # --- the tiny expression language -----------------------------------------------------------
 
-def holds(condition: Condition, answers: Mapping[str, Any]) -> bool:
-    """Whether a condition holds for these answers; a test on a missing answer is false."""
+def holds(condition: Condition, answers: Mapping[str, Any], kb: KnowledgeBase | None = None) -> bool:
+    """Whether a condition holds for these answers; a test on a missing answer is false.
+
+    A threshold test (below_threshold, below_any_threshold) reads its cut-off from the knowledge
+    base through lutea.cutoffs, for the protocol and route given in the other answers."""
     if condition.all_of is not None:
-        return all(holds(c, answers) for c in condition.all_of)
+        return all(holds(c, answers, kb) for c in condition.all_of)
     if condition.any_of is not None:
-        return any(holds(c, answers) for c in condition.any_of)
+        return any(holds(c, answers, kb) for c in condition.any_of)
     if condition.none_of is not None:
-        return not any(holds(c, answers) for c in condition.none_of)
+        return not any(holds(c, answers, kb) for c in condition.none_of)
     value = answers.get(condition.answer or "")
     if value is None:
         return False
     op, target = condition.op, condition.value
+    if op in THRESHOLD_OPS:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return False
+        entries = thresholds_for(condition, answers, kb or load_knowledge())
+        tested = entries if op == "below_any_threshold" else [choose(entries)] if entries else []
+        return any(t.comparison in ("lt", "le") and crosses(t, float(value)) for t in tested)
     if op == "is_true":
         return value is True
     if op == "is_false":
@@ -258,6 +269,55 @@ def holds(condition: Condition, answers: Mapping[str, Any]) -> bool:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not isinstance(target, (int, float)):
         return False
     return {"lt": value < target, "le": value <= target, "gt": value > target, "ge": value >= target}[op or ""]
+
+
+def thresholds_for(test: Condition, answers: Mapping[str, Any], kb: KnowledgeBase) -> list[Threshold]:
+    """The thresholds a threshold test compares with, for the context in these answers."""
+    context = {key: answers.get(answer_id) for key, answer_id in test.context.items()}
+    weeks = context.get("gestational_weeks")
+    return applicable_thresholds(
+        test.threshold_kind or "", protocol=context.get("protocol"), route=context.get("route"),
+        gestational_weeks=float(weeks) if isinstance(weeks, (int, float)) else None, kb=kb)
+
+
+@dataclass(frozen=True)
+class _Cutoff:
+    """The cut-off a text states: rendered into {cutoff} and {alternatives}, with its sources."""
+
+    cutoff: str
+    alternatives: str
+    sources: tuple[str, ...]
+    detail: dict[str, Any]
+
+    def render(self, text: str) -> str:
+        return text.replace("{cutoff}", self.cutoff).replace("{alternatives}", self.alternatives)
+
+
+def _cutoff(when: Condition | None, answers: Mapping[str, Any], kb: KnowledgeBase) -> _Cutoff | None:
+    """The default threshold (and its cited alternatives) of the first threshold test in `when`."""
+    tests = when.threshold_tests() if when is not None else []
+    if not tests:
+        return None
+    entries = thresholds_for(tests[0], answers, kb)
+    chosen = choose(entries)
+    level = answers.get(tests[0].answer or "")
+    others = [t for t in entries if t is not chosen]
+    alternatives = "; ".join(f"{show_limit(t)} [{', '.join(t.sources)}]" for t in others)
+    return _Cutoff(
+        cutoff=show_limit(chosen) if chosen else "the cut-off for her protocol and route (none in lutea's knowledge base)",
+        alternatives=alternatives or "none in lutea's knowledge base",
+        sources=tuple(dict.fromkeys(s for t in entries for s in t.sources)),
+        detail={"threshold": chosen.id if chosen else None, "alternatives": [
+            {"id": t.id, "threshold": show_limit(t), "sources": list(t.sources),
+             "crossed": isinstance(level, (int, float)) and not isinstance(level, bool) and crosses(t, float(level))}
+            for t in others]})
+
+
+def _stated(texts: Sequence[str], cutoff: _Cutoff | None) -> tuple[str, ...]:
+    """Sources of the cut-offs the texts state (none when they state none)."""
+    if cutoff is None or not any(p in t for t in texts for p in ("{cutoff}", "{alternatives}")):
+        return ()
+    return cutoff.sources
 
 
 # --- the plan -------------------------------------------------------------------------------
@@ -285,23 +345,30 @@ def plan(
         evaluated["symptoms"] = tuple(_symptom_names(raw_symptoms, kb))
     allergies, conditions, medications = list(allergies), list(conditions), list(medications)
 
-    red_flags = triage(raw_symptoms, pregnant=pathway.pregnant,
-                       on_hormone_treatment=pathway.on_hormone_treatment, kb=kb)
+    red_flags = triage(raw_symptoms, pregnant=pathway.pregnant, on_hormone_treatment=pathway.on_hormone_treatment,
+                       situations=pathway.situations, kb=kb)
     reasons: list[str] = []
     patient_reasons: list[str] = []
+    met_reasons: set[str] = set()
+    stated: list[str] = []  # sources of the cut-offs the plan's texts state
     eligible = True
     for criterion in pathway.criteria:
-        if holds(criterion.when, evaluated):
-            reasons.append(criterion.met)
+        cut = _cutoff(criterion.when, evaluated, kb)
+        text = cut.render if cut else str
+        if holds(criterion.when, evaluated, kb):
+            reasons.append(text(criterion.met))
+            met_reasons.add(reasons[-1])
+            stated += _stated([criterion.met], cut)
         else:
             eligible = False
-            reasons.append(criterion.unmet)
-            patient_reasons.append(criterion.patient_unmet)
+            reasons.append(text(criterion.unmet))
+            patient_reasons.append(text(criterion.patient_unmet))
+            stated += _stated([criterion.unmet, criterion.patient_unmet], cut)
     if eligible:
         patient_reasons.insert(0, pathway.patient_summary)
 
     findings: list[Finding] = []
-    candidates = [r for r in pathway.regimens if eligible and (r.when is None or holds(r.when, evaluated))]
+    candidates = [r for r in pathway.regimens if eligible and (r.when is None or holds(r.when, evaluated, kb))]
     regimens: list[PlannedRegimen] = []
     contra: dict[str, ContraindicationHit] = {}
     inter: dict[str, InteractionHit] = {}
@@ -317,20 +384,23 @@ def plan(
         if regimen.product in report.blocked_products:
             withheld.append(regimen.id)
             continue
-        keep = {"safety.side_effects"} | (set() if role == "patient" and regimen.off_label else {"safety.dose_above_label"})
+        cut = _cutoff(regimen.when, evaluated, kb)
+        text = cut.render if cut else str
+        cited = (*regimen.sources, *_stated([regimen.start, regimen.stop, regimen.meaning, regimen.note or ""], cut))
+        keep = {"safety.side_effects", "safety.boxed_warning"} | (set() if role == "patient" and regimen.off_label else {"safety.dose_above_label"})
         findings.extend(f for f in report.findings if f.code in keep)  # plan.off_label tells patients
         if regimen.off_label:
             findings.append(Finding(
                 code="plan.off_label", severity=Severity.INFO,
                 message=f"{regimen.id}: off-label use of {regimen.product} ({regimen.route})"
-                + (f"; {regimen.note}" if regimen.note else "."),
+                + (f"; {text(regimen.note)}" if regimen.note else "."),
                 patient_message="This use of the medicine is outside its leaflet but follows the guideline; "
                 "your clinician will explain.",
-                sources=tuple(regimen.sources), detail={"regimen": regimen.id}))
+                sources=tuple(dict.fromkeys(cited)), detail={"regimen": regimen.id}))
         regimens.append(PlannedRegimen(
             id=regimen.id, product=regimen.product, route=regimen.route, dose_mg=regimen.dose_mg,
-            interval_h=regimen.interval_h, start=regimen.start, stop=regimen.stop, meaning=regimen.meaning,
-            off_label=regimen.off_label, sources=tuple(regimen.sources)))
+            interval_h=regimen.interval_h, start=text(regimen.start), stop=text(regimen.stop),
+            meaning=text(regimen.meaning), off_label=regimen.off_label, sources=tuple(dict.fromkeys(cited))))
     if not candidates:  # still tell the person what their allergies, conditions and medicines mean
         hits, _ = contraindications_for(allergies, conditions, None, kb)
         contra = {h.id: h for h in hits}
@@ -359,16 +429,17 @@ def plan(
         findings.append(Finding(
             code="plan.ineligible", severity=Severity.INFO,
             message=f"Not eligible for the {pathway.title} plan: " + " ".join(
-                r for r in reasons if r not in {c.met for c in pathway.criteria}),
+                r for r in reasons if r not in met_reasons),
             patient_message=" ".join(patient_reasons) or pathway.patient_summary,
             sources=tuple(pathway.sources)))
 
-    notes: list[PathwayNote] = [n for n in pathway.notes if n.when is None or holds(n.when, evaluated)]
-    notes += [n for n in pathway.do_not if n.when is None or holds(n.when, evaluated)]
+    notes: list[PathwayNote] = [n for n in pathway.notes if n.when is None or holds(n.when, evaluated, kb)]
+    notes += [n for n in pathway.do_not if n.when is None or holds(n.when, evaluated, kb)]
     if eligible:
-        notes += [n for n in pathway.monitoring if n.when is None or holds(n.when, evaluated)]
-    safety_net = [_note_finding(n, kb) for n in notes if n.red_flags]  # leads, right after fired red flags
-    findings.extend(_note_finding(n, kb) for n in notes if not n.red_flags)
+        notes += [n for n in pathway.monitoring if n.when is None or holds(n.when, evaluated, kb)]
+    noted = [_note_finding(n, kb, _cutoff(n.when, evaluated, kb)) for n in notes]
+    safety_net = [f for n, f in zip(notes, noted) if n.red_flags]  # leads, right after fired red flags
+    findings.extend(f for n, f in zip(notes, noted) if not n.red_flags)
     timing = _test_timing(pathway, given)
     if timing is not None:
         findings.append(timing)
@@ -381,6 +452,8 @@ def plan(
     for item in (*pathway.criteria, *regimens, *contra.values(), *inter.values(), *all_findings):
         for source in item.sources:
             sources.setdefault(source, None)
+    for source in stated:
+        sources.setdefault(source, None)
     return Plan(
         scenario=pathway.id, eligible=eligible, reasons=tuple(reasons), patient_reasons=tuple(patient_reasons),
         regimens=tuple(regimens), contraindications=tuple(contra.values()), interactions=tuple(inter.values()),
@@ -410,18 +483,23 @@ def _safety_findings(contra: Sequence[ContraindicationHit], inter: Sequence[Inte
     return out
 
 
-def _note_finding(note: PathwayNote, kb: KnowledgeBase) -> Finding:
-    """A note as a finding; a safety-net note adds the red flags it names and what to do for each."""
-    if not note.red_flags:
-        return Finding(code=note.code, severity=Severity(note.severity), message=note.message,
-                       patient_message=note.patient_message, sources=tuple(note.sources))
-    flags = [kb.get("red_flags", flag_id) for flag_id in note.red_flags]
-    return Finding(
-        code=note.code, severity=Severity(note.severity),
-        message=f"{note.message} Warning signs: " + "; ".join(f.name for f in flags) + ".",
-        patient_message=f"{note.patient_message} " + " ".join(f"{f.patient_message} {f.action}" for f in flags),
-        sources=tuple(dict.fromkeys([*note.sources, *(s for f in flags for s in f.sources)])),
-        detail={"red_flags": [f.id for f in flags]})
+def _note_finding(note: PathwayNote, kb: KnowledgeBase, cut: _Cutoff | None = None) -> Finding:
+    """A note as a finding: a cut-off it states is rendered from the knowledge base and cited; a
+    safety-net note adds the red flags it names and what to do for each."""
+    message, patient_message = note.message, note.patient_message
+    sources, detail = list(note.sources), {}
+    if cut is not None and _stated([note.message, note.patient_message], cut):
+        message, patient_message = cut.render(message), cut.render(patient_message)
+        sources += cut.sources
+        detail.update(cut.detail)
+    if note.red_flags:
+        flags = [kb.get("red_flags", flag_id) for flag_id in note.red_flags]
+        message = f"{message} Warning signs: " + "; ".join(f.name for f in flags) + "."
+        patient_message = f"{patient_message} " + " ".join(f"{f.patient_message} {f.action}" for f in flags)
+        sources += [s for f in flags for s in f.sources]
+        detail["red_flags"] = [f.id for f in flags]
+    return Finding(code=note.code, severity=Severity(note.severity), message=message, patient_message=patient_message,
+                   sources=tuple(dict.fromkeys(sources)), detail=detail)
 
 
 def _test_timing(pathway: Pathway, given: Mapping[str, Answer]) -> Finding | None:
@@ -462,8 +540,7 @@ def _diary_findings(raw_symptoms: Sequence[str], kb: KnowledgeBase) -> list[Find
 
 def _patient_findings(pathway: Pathway, kb: KnowledgeBase) -> list[Finding]:
     """Discuss with your clinician; when to seek care (the red flags of this situation)."""
-    situations = {"any"} | ({"pregnancy"} if pathway.pregnant else set()) | (
-        {"hormone_treatment"} if pathway.on_hormone_treatment else set())
+    situations = situations_of(pathway.pregnant, pathway.on_hormone_treatment, pathway.situations)
     flags = [f for f in kb.entries("red_flags") if situations & set(f.when)]
     prefix = ""
     if not flags:  # not pregnant and not on treatment: say what would matter if pregnant

@@ -1,5 +1,6 @@
 """Safety screening of a progesterone product or route at a dose: red flags, label
-contraindications, CYP3A4 interactions, doses above the labelled maximum, expected side effects.
+contraindications, CYP3A4 interactions, doses above the labelled maximum, label boxed warnings,
+expected side effects.
 
 One function, `screen`, serves pathway plans and any recorded treatment. Every fact comes
 from the knowledge base (contraindications, interactions, side_effects, products).
@@ -231,6 +232,16 @@ def side_effect_finding(product_id: str, route: str, kb: KnowledgeBase | None = 
     )
 
 
+def product_warning_findings(product_id: str, kb: KnowledgeBase | None = None) -> list[Finding]:
+    """The label's boxed warnings of a product (products.yaml), shown wherever it is screened."""
+    kb = kb or load_knowledge()
+    return [Finding(
+        code="safety.boxed_warning", severity=Severity.ADVISE,
+        message=f"{w.title}: {w.message}", patient_message=w.patient_message, sources=tuple(w.sources),
+        detail={"product": product_id, "warning": w.id, "kind": w.kind})
+        for w in kb.get("products", product_id).warnings]
+
+
 def _check_dose(dose_mg: float | None, interval_h: float | None) -> float | None:
     if dose_mg is None and interval_h is None:
         return None
@@ -297,6 +308,7 @@ def screen(
     if daily_mg is not None:
         findings.extend(_dose_findings(products, route, daily_mg, kb))
     for pid in products:
+        findings.extend(product_warning_findings(pid, kb))
         side = side_effect_finding(pid, route, kb)
         if side is not None:
             findings.append(side)

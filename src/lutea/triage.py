@@ -53,16 +53,25 @@ def normalise_symptoms(symptoms: Iterable[str], kb: KnowledgeBase | None = None)
     return tuple(names)
 
 
+def situations_of(pregnant: bool, on_hormone_treatment: bool, situations: Iterable[str] = ()) -> set[str]:
+    """The red-flag situations a person is in (red_flags.yaml `when`)."""
+    return ({"any"} | ({"pregnancy"} if pregnant else set())
+            | ({"hormone_treatment"} if on_hormone_treatment else set()) | set(situations))
+
+
 def triage(
-    symptoms: Sequence[str], *, pregnant: bool, on_hormone_treatment: bool, kb: KnowledgeBase | None = None
+    symptoms: Sequence[str], *, pregnant: bool, on_hormone_treatment: bool, situations: Iterable[str] = (),
+    kb: KnowledgeBase | None = None,
 ) -> list[Finding]:
-    """Urgent findings (code `triage.urgent`) for the red flags these symptoms raise, with what to do now."""
+    """Urgent findings (code `triage.urgent`) for the red flags these symptoms raise, with what to do now.
+
+    `situations` adds narrower ones (assisted_reproduction after IVF/ART, preterm_birth_risk)."""
     kb = kb or load_knowledge()
     present = set(normalise_symptoms(symptoms, kb))
-    situations = {"any"} | ({"pregnancy"} if pregnant else set()) | ({"hormone_treatment"} if on_hormone_treatment else set())
+    where = situations_of(pregnant, on_hormone_treatment, situations)
     findings: list[Finding] = []
     for flag in kb.entries("red_flags"):
-        if not situations & set(flag.when):
+        if not where & set(flag.when):
             continue
         matched = present & set(flag.any_symptoms)
         if not matched or not set(flag.all_symptoms) <= present:

@@ -46,6 +46,14 @@ def test_candidates_come_from_the_knowledge_base_with_sources(low_fit):
     assert any("800 mg at once" in text and "100-400 mg" in text for text in double.caveats)
 
 
+def test_programmed_fet_offers_crinone_twice_daily_not_once(low_fit):
+    # A programmed FET replaces progesterone: Crinone 8% 90 mg twice daily per its label
+    # (partial or complete ovarian failure); once daily is the supplementation dose.
+    options = candidates(low_fit, change_time(low_fit, None), TARGET.end, REGIMEN)
+    crinone = {c.id for c in options if c.id.startswith("crinone-8-")}
+    assert crinone == {"crinone-8-vaginal-90mg-q12h"}, crinone
+
+
 def test_the_current_regimen_is_not_offered_twice():
     current = "Cyclogest 400 mg vaginal q12h from 2026-03-01T08:00"
     fit = Individualiser(context="hrt-fet", weight_kg=72).fit(current, ["2026-03-05T09:00=7.1 ng/mL"])

@@ -81,3 +81,37 @@ def test_question_alias_clashing_with_a_question_is_rejected(tmp_path):
     (d / "pathways.yaml").write_text(yaml.safe_dump(doc))
     with pytest.raises(KnowledgeError, match="aliases clash"):
         load_from(d)
+
+
+def test_thirty_nmol_ovulation_cut_off_cites_laboratory_practice_not_cg156():
+    # CG156 gives the timing of the mid-luteal test; the 30 nmol/L figure is NHS laboratory practice.
+    kb = load_knowledge()
+    confirmed = kb.get("thresholds", "ovulation-confirmed-30nmol")
+    assert "nice-cg156" not in confirmed.sources
+    assert {kb.sources[s].kind for s in confirmed.sources} == {"lab reference"}
+    assert "nice-cg156" in kb.get("cycle_timing", "mid-luteal-target").sources
+
+
+def test_programmed_fet_plan_gives_crinone_twice_daily_and_fresh_once_daily():
+    from lutea.pathways import plan
+
+    def crinone(protocol):
+        return [(r.dose_mg, r.interval_h) for r in plan("ivf-luteal-support", {"protocol": protocol}).regimens
+                if r.product == "crinone-8"]
+    assert crinone("hrt-fet") == [(90, 12)]
+    assert crinone("fresh") == [(90, 24)]
+
+
+def test_threatened_miscarriage_text_says_what_prism_and_ng126_say():
+    tm = load_knowledge().get("pathways", "threatened-miscarriage")
+    assert "75% vs 72%" in tm.summary and "three or more" in tm.summary  # no overall gain; greatest with 3+
+    assert "NG126's recommendation" in tm.summary and "no trial compared durations" in tm.summary
+    previous = next(c for c in tm.criteria if c.id == "previous-miscarriage")
+    assert "prism-hta2020" in previous.sources and "72% vs 57%" in previous.met
+
+
+def test_labarta_2017_is_described_with_the_211_recipients_analysed():
+    kb = load_knowledge()
+    assert "211 analysed" in kb.sources["labarta2017"].note
+    assert "211" in kb.get("thresholds", "et-low-hrt-vaginal-labarta2017").default_reason
+    assert kb.sources["label-utrogestan-uk"].title.startswith("Utrogestan 100 mg capsules")

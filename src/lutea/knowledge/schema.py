@@ -80,21 +80,24 @@ class ReferenceInterval(Choosable):
         return self
 
 
+ThresholdKind = Literal[
+    "ovulation_confirmed",
+    "ovulation_equivocal",
+    "early_pregnancy_risk",
+    "et_day_low",
+    "et_day_high",
+    "pdg_ovulation",
+    "implausible_high",
+]
+
+
 class Threshold(Choosable):
     """A decision threshold on a level: what crossing it means and where it applies.
 
     `applies_to` narrows the context (for example protocol: hrt-fet, route: vaginal).
     """
 
-    kind: Literal[
-        "ovulation_confirmed",
-        "ovulation_equivocal",
-        "early_pregnancy_risk",
-        "et_day_low",
-        "et_day_high",
-        "pdg_ovulation",
-        "implausible_high",
-    ]
+    kind: ThresholdKind
     analyte: Literal["progesterone", "pdg"]
     specimen: Literal["serum", "plasma", "saliva", "urine"]
     comparison: Literal["lt", "le", "ge", "gt"]
@@ -107,13 +110,19 @@ class Threshold(Choosable):
     description: str
 
 
+# Situations a red flag applies in: any, pregnancy, hormone treatment, and two narrower ones a
+# pathway or context names (after IVF/ART; a pregnancy at risk of preterm birth).
+Situation = Literal["pregnancy", "hormone_treatment", "any", "assisted_reproduction", "preterm_birth_risk"]
+NarrowSituation = Literal["assisted_reproduction", "preterm_birth_risk"]
+
+
 class RedFlag(Cited):
     """A symptom pattern that needs care now; overrides every other output."""
 
     name: str
     any_symptoms: list[str] = Field(min_length=1)
     all_symptoms: list[str] = Field(default_factory=list)
-    when: list[Literal["pregnancy", "hormone_treatment", "any"]] = Field(min_length=1)
+    when: list[Situation] = Field(min_length=1)
     clinician_message: str
     patient_message: str
     action: str
@@ -145,6 +154,18 @@ class LabelledRegimen(_Strict):
     sources: list[str] = Field(min_length=1)
 
 
+class ProductWarning(_Strict):
+    """A warning the product label puts in front of prescribers (a US boxed warning), shown with
+    the product wherever it is screened."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    kind: Literal["boxed"]
+    title: str
+    message: str
+    patient_message: str
+    sources: list[str] = Field(min_length=1)
+
+
 class Product(Cited):
     """A progesterone product: what it is, its route and formulation, and its label facts."""
 
@@ -156,6 +177,7 @@ class Product(Cited):
     labelled_regimens: list[LabelledRegimen] = Field(default_factory=list)
     max_daily_dose_mg: float | None = Field(default=None, gt=0)
     excipients: list[str] = Field(default_factory=list)
+    warnings: list[ProductWarning] = Field(default_factory=list)
 
 
 # --- PK route models (owned by the PK engine; values replaced by calibration) ---------------
@@ -398,7 +420,13 @@ class BalancingScenario(Cited):
 # --- Clinical pathways and safety screening (owned by pathways.py / safety.py) -------------
 
 AnswerType = Literal["bool", "number", "enum", "list"]
-ConditionOp = Literal["eq", "ne", "lt", "le", "gt", "ge", "in", "contains", "any_of", "is_true", "is_false"]
+ConditionOp = Literal[
+    "eq", "ne", "lt", "le", "gt", "ge", "in", "contains", "any_of", "is_true", "is_false",
+    "below_threshold", "below_any_threshold",
+]
+THRESHOLD_OPS = ("below_threshold", "below_any_threshold")
+THRESHOLD_CONTEXT = ("protocol", "route", "gestational_weeks")
+CUTOFF_PLACEHOLDERS = ("{cutoff}", "{alternatives}")
 
 
 class PathwayQuestion(_Strict):
@@ -444,7 +472,13 @@ class PathwayQuestion(_Strict):
 
 class Condition(_Strict):
     """A tiny expression over answers: all_of / any_of / none_of of conditions, or one test
-    `answer op value` (is_true and is_false take no value; any_of: list answer meets a list)."""
+    `answer op value` (is_true and is_false take no value; any_of: list answer meets a list).
+
+    `below_threshold` compares a serum level answer (ng/mL) with the knowledge base's default
+    threshold of `threshold_kind` for the context read from other answers (`context` maps
+    protocol, route, gestational_weeks to answer ids); `below_any_threshold` with any threshold
+    of that kind that applies. Neither takes a value: the number lives in thresholds.yaml.
+    """
 
     all_of: list["Condition"] | None = None
     any_of: list["Condition"] | None = None
@@ -452,6 +486,8 @@ class Condition(_Strict):
     answer: str | None = None
     op: ConditionOp | None = None
     value: bool | float | str | list[str] | None = None
+    threshold_kind: ThresholdKind | None = None
+    context: dict[str, str] = Field(default_factory=lambda: {"protocol": "protocol", "route": "route"})
 
     @model_validator(mode="after")
     def _one_form(self) -> "Condition":
@@ -461,21 +497,34 @@ class Condition(_Strict):
         if self.answer is not None:
             if self.op is None:
                 raise ValueError(f"condition on {self.answer}: op is required")
-            if self.op in ("is_true", "is_false") and self.value is not None:
+            valueless = ("is_true", "is_false", *THRESHOLD_OPS)
+            if self.op in valueless and self.value is not None:
                 raise ValueError(f"condition on {self.answer}: {self.op} takes no value")
-            if self.op not in ("is_true", "is_false") and self.value is None:
+            if self.op not in valueless and self.value is None:
                 raise ValueError(f"condition on {self.answer}: {self.op} needs a value")
+            if (self.op in THRESHOLD_OPS) != (self.threshold_kind is not None):
+                raise ValueError(f"condition on {self.answer}: threshold_kind goes with {' and '.join(THRESHOLD_OPS)} only")
+            unknown = set(self.context) - set(THRESHOLD_CONTEXT)
+            if unknown:
+                raise ValueError(f"condition on {self.answer}: context keys {sorted(unknown)} not in {THRESHOLD_CONTEXT}")
         return self
 
     def answers(self) -> set[str]:
-        """Every answer id the condition reads."""
+        """Every answer id the condition reads (a threshold test also reads its context answers)."""
         if self.answer is not None:
-            return {self.answer}
+            return {self.answer, *(self.context.values() if self.op in THRESHOLD_OPS else ())}
         found: set[str] = set()
         for group in (self.all_of, self.any_of, self.none_of):
             for item in group or []:
                 found |= item.answers()
         return found
+
+    def threshold_tests(self) -> list["Condition"]:
+        """The threshold comparisons inside this condition, depth first."""
+        if self.answer is not None:
+            return [self] if self.op in THRESHOLD_OPS else []
+        return [t for group in (self.all_of, self.any_of, self.none_of) for item in group or []
+                for t in item.threshold_tests()]
 
 
 class PathwayCriterion(_Strict):
@@ -523,13 +572,14 @@ class PathwayNote(_Strict):
 
 class Pathway(Cited):
     """A clinical pathway: questions, eligibility criteria as data, regimens, monitoring and
-    what not to do. `pregnant` and `on_hormone_treatment` set the red-flag context."""
+    what not to do. `pregnant`, `on_hormone_treatment` and `situations` set the red-flag context."""
 
     title: str
     summary: str
     patient_summary: str
     pregnant: bool
     on_hormone_treatment: bool
+    situations: list[NarrowSituation] = Field(default_factory=list)  # further red-flag situations
     questions: list[PathwayQuestion] = Field(min_length=1)
     criteria: list[PathwayCriterion] = Field(min_length=1)
     regimens: list[PathwayRegimen] = Field(default_factory=list)
@@ -552,7 +602,24 @@ class Pathway(Cited):
             unknown = condition.answers() - known
             if unknown:
                 raise ValueError(f"pathway {self.id}: conditions read unknown answers {sorted(unknown)}")
+            for test in condition.threshold_tests():
+                level = next(q for q in self.questions if q.id == test.answer)
+                if level.type != "number" or (level.unit or "").lower() != "ng/ml":
+                    raise ValueError(f"pathway {self.id}: {test.op} compares a serum level in ng/mL; {level.id} is not one")
+        for when, texts in self.rendered_texts():
+            if any(p in text for text in texts for p in CUTOFF_PLACEHOLDERS) and (
+                    when is None or not when.threshold_tests()):
+                raise ValueError(f"pathway {self.id}: a text with {CUTOFF_PLACEHOLDERS} needs a `when` with a threshold test")
         return self
+
+    def rendered_texts(self) -> list[tuple[Condition | None, list[str]]]:
+        """Each item's condition with the texts a plan renders from it (the only texts that may
+        carry the {cutoff} and {alternatives} placeholders)."""
+        out: list[tuple[Condition | None, list[str]]] = [
+            (c.when, [c.met, c.unmet, c.patient_unmet]) for c in self.criteria]
+        out += [(r.when, [r.start, r.stop, r.meaning, r.note or ""]) for r in self.regimens]
+        out += [(n.when, [n.message, n.patient_message]) for n in (*self.monitoring, *self.do_not, *self.notes)]
+        return out
 
 
 class Contraindication(Cited):
