@@ -145,3 +145,33 @@ def test_threatened_miscarriage_gets_no_level_target_and_nothing_ranked(client, 
     assert body["target"] is None and body["candidates"] == []
     assert "NG126" in body["target_reason"] and "nice-ng126" in body["target_sources"]
     assert body["current"]["predicted_ng_ml"] > 0
+
+
+def test_a_level_far_below_what_the_treatment_gives_asks_about_adherence_absorption_and_timing(client, world) -> None:
+    """0.5 ng/mL two days after transfer on Cyclogest 400 mg twice daily (issue 14)."""
+    et = (NOW - timedelta(days=2)).date()
+    episode = _post(client, world, "doctor", "episodes", {"kind": "ivf-cycle", "protocol": "hrt-fet", "et_date": et.isoformat(),
+                                                          "start_date": (et - timedelta(days=18)).isoformat()})
+    _post(client, world, "doctor", "treatments", {"product": "Cyclogest", "route": "vaginal", "dose_mg": 400,
+                                                  "schedule": "400 mg vaginal q12h", "start": iso(7),
+                                                  "episode_id": episode["id"]})
+    stored = _post(client, world, "doctor", "measurements", {"specimen": "serum", "value": 0.5, "unit": "ng/mL",
+                                                             "sampled_at": iso(0.05), "assay": "lcms",
+                                                             "episode_id": episode["id"]})
+    found = {f["code"]: f for f in stored["interpretation"]["result"]["findings"]}
+    low = found["treatment.level_unexpectedly_low"]
+    assert low["severity"] == "advise" and low["detail"]["p5_ng_ml"] > 0.5
+    assert all(word in low["message"] for word in ("adherence", "absorption"))
+    assert "do not change" in low["patient_message"].lower()
+
+
+def test_a_pregnancy_of_unknown_location_gets_a_plan_not_an_error(client, world) -> None:
+    body = {"scenario": "threatened-miscarriage",
+            "answers": {"gestational_weeks": 8, "symptoms": ["bleeding"], "previous_miscarriages": 2}}
+    response = client.post(f"{API}/plan", json=body, headers=world.headers("doctor"))
+    assert response.status_code == 200, response.text
+    plan = response.json()
+    codes = [f["code"] for f in plan["findings"]]
+    assert plan["eligible"] is False and plan["regimens"] == []
+    assert {"plan.note.pul-scan-and-hcg", "plan.note.pul-progesterone-not-diagnostic"} <= set(codes)
+    assert codes.index("plan.note.pul-ectopic-warning-signs") < codes.index("plan.note.pul-scan-and-hcg")

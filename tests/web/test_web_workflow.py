@@ -69,3 +69,60 @@ def test_home_and_the_patients_record_fit_a_phone(browser: Browser, world) -> No
     assert sideways_overflow_px(page) <= 0
     assert axe_violations(page) == []
     phone.close()
+
+
+def test_a_result_far_below_her_treatment_asks_the_clinician_why_and_the_patient_to_call(browser: Browser, world) -> None:
+    """Alice: programmed FET, transfer today, Cyclogest 400 mg twice daily for 5 days; 0.5 ng/mL."""
+    desk = _context(browser, world, {"width": 1280, "height": 900})
+    page = desk.new_page()
+    login(page, world.clinician)
+    page.goto(f"/patients/{world.patient_id}")
+    form = page.locator("#measurements-form")
+    form.get_by_label("Value").fill("0.5")
+    form.get_by_label("Unit").select_option("ng/mL")
+    form.get_by_label("Sampled at (your local time)").fill(datetime.now(UTC).strftime("%Y-%m-%dT%H:%M"))
+    form.get_by_label("Assay").select_option("lcms")
+    form.get_by_label("Episode").select_option(index=1)
+    form.get_by_role("button", name="Add result").click()
+    page.wait_for_url("**?added=measurements*")
+    low = page.locator('#findings li[data-code="treatment.level_unexpectedly_low"]')
+    expect(low).to_contain_text("adherence")
+    assert axe_violations(page) == []
+    desk.close()
+
+    phone = _context(browser, world, PHONE)
+    mine = phone.new_page()
+    login(mine, world.patient)
+    own = mine.locator('#findings li[data-code="treatment.level_unexpectedly_low"]')
+    expect(own).to_contain_text("contact your clinic")
+    expect(own).not_to_contain_text("mg")  # no dose in the patient's words
+    phone.close()
+
+    # remove the result again, so the session's other pages see Alice as before
+    desk = _context(browser, world, {"width": 1280, "height": 900})
+    page = desk.new_page()
+    login(page, world.clinician)
+    page.goto(f"/patients/{world.patient_id}")
+    row = page.locator("#results-table tbody tr", has_text="0.5 ng/mL")
+    row.get_by_role("link", name="Remove the result").click()
+    page.get_by_role("button", name="Remove this result").click()
+    page.wait_for_url("**removed=measurements*")
+    desk.close()
+
+
+def test_the_plan_for_a_pregnancy_of_unknown_location_sends_for_a_scan(browser: Browser, world) -> None:
+    phone = _context(browser, world, PHONE)
+    page = phone.new_page()
+    login(page, world.clinician)
+    page.goto("/plan/threatened-miscarriage")
+    page.get_by_label("Weeks of pregnancy now", exact=False).fill("8")
+    page.locator("#q-symptoms-bleeding").check()
+    page.get_by_label("Number of previous miscarriages", exact=False).fill("2")
+    page.get_by_role("button", name="Show the plan").click()
+    result = page.locator("#plan-result")
+    expect(result).to_contain_text("Not eligible")
+    expect(result).to_contain_text("hCG")
+    expect(result).to_contain_text("do not use serum progesterone")
+    assert sideways_overflow_px(page) <= 0
+    assert axe_violations(page) == []
+    phone.close()

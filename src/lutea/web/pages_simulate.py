@@ -10,23 +10,25 @@ from typing import Any
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from lutea.records.inputs import MAX_ID
+from lutea.cutoffs import transfer_day_cutoff
 from lutea.errors import InputError
 from lutea.knowledge import load_knowledge
 from lutea.pk import ROUTES
 from lutea.pk.baseline import CONTEXTS, BaselineContext
 from lutea.pk.simulate import simulate
+from lutea.records.balance import patient_balance
+from lutea.records.inputs import MAX_ID
 from lutea.store import crud
 from lutea.web.access import ViewerDep, open_patient, require_clinician
-from lutea.records.balance import patient_balance
 from lutea.web.chart import NMOL_PER_NG
 from lutea.web.templating import render
 
 router = APIRouter()
 POPULATION = 500
+_CUTOFF = transfer_day_cutoff("hrt-fet", "vaginal")  # the builder's default: programmed FET, vaginal
 DEFAULTS = {"product": "none", "route": "vaginal", "dose_mg": "400", "interval_h": "12", "days": "7",
-            "context": "hrt-fet", "cycle_day": "15", "gestational_weeks": "6", "assay": "lcms", "threshold": "10",
-            "weight_kg": ""}
+            "context": "hrt-fet", "cycle_day": "15", "gestational_weeks": "6", "assay": "lcms",
+            "threshold": f"{_CUTOFF.value:g}" if _CUTOFF else "", "weight_kg": ""}
 FIELDS = tuple(DEFAULTS)
 
 
