@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -191,3 +191,27 @@ def test_a_bundle_patient_imported_before_cannot_land_in_another_record(sessions
     with pytest.raises(InputError, match=f"was imported as patient {first.patient_id}"):
         with sessions.begin() as session:
             import_bundle(session, load("medications"), other_id)
+
+
+def test_an_imported_red_flag_symptom_reaches_the_clinicians_list(sessions: sessionmaker[Session]) -> None:
+    """Issue 14: a red flag reaches the clinician whatever its source, an import included."""
+    from lutea.records.red_flags import open_flags
+
+    noted = datetime.now(UTC).replace(microsecond=0)
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"fullUrl": "urn:uuid:3f0c9a51-0000-4000-8000-000000000001",
+         "resource": {"resourceType": "Patient", "gender": "female", "name": [{"text": "Imported Flag"}]}},
+        {"resource": {"resourceType": "Condition", "subject": {"reference": "urn:uuid:3f0c9a51-0000-4000-8000-000000000001"},
+                      "code": {"coding": [{"system": "http://snomed.info/sct", "code": "77386006"}]},
+                      "onsetDateTime": (noted - timedelta(days=40)).date().isoformat()}},
+        {"resource": {"resourceType": "Observation", "status": "final",
+                      "subject": {"reference": "urn:uuid:3f0c9a51-0000-4000-8000-000000000001"},
+                      "code": {"coding": [{"system": codes.LUTEA_CODES, "code": codes.SYMPTOM}]},
+                      "effectiveDateTime": noted.isoformat(), "valueCodeableConcept": {"text": "heavy bleeding"},
+                      "component": [{"code": {"coding": [{"system": codes.LUTEA_CODES, "code": codes.SYMPTOM_SEVERITY}]},
+                                     "valueInteger": 3}]}}]}
+    with sessions.begin() as session:
+        report = import_bundle(session, bundle)
+    with sessions() as session:
+        (flag,) = open_flags(session, [report.patient_id], "clinician")[report.patient_id]
+    assert flag.title == "Heavy bleeding in pregnancy" and flag.source_type == "symptoms"

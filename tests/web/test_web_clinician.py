@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from lutea.cutoffs import transfer_day_cutoff
 from playwright.sync_api import Page, expect
-from web_helpers import login, shot
+from web_helpers import add_serum_result, login, shot
 
 
 def _points(page: Page) -> int:
@@ -24,13 +24,7 @@ def test_add_measurement_shows_its_finding_and_updates_the_chart(page: Page, wor
     assert before == 1
     expect(page.locator("#chart .scatterlayer .trace")).not_to_have_count(0)
 
-    form = page.locator("#measurements-form")
-    form.get_by_label("Value").fill("5")
-    form.get_by_label("Unit").select_option("ng/mL")
-    form.get_by_label("Sampled at (your local time)").fill(datetime.now(UTC).strftime("%Y-%m-%dT%H:%M"))
-    form.get_by_label("Assay").select_option("lcms")
-    form.get_by_label("Episode").select_option(index=1)
-    form.get_by_role("button", name="Add result").click()
+    add_serum_result(page, "5", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M"))
 
     page.wait_for_url("**/patients/*?added=measurements*")
     expect(page.locator("#added-status")).to_contain_text("measurements")
@@ -142,12 +136,7 @@ def test_a_mistaken_result_is_removed_after_confirmation(page: Page, world) -> N
     login(page, world.clinician)
     page.goto(f"/patients/{world.patient_id}")
     before = _points(page)
-    form = page.locator("#measurements-form")
-    form.get_by_label("Value").fill("77")
-    form.get_by_label("Unit").select_option("ng/mL")
-    form.get_by_label("Sampled at (your local time)").fill("2026-01-03T07:15")
-    form.get_by_label("Assay").select_option("lcms")
-    form.get_by_role("button", name="Add result").click()
+    add_serum_result(page, "77", "2026-01-03T07:15", episode_index=None)
     page.wait_for_url("**/patients/*?added=measurements*")
     assert _points(page) == before + 1
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from playwright.sync_api import Browser, expect
-from web_helpers import PHONE, axe_violations, login, shot, sideways_overflow_px
+from web_helpers import PHONE, add_serum_result, axe_violations, login, shot, sideways_overflow_px
 
 
 def _context(browser: Browser, world, viewport: dict[str, int]):
@@ -77,13 +77,7 @@ def test_a_result_far_below_her_treatment_asks_the_clinician_why_and_the_patient
     page = desk.new_page()
     login(page, world.clinician)
     page.goto(f"/patients/{world.patient_id}")
-    form = page.locator("#measurements-form")
-    form.get_by_label("Value").fill("0.5")
-    form.get_by_label("Unit").select_option("ng/mL")
-    form.get_by_label("Sampled at (your local time)").fill(datetime.now(UTC).strftime("%Y-%m-%dT%H:%M"))
-    form.get_by_label("Assay").select_option("lcms")
-    form.get_by_label("Episode").select_option(index=1)
-    form.get_by_role("button", name="Add result").click()
+    add_serum_result(page, "0.5", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M"))
     page.wait_for_url("**?added=measurements*")
     low = page.locator('#findings li[data-code="treatment.level_unexpectedly_low"]')
     expect(low).to_contain_text("adherence")

@@ -45,3 +45,15 @@ def axe_violations(page: Page, impacts: tuple[str, ...] = ("serious", "critical"
 def sideways_overflow_px(page: Page) -> int:
     """How far the page scrolls sideways (0: it fits the viewport's width)."""
     return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
+
+
+def add_serum_result(page: Page, value: str, sampled_at: str, *, episode_index: int | None = 1) -> None:
+    """Fill and send the record page's result form: serum, ng/mL, LC-MS/MS, in her first episode."""
+    form = page.locator("#measurements-form")
+    form.get_by_label("Value").fill(value)
+    form.get_by_label("Unit").select_option("ng/mL")
+    form.get_by_label("Sampled at (your local time)").fill(sampled_at)
+    form.get_by_label("Assay").select_option("lcms")
+    if episode_index is not None:
+        form.get_by_label("Episode").select_option(index=episode_index)
+    form.get_by_role("button", name="Add result").click()

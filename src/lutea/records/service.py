@@ -188,12 +188,15 @@ def add_dose(access: RecordAccess, treatment_id: int, body: DoseCreate) -> model
     """Record one administration taken under a treatment, within the labelled daily maximum."""
     treatment = find(access, "treatments", treatment_id)
     check_not_future(body.taken_at, "taken_at", access.settings)
-    day_before = [d.dose_mg for d in treatment.doses if body.taken_at - DAY < d.taken_at <= body.taken_at]
+    taken = crud.list_records(access.session, models.DoseEvent, access.patient_id)  # not the cached relationship
+    day_before = [d.dose_mg for d in taken
+                  if d.treatment_id == treatment.id and body.taken_at - DAY < d.taken_at <= body.taken_at]
     check_daily_dose(treatment.product, treatment.route, sum(day_before) + body.dose_mg, "dose_mg",
                      treatment.acknowledge_off_label)
     dose = crud.add(access.session, models.DoseEvent(patient_id=access.patient_id, treatment_id=treatment.id,
                                                      taken_at=body.taken_at, dose_mg=body.dose_mg))
     access.audit("create", "dose_events", dose.id)
+    access.session.expire(treatment, ["doses"])
     return dose
 
 
