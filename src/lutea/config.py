@@ -28,6 +28,14 @@ class Settings(BaseSettings):
     # implausible_high for the specimen takes precedence over max_serum_ng_ml.
     max_serum_ng_ml: float = Field(default=1000.0, gt=0)
     future_tolerance_min: float = Field(default=5.0, ge=0)
+    # Graceful overload (docs/api.md): beyond max_in_flight requests waiting for a turn, or a
+    # request older than request_deadline_s when it would commit, the answer is 503 with
+    # Retry-After and nothing of it is stored (clients commonly give up after 10 s).
+    max_in_flight: int = Field(default=256, ge=1)
+    # Requests run at once (the rest wait their turn, first come first served): few enough that
+    # the one writing is not starved of the interpreter by the others, at most the worker threads.
+    workers: int = Field(default=8, ge=1, le=40)
+    request_deadline_s: float = Field(default=8.0, gt=0)
 
     def signing_key(self) -> str:
         """The JWT signing key: LUTEA_SECRET_KEY, else the one kept in .lutea-secret (made once)."""

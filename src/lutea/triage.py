@@ -8,6 +8,7 @@ diary vocabulary in symptoms.yaml; an unknown name is an InputError listing the 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from lutea.errors import InputError
 from lutea.findings import Finding, Severity
@@ -20,7 +21,11 @@ def _key(name: str) -> str:
 
 def symptom_vocabulary(kb: KnowledgeBase | None = None) -> dict[str, str]:
     """Every accepted spelling (normalised) mapped to its canonical symptom name."""
-    kb = kb or load_knowledge()
+    return _vocabulary(kb or load_knowledge())
+
+
+@lru_cache(maxsize=8)  # one knowledge base object per version in a process: built once
+def _vocabulary(kb: KnowledgeBase) -> dict[str, str]:
     vocabulary: dict[str, str] = {}
     for entry in kb.entries("symptoms"):  # diary vocabulary; red flags win on clashes
         for spelling in (entry.id, *entry.aliases):

@@ -93,16 +93,20 @@ def to_canonical(
     value: float, unit: str, specimen: Specimen, *, field: str = "value", unit_field: str = "unit"
 ) -> float:
     """Return the value in the specimen's canonical unit (serum ng/mL, saliva pg/mL, urine ug/mL)."""
+    return _check_value(value, field) * _factor(unit, specimen, unit_field)
+
+
+@lru_cache(maxsize=512)  # every accepted unit is a multiple of the canonical one: pint works it out once
+def _factor(unit: str, specimen: Specimen, unit_field: str) -> float:
+    """How many canonical units one `unit` is, for this specimen."""
     rules = SPECIMEN_UNITS[specimen]
-    number = _check_value(value, field)
     parsed = _parse_unit(unit, unit_field, rules.accepted)
     canonical = _known(rules.canonical)
-    quantity = number * parsed
     dims = parsed.dimensionality
     if dims == canonical.dimensionality:
-        return float(quantity.to(canonical).magnitude)
+        return float((1.0 * parsed).to(canonical).magnitude)
     if rules.molar and dims == _known("mol/L").dimensionality:
-        mass_per_volume = quantity.to("mol/L").magnitude * MW_PROGESTERONE_G_PER_MOL  # g/L
+        mass_per_volume = (1.0 * parsed).to("mol/L").magnitude * MW_PROGESTERONE_G_PER_MOL  # g/L
         return float((mass_per_volume * _known("g/L")).to(canonical).magnitude)
     raise InputError(
         unit_field,

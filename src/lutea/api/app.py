@@ -7,15 +7,20 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from lutea.api import routes
 from lutea.api.auth import LoginThrottle
+from lutea.api.overload import BUSY, OverloadGuard, busy_response_headers
 from lutea.config import Settings
 from lutea.errors import InputError
 from lutea.records import AccessDenied, RecordNotFound
+from lutea.records.access import Overloaded
 from lutea.store import make_engine, make_sessionmaker, upgrade_to_head
 
 API_PREFIX = "/api/v1"
+WORKER_THREADS = 40  # anyio's default thread limiter, on which FastAPI runs sync routes and dependencies
 COMMON_RESPONSES: dict[int | str, dict[str, object]] = {
     400: {"description": "the request body could not be read"},
     401: {"description": "no valid bearer token"},
@@ -69,6 +74,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(RecordNotFound)
     async def _not_found(_request: Request, exc: RecordNotFound) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    async def _busy(_request: Request, exc: Exception) -> JSONResponse:
+        """The store stayed busy past its timeout, no connection came free, or the request passed
+        its deadline: rolled back, so the client may simply retry."""
+        if isinstance(exc, OperationalError) and "locked" not in str(exc) and "busy" not in str(exc):
+            raise exc
+        return JSONResponse({"detail": BUSY}, status_code=503, headers=busy_response_headers())
+
+    for busy in (Overloaded, OperationalError, PoolTimeout):
+        app.add_exception_handler(busy, _busy)
+    app.add_middleware(OverloadGuard, workers=min(settings.workers, WORKER_THREADS), max_waiting=settings.max_in_flight,
+                       deadline_s=settings.request_deadline_s)
 
     for router in routes.ROUTERS:
         app.include_router(router, prefix=API_PREFIX, responses=COMMON_RESPONSES)

@@ -20,7 +20,7 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=F
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the route returns, rolled back if it raises
     (a refusal is audited after the rollback: lutea.records.access.transaction)."""
-    with transaction(request.app.state.sessionmaker) as session:
+    with transaction(request.app.state.sessionmaker, getattr(request.state, "deadline", None)) as session:
         yield session
 
 

@@ -11,6 +11,7 @@ write of the refused request does (and SQLite's single writer is never waited on
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,6 +39,10 @@ class AccessDenied(LuteaError):
 
 class RecordNotFound(LuteaError):
     """The patient has no such record (shells: 404)."""
+
+
+class Overloaded(LuteaError):
+    """The request waited past its deadline: it is rolled back, not committed (shells: 503)."""
 
 
 @dataclass
@@ -83,12 +88,15 @@ def record_denial(sessionmaker: Any, exc: AccessDenied) -> None:
 
 
 @contextmanager
-def transaction(sessionmaker: Any) -> Iterator[Session]:
+def transaction(sessionmaker: Any, deadline: float | None = None) -> Iterator[Session]:
     """One unit of work: committed when the block ends, rolled back if it raises; a refusal is
-    audited after the rollback."""
+    audited after the rollback. Past `deadline` (time.monotonic()) it is rolled back and
+    Overloaded raised: its client has given up, so nothing it asked for is stored unseen."""
     try:
         with sessionmaker() as session, session.begin():
             yield session
+            if deadline is not None and time.monotonic() > deadline:
+                raise Overloaded("the request waited too long; nothing was stored")
     except AccessDenied as exc:
         record_denial(sessionmaker, exc)
         raise

@@ -18,7 +18,12 @@ from lutea.individualise import Individualiser, Target, balance_report, parse_ta
 from lutea.knowledge import KnowledgeBase, load_knowledge
 from lutea.knowledge.schema import Threshold
 from lutea.records.access import RecordAccess
-from lutea.records.prediction import FIT_DRAWS, baseline_context, continued_events, serum_levels
+from lutea.records.prediction import (
+    FIT_DRAWS,
+    baseline_context,
+    continued_events,
+    serum_levels,
+)
 from lutea.store import crud, models
 from lutea.units import Specimen, to_canonical
 

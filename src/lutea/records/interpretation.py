@@ -74,10 +74,10 @@ def record_context(session: Session, measurement: models.Measurement) -> Context
     return make_context(**fields)
 
 
-def interpret_stored(session: Session, measurement: models.Measurement) -> models.Interpretation:
-    """Interpret one stored measurement in its record's context and store the result with the
-    knowledge-base version it used. A context the core refuses is reported in the result
-    (context_error) and the result is read without it."""
+def interpret_in_record(session: Session, measurement: models.Measurement) -> models.Interpretation:
+    """What lutea says of a result in its record's context, with the knowledge-base version it
+    used, as an Interpretation not yet stored (reads only: a write can follow at once). A context
+    the core refuses is reported in the result (context_error) and the result is read without it."""
     result_of = Measurement(
         value=measurement.value, unit=measurement.unit, specimen=measurement.specimen,  # type: ignore[arg-type]
         assay=None if measurement.assay == "any" else measurement.assay,  # type: ignore[arg-type]
@@ -93,10 +93,5 @@ def interpret_stored(session: Session, measurement: models.Measurement) -> model
     body = json.loads(json.dumps(result.to_json(), default=str))  # dates in findings' detail become text
     if context_error:
         body["context_error"] = context_error
-    return crud.add(
-        session,
-        models.Interpretation(
-            patient_id=measurement.patient_id, measurement_id=measurement.id,
-            knowledge_version=result.knowledge_version, result=body,
-        ),
-    )
+    return models.Interpretation(patient_id=measurement.patient_id, measurement_id=measurement.id,
+                                 knowledge_version=result.knowledge_version, result=body)

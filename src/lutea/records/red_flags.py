@@ -22,6 +22,7 @@ from lutea.records.interpretation import SYMPTOM_WINDOW
 from lutea.store import crud, models
 from lutea.triage import canonical_symptom, triage
 
+
 def pregnant_at(session: Session, patient_id: int, moment: datetime) -> bool:
     """Whether a pregnancy episode of the record covers this moment's date."""
     day = moment.date()

@@ -29,8 +29,14 @@ from lutea.records.inputs import (
     TreatmentCreate,
     TreatmentUpdate,
 )
-from lutea.records.interpretation import interpret_stored
-from lutea.records.plausibility import DAY, check_daily_dose, check_level, check_not_future, check_treatment
+from lutea.records.interpretation import interpret_in_record
+from lutea.records.plausibility import (
+    DAY,
+    check_daily_dose,
+    check_level,
+    check_not_future,
+    check_treatment,
+)
 from lutea.store import crud, models
 from lutea.units import SPECIMEN_UNITS, Specimen, to_canonical
 
@@ -92,18 +98,25 @@ def _prepare(access: RecordAccess, kind: str, fields: dict[str, Any]) -> dict[st
     return fields
 
 
-def interpret_and_flag(session: Session, record: models.Measurement) -> StoredResult:
-    """Interpret a stored result in its record's context and raise its red flags (every path
-    that stores a result — a form, the API, an import, the demo — ends here)."""
-    interpretation = interpret_stored(session, record)
+def interpret_and_flag(session: Session, record: models.Measurement,
+                       interpretation: models.Interpretation | None = None) -> StoredResult:
+    """Store what lutea says of a stored result in its record's context (computed now unless
+    given) and raise its red flags (every path that stores a result ends here)."""
+    interpretation = interpretation or interpret_in_record(session, record)
+    interpretation.measurement_id = record.id
+    crud.add(session, interpretation)
     return StoredResult(record, interpretation, red_flags.raise_for_result(session, record, interpretation.result))
 
 
 def add_measurement(access: RecordAccess, body: MeasurementCreate) -> StoredResult:
-    """Store a result (as entered and canonical), interpret it in its context, raise its red flags."""
-    record = crud.add(access.session, models.Measurement(patient_id=access.patient_id, **measurement_fields(access, body)))
+    """Store a result (as entered and canonical), interpreted in its context, with its red flags.
+    The checks and the interpretation only read, before the first write, so the write transaction
+    (on SQLite, the one writer's turn) lasts only for the inserts."""
+    record = models.Measurement(patient_id=access.patient_id, **measurement_fields(access, body))
+    interpretation = interpret_in_record(access.session, record)
+    crud.add(access.session, record)
     access.audit("create", "measurements", record.id)
-    stored = interpret_and_flag(access.session, record)
+    stored = interpret_and_flag(access.session, record, interpretation)
     access.audit("create", "interpretations", stored.interpretation.id)
     return stored
 

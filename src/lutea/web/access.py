@@ -24,7 +24,7 @@ def db_session(request: Request) -> Iterator[Session]:
     """One transaction per page request: committed when the page returns, rolled back if it
     raises; a refused access is audited after the rollback."""
     try:
-        with transaction(request.app.state.sessionmaker) as session:
+        with transaction(request.app.state.sessionmaker, getattr(request.state, "deadline", None)) as session:
             yield session
     except PageError as exc:
         if isinstance(exc.denial, AccessDenied):

@@ -1,5 +1,14 @@
 """The API's routers, in the order they appear in the OpenAPI document."""
 
-from lutea.api.routes import admin, audit, domain, fhir, login, patients, records, timeline
+from lutea.api.routes import (
+    admin,
+    audit,
+    domain,
+    fhir,
+    login,
+    patients,
+    records,
+    timeline,
+)
 
 ROUTERS = [login.router, admin.router, audit.router, patients.router, records.router, timeline.router, domain.router, fhir.router]

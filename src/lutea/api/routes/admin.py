@@ -7,7 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Request, status
 
 from lutea.api.deps import AdminDep, SessionDep, client_addr
-from lutea.api.schemas import MAX_ID, AssignmentCreate, AssignmentOut, UserCreate, UserOut, UserUpdate
+from lutea.api.schemas import (
+    MAX_ID,
+    AssignmentCreate,
+    AssignmentOut,
+    UserCreate,
+    UserOut,
+    UserUpdate,
+)
 from lutea.store import crud, models
 from lutea.store.passwords import hash_password
 

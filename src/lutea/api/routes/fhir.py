@@ -18,18 +18,17 @@ from lutea.api.deps import AccessDep, SessionDep, UserDep, client_addr
 from lutea.api.schemas import MAX_ID
 from lutea.context import make_context
 from lutea.errors import InputError
-from lutea.fhir import cds, codes
+from lutea.fhir import cds, codes, importer
 from lutea.fhir.bundle import Entry, read_entries
-from lutea.fhir import importer
 from lutea.fhir.elements import concept_text, has_code
 from lutea.fhir.mapping_in import read_bundle
 from lutea.fhir.medication_in import medication_in
 from lutea.interpret import interpret
 from lutea.knowledge import load_knowledge
 from lutea.measurement import Measurement
-from lutea.safety import screen
 from lutea.records import RecordAccess, open_record, patients
 from lutea.records.identifiers import find_link
+from lutea.safety import screen
 from lutea.store import crud, models
 
 router = APIRouter(tags=["fhir"])

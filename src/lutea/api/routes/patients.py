@@ -5,8 +5,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
 
-from lutea.api.deps import AccessDep, ClinicianAccessDep, SessionDep, UserDep, client_addr
-from lutea.api.schemas import PatientCreate, PatientListed, PatientOut, PatientUpdate, RedFlagOut
+from lutea.api.deps import (
+    AccessDep,
+    ClinicianAccessDep,
+    SessionDep,
+    UserDep,
+    client_addr,
+)
+from lutea.api.schemas import (
+    PatientCreate,
+    PatientListed,
+    PatientOut,
+    PatientUpdate,
+    RedFlagOut,
+)
 from lutea.records import patients
 
 router = APIRouter(prefix="/patients", tags=["patients"])

@@ -1,0 +1,184 @@
+"""A clinic's load on a running lutea: concurrent clients each posting a result and reading it back.
+
+Used by `bench/api.py` (the benchmark) and `tests/api/test_api_load.py` (a short run in the suite).
+The server runs in its own process (uvicorn on 127.0.0.1, a free port), so the load generator does
+not share its interpreter; every request goes to 127.0.0.1 only and the run stops by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "load-test-password-1"
+CLINICIAN = "load.clinician@example.org"
+CLIENT_TIMEOUT_S = 10.0  # what a client waits before it gives up
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def seed(database_url: str) -> int:
+    """A migrated database with one clinician and one assigned patient; the patient's id."""
+    from lutea.store import crud, make_engine, make_sessionmaker, models, upgrade_to_head
+
+    upgrade_to_head(database_url)
+    engine = make_engine(database_url)
+    with make_sessionmaker(engine).begin() as session:
+        clinician = crud.get_user_by_email(session, CLINICIAN) or crud.create_user(session, CLINICIAN, PASSWORD, "clinician")
+        patient = crud.add(session, models.Patient(display_name="Load Patient"))
+        crud.assign(session, clinician, patient.id)
+        patient_id = patient.id
+    engine.dispose()
+    return patient_id
+
+
+@contextmanager
+def server(app: str, env: dict[str, str], *, factory: bool = False, app_dir: Path | None = None) -> Iterator[str]:
+    """`uvicorn APP` in a subprocess on a free 127.0.0.1 port; yields its base URL, stops it after."""
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    if factory:
+        command.append("--factory")
+    if app_dir is not None:
+        command += ["--app-dir", str(app_dir)]
+    process = subprocess.Popen(command, env={**os.environ, **env}, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/docs" if app_dir else f"{base}/api/v1/cds-services", timeout=2).status_code < 500:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{app} did not start (exit {process.poll()})")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def lutea_env(database_url: str, secret: str = "load-test-secret-" + "k" * 32) -> dict[str, str]:
+    return {"LUTEA_DATABASE_URL": database_url, "LUTEA_SECRET_KEY": secret, "LUTEA_LOGIN_MAX_FAILURES": "1000"}
+
+
+def token(base: str) -> str:
+    response = httpx.post(f"{base}/api/v1/auth/token", data={"username": CLINICIAN, "password": PASSWORD}, timeout=30)
+    response.raise_for_status()
+    return str(response.json()["access_token"])
+
+
+@dataclass
+class LoadResult:
+    """What a run saw: requests answered, server errors (5xx), client timeouts, latencies, and the
+    ids of the writes the server acknowledged."""
+
+    seconds: float
+    requests: int = 0
+    errors: int = 0
+    timeouts: int = 0
+    latencies_s: list[float] = field(default_factory=list)
+    acknowledged: list[int] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    failures: dict[str, int] = field(default_factory=dict)  # transport errors by kind
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def p(self, q: float) -> float:
+        values = sorted(self.latencies_s)
+        return values[min(len(values) - 1, int(q * len(values)))] if values else 0.0
+
+
+async def _client(http: httpx.AsyncClient, write: str, read: str, body: dict, stop_at: float,
+                  result: LoadResult) -> None:
+    """Post, then read back what was posted, until the stop time."""
+    while time.monotonic() < stop_at:
+        record_id = await _request(http, "POST", write, {**body, "value": round(random.uniform(1, 30), 2)}, result)
+        if record_id is not None:
+            await _request(http, "GET", read.format(id=record_id), None, result)
+
+
+async def _request(http: httpx.AsyncClient, method: str, url: str, body: dict | None, result: LoadResult) -> int | None:
+    started = time.monotonic()
+    try:
+        response = await http.request(method, url, json=body)
+    except httpx.TimeoutException:
+        result.timeouts += 1
+        return None
+    except httpx.HTTPError as exc:
+        result.errors += 1
+        result.failures[type(exc).__name__] = result.failures.get(type(exc).__name__, 0) + 1
+        return None
+    result.latencies_s.append(time.monotonic() - started)
+    result.requests += 1
+    result.statuses[response.status_code] = result.statuses.get(response.status_code, 0) + 1
+    if response.status_code >= 500:
+        result.errors += 1
+    if method == "POST" and response.status_code == 201:
+        record_id = int(response.json()["id"])
+        result.acknowledged.append(record_id)
+        return record_id
+    return None
+
+
+async def _drive(base: str, headers: dict[str, str], write: str, read: str, body: dict, clients: int,
+                 seconds: float) -> LoadResult:
+    result = LoadResult(seconds)
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=CLIENT_TIMEOUT_S, limits=limits) as http:
+        stop_at = time.monotonic() + seconds
+        started = time.monotonic()
+        await asyncio.gather(*(_client(http, write, read, body, stop_at, result) for _ in range(clients)))
+        result.seconds = time.monotonic() - started
+    return result
+
+
+def drive_lutea(base: str, patient_id: int, clients: int, seconds: float) -> LoadResult:
+    """Each client posts a serum result and reads the patient's newest result back, in a loop."""
+    body = {"specimen": "serum", "unit": "ng/mL", "assay": "lcms",
+            "sampled_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat()}
+    write = f"/api/v1/patients/{patient_id}/measurements"
+    read = f"/api/v1/patients/{patient_id}/measurements/{{id}}"
+    return asyncio.run(_drive(base, {"Authorization": f"Bearer {token(base)}"}, write, read, body, clients, seconds))
+
+
+def drive_floor(base: str, clients: int, seconds: float) -> LoadResult:
+    """The same loop against the floor app: one insert, then one read by id."""
+    return asyncio.run(_drive(base, {}, "/rows", "/rows/{id}", {"value": 1.0}, clients, seconds))
+
+
+def stored_ids(database_url: str, table: str, ids: Sequence[int]) -> set[int]:
+    """Which of these ids the table holds (after the run, straight from the database)."""
+    from sqlalchemy import text
+
+    from lutea.store import make_engine
+
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        found = {int(r[0]) for r in connection.execute(text(f"SELECT id FROM {table}"))}  # noqa: S608 (a fixed name)
+    engine.dispose()
+    return found & set(ids)
