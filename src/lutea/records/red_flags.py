@@ -144,6 +144,14 @@ def open_flags(session: Session, patient_ids: Sequence[int], role: str) -> dict[
     return out
 
 
+def acknowledged_flags(session: Session, patient_id: int, role: str, limit: int = 20) -> list[RedFlagView]:
+    """A patient's acknowledged red flags, most recently acknowledged first."""
+    rows = session.scalars(select(models.RedFlag).where(
+        models.RedFlag.patient_id == patient_id, models.RedFlag.acknowledged_at.is_not(None),
+    ).order_by(models.RedFlag.acknowledged_at.desc(), models.RedFlag.id.desc()).limit(limit)).all()
+    return [view(r, role) for r in rows]
+
+
 def patient_flags(access: RecordAccess) -> list[RedFlagView]:
     """Every red flag of the record, open first, most recent first (audited as a read)."""
     rows = access.session.scalars(select(models.RedFlag).where(models.RedFlag.patient_id == access.patient_id)

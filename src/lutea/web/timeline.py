@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from lutea.records.interpretation import SYMPTOM_WINDOW
 from lutea.findings import Finding, Severity, ordered
 from lutea.store import crud, models
-from lutea.records.red_flags import RedFlagView, open_flags
+from lutea.records.red_flags import RedFlagView, acknowledged_flags, open_flags
 from lutea.web.chart import chart_data, predicted_curve
 
 
@@ -38,6 +38,7 @@ class TimelineView:
     treatments: list[models.Treatment]
     cards: list[Card]
     red_flags: list[RedFlagView]
+    acknowledged: list[RedFlagView]
     chart: dict[str, Any]
 
 
@@ -81,10 +82,11 @@ def build_timeline(db: Session, patient: models.Patient, role: str, now: datetim
     flags = open_flags(db, [patient.id], role)[patient.id]
     if role == "patient":  # "get help now" is about now; the clinician's list keeps every open flag
         flags = [f for f in flags if f.raised_at >= now - SYMPTOM_WINDOW]
+    acknowledged = [] if role == "patient" else acknowledged_flags(db, patient.id, role)
     curve = None
     if treatments:
         latest_treatment = treatments[-1]
         episode = db.get(models.Episode, latest_treatment.episode_id) if latest_treatment.episode_id else None
         curve = predicted_curve(latest_treatment, episode, measurements, now)
     chart = chart_data(measurements, results, treatments, curve, now, show_doses_mg=role != "patient")
-    return TimelineView(patient, episodes, measurements, symptoms, treatments, cards, flags, chart)
+    return TimelineView(patient, episodes, measurements, symptoms, treatments, cards, flags, acknowledged, chart)
