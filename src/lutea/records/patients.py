@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from lutea.errors import InputError
-from lutea.records.access import AccessDenied, RecordAccess
+from lutea.records.access import AccessDenied, RecordAccess, RecordNotFound
 from lutea.records.red_flags import RedFlagView, open_flags
 from lutea.store import crud, models
 
@@ -51,7 +51,8 @@ def create_patient(session: Session, user: models.User, fields: dict[str, Any], 
 
 def read_patient(access: RecordAccess) -> models.Patient:
     patient = access.session.get(models.Patient, access.patient_id)
-    assert patient is not None  # open_record found the assignment or the account's own record
+    if patient is None:  # the record was deleted after this request was let in
+        raise RecordNotFound(f"no patient {access.patient_id}")
     access.audit("read", "patients", patient.id)
     return patient
 
