@@ -124,8 +124,10 @@ def test_balance_of_a_programmed_fet_ranks_against_her_transfer_day_cut_off(clie
     p = [c["p_target"] for c in candidates]
     assert all(a >= b - 0.05 for a, b in zip(p, p[1:])), "ranked by the probability of meeting the target"
     top = candidates[0]
-    assert top["predicted_ng_ml"] >= cutoff.value, top
+    # the first option beats her current regimen (by how much depends on the hour, through the
+    # capsule's time-of-day factor, so no absolute level here)
     assert top["p_target"] > body["current"]["p_target"]
+    assert top["predicted_ng_ml"] > body["current"]["predicted_ng_ml"]
     # the rescue options are near the top, not below regimens that give less
     rescue = [i for i, c in enumerate(candidates) if c["kind"] == "addition"]
     assert rescue and min(rescue) < 3, [c["regimen"] for c in candidates]
