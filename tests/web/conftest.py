@@ -90,7 +90,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                         secret_file=directory / "secret", login_max_failures=50)
     alice, beatrice = _seed(settings)
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
+                                           proxy_headers=False))  # as scripts/serve.py
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

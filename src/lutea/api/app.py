@@ -55,7 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
-    app.state.login_throttle = LoginThrottle(settings.login_max_failures, settings.login_window_s)
+    app.state.login_throttle = LoginThrottle(settings.login_max_failures, settings.login_window_s,
+                                             settings.login_account_max_failures, settings.login_backoff_max_s)
     settings.signing_key()
 
     @app.exception_handler(InputError)

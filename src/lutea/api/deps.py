@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from lutea.api.auth import read_token
 from lutea.api.schemas import MAX_ID
+from lutea.proxies import client_address
 from lutea.records.access import RecordAccess, open_record, transaction
 from lutea.store import models
 
@@ -27,8 +28,7 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def client_addr(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+client_addr = client_address  # the one reading of the client's address (lutea.proxies), shared with the other shell
 
 
 def current_user(session: SessionDep, request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]) -> models.User:

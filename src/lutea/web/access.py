@@ -14,6 +14,7 @@ from fastapi import Depends, Request, status
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from lutea.proxies import client_address
 from lutea.records import AccessDenied, RecordAccess, open_record
 from lutea.records.access import record_denial, transaction
 from lutea.store import models
@@ -35,8 +36,7 @@ def db_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(db_session, scope="function")]
 
 
-def client_addr(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+client_addr = client_address  # the one reading of the client's address (lutea.proxies), shared with the other shell
 
 
 @dataclass
