@@ -139,3 +139,46 @@ def test_the_api_and_the_web_read_the_client_address_the_same_way() -> None:
     from lutea.web import access
 
     assert deps.client_addr is access.client_addr is client_address
+
+
+def test_a_new_password_ends_every_earlier_token(client: TestClient, world) -> None:
+    """The probe: a token issued before a password change kept working until it expired."""
+    before = _login(client, "alice@example.org", PASSWORD).json()["access_token"]
+    headers = {"Authorization": f"Bearer {before}"}
+    assert client.get(f"{API}/patients/{world.patient_id}", headers=headers).status_code == 200
+    users = {u["email"]: u["id"] for u in client.get(f"{API}/admin/users", headers=world.headers("admin")).json()}
+    changed = client.patch(f"{API}/admin/users/{users['alice@example.org']}", json={"password": "a new password 2"},
+                           headers=world.headers("admin"))
+    assert changed.status_code == 200
+    assert client.get(f"{API}/patients/{world.patient_id}", headers=headers).status_code == 401
+    assert client.get(f"{API}/patients/{world.patient_id}", headers=world.headers("patient")).status_code == 401
+    after = _login(client, "alice@example.org", "a new password 2").json()["access_token"]
+    assert client.get(f"{API}/patients/{world.patient_id}",
+                      headers={"Authorization": f"Bearer {after}"}).status_code == 200
+
+
+def test_signing_out_ends_every_token_of_the_account(client: TestClient, world) -> None:
+    first = {"Authorization": f"Bearer {_login(client, 'doctor@example.org', PASSWORD).json()['access_token']}"}
+    second = {"Authorization": f"Bearer {_login(client, 'doctor@example.org', PASSWORD).json()['access_token']}"}
+    assert client.post(f"{API}/auth/logout", headers=first).status_code == 204
+    for headers in (first, second, world.headers("doctor")):
+        assert client.get(f"{API}/patients", headers=headers).status_code == 401
+    assert client.get(f"{API}/patients", headers=world.headers("other_doctor")).status_code == 200  # not another account
+
+
+def test_a_reactivated_account_does_not_revive_its_old_tokens(client: TestClient, world) -> None:
+    users = {u["email"]: u["id"] for u in client.get(f"{API}/admin/users", headers=world.headers("admin")).json()}
+    url = f"{API}/admin/users/{users['doctor@example.org']}"
+    client.patch(url, json={"active": False}, headers=world.headers("admin"))
+    client.patch(url, json={"active": True}, headers=world.headers("admin"))
+    assert client.get(f"{API}/patients", headers=world.headers("doctor")).status_code == 401
+    assert _login(client, "doctor@example.org", PASSWORD).status_code == 200
+
+
+def test_a_token_without_a_session_version_is_refused(client: TestClient, world) -> None:
+    import jwt
+
+    legacy = jwt.encode({"sub": "4", "role": "patient", "exp": datetime.now(UTC) + timedelta(minutes=5)}, SECRET,
+                        algorithm="HS256")
+    assert read_token(legacy, SECRET) is None
+    assert client.get(f"{API}/patients", headers={"Authorization": f"Bearer {legacy}"}).status_code == 401

@@ -103,3 +103,29 @@ def test_a_patient_cannot_remove_results(page: Page, world) -> None:
     refused = page.goto(f"/patients/{world.patient_id}/measurements/1/remove")
     assert refused.status == 403
     expect(page.locator("#refusal")).to_contain_text("Only a clinician")
+
+
+def test_a_session_cookie_replayed_after_sign_out_opens_nothing(page: Page, context: BrowserContext, browser,
+                                                                  world) -> None:
+    """The probe: a cookie copied before sign-out still opened /home afterwards."""
+    login(page, world.clinician)
+    copied = [c for c in context.cookies() if c["name"] == "lutea_session"]
+    elsewhere = browser.new_context(base_url=world.base_url)  # a second browser holding the same cookie
+    elsewhere.add_cookies(copied)
+    other_page = elsewhere.new_page()
+    assert other_page.goto("/home").url.endswith("/home")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/login")
+    replay = browser.new_context(base_url=world.base_url)
+    replay.add_cookies(copied)
+    replayed = replay.new_page()
+    assert replayed.goto("/home").url.endswith("/login?next=/home")
+    assert other_page.goto("/home").url.endswith("/login?next=/home")  # every session of the account ended
+    replay.close()
+    elsewhere.close()
+
+
+def test_opening_the_login_page_signs_nobody_out(page: Page, world) -> None:
+    login(page, world.clinician)
+    page.goto("/login")
+    assert page.goto("/home").url.endswith("/home")

@@ -1,4 +1,5 @@
-"""Bearer tokens (JWT, HS256, with an expiry) and the in-process throttle of failed logins."""
+"""Bearer tokens (JWT, HS256, with an expiry and the account's session version) and the
+in-process throttle of failed logins."""
 
 from __future__ import annotations
 
@@ -6,24 +7,39 @@ import threading
 import time
 from collections import deque
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 import jwt
 
 ALGORITHM = "HS256"
 
 
-def issue_token(user_id: int, role: str, key: str, lifetime_min: int, now: datetime | None = None) -> str:
-    """A signed token naming the user, valid for `lifetime_min` minutes."""
+class TokenClaims(NamedTuple):
+    """Whom a valid token names, and the session version of the account when it was issued."""
+
+    user_id: int
+    session_version: int
+
+
+def issue_token(user_id: int, role: str, key: str, lifetime_min: int, now: datetime | None = None,
+                session_version: int = 0) -> str:
+    """A signed token naming the user, valid for `lifetime_min` minutes while the account's session
+    version stays `session_version` (a new password, deactivation or signing out raises it)."""
     issued = now or datetime.now(UTC)
-    claims = {"sub": str(user_id), "role": role, "iat": issued, "exp": issued + timedelta(minutes=lifetime_min)}
+    claims = {"sub": str(user_id), "role": role, "sv": session_version, "iat": issued,
+              "exp": issued + timedelta(minutes=lifetime_min)}
     return jwt.encode(claims, key, algorithm=ALGORITHM)
 
 
-def read_token(token: str, key: str) -> int | None:
-    """The user id in a valid, unexpired token; None for anything else."""
+def read_token(token: str, key: str) -> TokenClaims | None:
+    """The claims of a valid, unexpired token; None for anything else (a token without a session
+    version, from before versions existed, included)."""
     try:
-        claims = jwt.decode(token, key, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
-        return int(claims["sub"])
+        claims = jwt.decode(token, key, algorithms=[ALGORITHM], options={"require": ["exp", "sub", "sv"]})
+        version = claims["sv"]
+        if not isinstance(version, int) or isinstance(version, bool):
+            return None
+        return TokenClaims(int(claims["sub"]), version)
     except (jwt.PyJWTError, ValueError, TypeError):
         return None
 

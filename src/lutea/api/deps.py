@@ -32,15 +32,16 @@ client_addr = client_address  # the one reading of the client's address (lutea.p
 
 
 def current_user(session: SessionDep, request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]) -> models.User:
-    """The user named by the bearer token; 401 without a valid, unexpired token."""
+    """The user named by the bearer token; 401 without a valid, unexpired token of the account's
+    current session version (an active account)."""
     unauthorised = HTTPException(
         status.HTTP_401_UNAUTHORIZED, "not authenticated: send a valid bearer token", {"WWW-Authenticate": "Bearer"}
     )
     if not token:
         raise unauthorised
-    user_id = read_token(token, request.app.state.settings.signing_key())
-    user = session.get(models.User, user_id) if user_id is not None else None
-    if user is None or not user.active:
+    claims = read_token(token, request.app.state.settings.signing_key())
+    user = session.get(models.User, claims.user_id) if claims is not None else None
+    if user is None or not user.active or claims.session_version != user.session_version:  # type: ignore[union-attr]
         raise unauthorised
     return user
 

@@ -57,6 +57,28 @@ def authenticate(session: Session, email: str, password: str) -> models.User | N
     return user
 
 
+def end_sessions(session: Session, user: models.User) -> None:
+    """End every token and web session issued to this account so far (they carry the old version)."""
+    user.session_version = (user.session_version or 0) + 1
+    session.flush()
+
+
+def set_password(session: Session, user: models.User, password: str) -> None:
+    """A new password; every earlier token and session of the account ends with the old one."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InputError("password", f"shorter than {MIN_PASSWORD_LENGTH} characters", "a longer password")
+    user.password_hash = hash_password(password)
+    end_sessions(session, user)
+
+
+def set_active(session: Session, user: models.User, active: bool) -> None:
+    """Deactivate (ending every token and session) or reactivate an account."""
+    if user.active and not active:
+        end_sessions(session, user)
+    user.active = active
+    session.flush()
+
+
 def list_users(session: Session) -> Sequence[models.User]:
     return session.scalars(select(models.User).order_by(models.User.id)).all()
 

@@ -89,6 +89,8 @@ class User(Base):
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id", ondelete="SET NULL"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    # carried by every token and web session issued; raised to end them all (crud.end_sessions)
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Assignment(Base):

@@ -1,4 +1,5 @@
-"""POST /api/v1/auth/token: the OAuth2 password flow (form fields username = email, password)."""
+"""POST /api/v1/auth/token: the OAuth2 password flow (form fields username = email, password);
+POST /api/v1/auth/logout: end every token and web session of the caller's account."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from lutea.api.auth import issue_token
-from lutea.api.deps import SessionDep, client_addr
+from lutea.api.deps import SessionDep, UserDep, client_addr
 from lutea.api.schemas import Token
 from lutea.store import crud
 
@@ -37,5 +38,13 @@ def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: Sessio
         throttle.fail(email, client)
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong email or password", {"WWW-Authenticate": "Bearer"})
     throttle.succeed(email, client)
-    token = issue_token(user.id, user.role, settings.signing_key(), settings.token_lifetime_min)
+    token = issue_token(user.id, user.role, settings.signing_key(), settings.token_lifetime_min,
+                        session_version=user.session_version)
     return Token(access_token=token, expires_in=settings.token_lifetime_min * 60)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(session: SessionDep, user: UserDep, request: Request) -> None:
+    """Sign out everywhere: this token and every other token and web session of the account end."""
+    crud.end_sessions(session, user)
+    crud.record_audit(session, user=user, action="logout", client_addr=client_addr(request), path=request.url.path)
