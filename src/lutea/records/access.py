@@ -26,6 +26,8 @@ from lutea.store import crud, models
 class AccessDenied(LuteaError):
     """The caller may not reach this record, or may not do this to it (shells: 403)."""
 
+    action = "deny"  # the audit row's action
+
     def __init__(self, message: str, *, user: models.User | None = None, patient_id: int | None = None,
                  client_addr: str | None = None, path: str | None = None):
         super().__init__(message)
@@ -77,9 +79,8 @@ class RecordAccess:
 def record_denial(sessionmaker: Any, exc: AccessDenied) -> None:
     """The audit row of a refusal, in a transaction of its own."""
     with sessionmaker.begin() as session:
-        session.add(models.AuditEvent(user_id=exc.user_id, user_email=exc.user_email, action="deny",
-                                      patient_id=exc.patient_id, client_addr=exc.client_addr,
-                                      path=exc.path[:300] if exc.path else None))
+        crud.record_audit(session, user=None, user_id=exc.user_id, user_email=exc.user_email, action=exc.action,
+                          patient_id=exc.patient_id, client_addr=exc.client_addr, path=exc.path)
 
 
 @contextmanager

@@ -250,7 +250,9 @@ class SourceLink(Base):
 
 
 class AuditEvent(Base):
-    """Who did what to which record, when (UTC) and from where. Never updated, never deleted.
+    """Who did what to which record, when (UTC) and from where. Never updated, never deleted, only
+    appended at the end; each row carries the hash of the row before it and its own
+    (lutea.store.audit_chain; written by crud.record_audit only).
 
     No foreign keys: the trail outlives the records and accounts it names.
     """
@@ -267,3 +269,5 @@ class AuditEvent(Base):
     record_id: Mapped[int | None] = mapped_column(Integer)
     client_addr: Mapped[str | None] = mapped_column(String(64))
     path: Mapped[str | None] = mapped_column(String(300))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))  # NULL only if written around the database's triggers
+    hash: Mapped[str | None] = mapped_column(String(64))
