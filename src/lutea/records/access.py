@@ -38,6 +38,13 @@ class AccessDenied(LuteaError):
         self.path = path
 
 
+class Unauthenticated(AccessDenied):
+    """No valid credentials: no token or session, or one that is forged, expired or ended (shells:
+    401 or the sign-in page); audited like any refusal, naming the account a stale token named."""
+
+    action = "unauthenticated"
+
+
 class RecordNotFound(LuteaError):
     """The patient has no such record (shells: 404)."""
 
@@ -76,11 +83,16 @@ class RecordAccess:
                                patient_id=self.patient_id, client_addr=self.client_addr, path=self.path)
 
 
+def record_denial_in(session: Session, exc: AccessDenied) -> None:
+    """The audit row of a refusal, in the caller's transaction (one that will commit)."""
+    crud.record_audit(session, user=None, user_id=exc.user_id, user_email=exc.user_email, action=exc.action,
+                      patient_id=exc.patient_id, client_addr=exc.client_addr, path=exc.path)
+
+
 def record_denial(sessionmaker: Any, exc: AccessDenied) -> None:
     """The audit row of a refusal, in a transaction of its own."""
     with sessionmaker.begin() as session:
-        crud.record_audit(session, user=None, user_id=exc.user_id, user_email=exc.user_email, action=exc.action,
-                          patient_id=exc.patient_id, client_addr=exc.client_addr, path=exc.path)
+        record_denial_in(session, exc)
 
 
 @contextmanager

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     DateTime,
     Float,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -247,6 +249,9 @@ class SourceLink(Base):
     record_type: Mapped[str] = mapped_column(String(32))
     record_id: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    # the importer vouched for the link (assigned clinician, admin, operator): only a proven link of
+    # a global identifier owns it (lutea.records.identifiers); a patient's own import is unproven
+    proven: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class AuditEvent(Base):
