@@ -35,6 +35,7 @@ class World:
     clinician: str
     patient: str
     other_patient: str
+    database_url: str = ""  # to read the audit trail the pages wrote
 
 
 def _free_port() -> int:
@@ -101,7 +102,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         time.sleep(0.05)
     try:
         yield World(f"http://127.0.0.1:{port}", alice, beatrice, "doctor@web.test", "alice@web.test",
-                    "beatrice@web.test")
+                    "beatrice@web.test", settings.database_url)
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -10,9 +10,10 @@ from fastapi.responses import JSONResponse
 
 from lutea.api import routes
 from lutea.api.auth import LoginThrottle
+from lutea.api.headers import add_security_headers
 from lutea.config import Settings
 from lutea.errors import InputError
-from lutea.records import AccessDenied, RecordNotFound
+from lutea.records import AccessDenied, RecordNotFound, Unauthenticated
 from lutea.store import make_engine, make_sessionmaker, upgrade_to_head
 
 API_PREFIX = "/api/v1"
@@ -67,6 +68,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _access_denied(_request: Request, exc: AccessDenied) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=403)
 
+    @app.exception_handler(Unauthenticated)
+    async def _unauthenticated(_request: Request, exc: Unauthenticated) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+
     @app.exception_handler(RecordNotFound)
     async def _not_found(_request: Request, exc: RecordNotFound) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=404)
@@ -77,4 +82,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from lutea.web import mount as mount_web
 
     mount_web(app)
+    add_security_headers(app, API_PREFIX, f"{API_PREFIX}/docs")
     return app

@@ -55,6 +55,9 @@ def login(request: Request, form: FormDep, db: SessionDep) -> Response:
         if user is None:
             throttle.fail(email, client)
     if user is None:
+        known = crud.get_user_by_email(db, email) if "\x00" not in email else None
+        crud.record_audit(db, user=known, user_email=email, action="login-locked" if wait_s else "login-failed",
+                          client_addr=client, path=request.url.path)
         error = f"Too many failed sign-ins; try again in {wait_s} s." if wait_s else "Wrong email or password."
         return render(request, "login.html", session=session, next=target, error=error, email=email,
                       status_code=429 if wait_s else 401)
