@@ -37,7 +37,7 @@ def audit(
             {
                 "id": e.id, "at": e.at.isoformat(), "user": e.user_email, "action": e.action,
                 "patient_id": e.patient_id, "record_type": e.record_type, "record_id": e.record_id,
-                "client_addr": e.client_addr, "path": e.path,
+                "client_addr": e.client_addr, "path": e.path, "hash": e.hash,
             }
             for e in crud.list_audit(session, patient, limit)
         ]
