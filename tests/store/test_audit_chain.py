@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from lutea.cli import app as cli
-from lutea.store import audit_chain, crud, make_engine, make_sessionmaker, models
+from lutea.store import audit_chain, crud, make_engine, make_sessionmaker
 
 
 def _trail(database_url: str, n: int = 3) -> sa.Engine:

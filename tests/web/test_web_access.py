@@ -107,7 +107,8 @@ def test_a_patient_cannot_remove_results(page: Page, world) -> None:
 
 def test_a_session_cookie_replayed_after_sign_out_opens_nothing(page: Page, context: BrowserContext, browser,
                                                                   world) -> None:
-    """The probe: a cookie copied before sign-out still opened /home afterwards."""
+    """The probe: a cookie copied before sign-out still opened /home afterwards. The replay is audited."""
+    start = max([r[0] for r in _audit_rows(world)] or [0])
     login(page, world.clinician)
     copied = [c for c in context.cookies() if c["name"] == "lutea_session"]
     elsewhere = browser.new_context(base_url=world.base_url)  # a second browser holding the same cookie
@@ -123,6 +124,9 @@ def test_a_session_cookie_replayed_after_sign_out_opens_nothing(page: Page, cont
     assert other_page.goto("/home").url.endswith("/login?next=/home")  # every session of the account ended
     replay.close()
     elsewhere.close()
+    rows = [(action, email, path) for _, action, email, _, path in _audit_rows(world, start)
+            if action in ("logout", "unauthenticated")]
+    assert rows == [("logout", world.clinician, "/logout")] + [("unauthenticated", world.clinician, "/home")] * 2
 
 
 def test_opening_the_login_page_signs_nobody_out(page: Page, world) -> None:

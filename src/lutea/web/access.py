@@ -18,16 +18,16 @@ from lutea.proxies import client_address
 from lutea.records import AccessDenied, RecordAccess, open_record
 from lutea.records.access import record_denial, record_denial_in, transaction
 from lutea.store import models
-from lutea.web.session import PageError, WebSession, check_csrf, read_session, session_user
+from lutea.web.session import LoginRequired, PageError, WebSession, check_csrf, read_session, session_user
 
 
 def db_session(request: Request) -> Iterator[Session]:
     """One transaction per page request: committed when the page returns, rolled back if it
-    raises; a refused access is audited after the rollback."""
+    raises; a refused access, or a cookie of an ended session, is audited after the rollback."""
     try:
         with transaction(request.app.state.sessionmaker) as session:
             yield session
-    except PageError as exc:
+    except (PageError, LoginRequired) as exc:
         if isinstance(exc.denial, AccessDenied):
             record_denial(request.app.state.sessionmaker, exc.denial)
         raise

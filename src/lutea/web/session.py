@@ -20,6 +20,8 @@ from fastapi import Request, Response, status
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
+from lutea.proxies import client_address
+from lutea.records.access import Unauthenticated
 from lutea.store import models
 
 COOKIE = "lutea_session"
@@ -29,7 +31,12 @@ LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
 
 class LoginRequired(Exception):
-    """No valid session: the page redirects to /login."""
+    """No valid session: the page redirects to /login. A cookie of an ended session (signed out,
+    new password, deactivated) carries its refusal, audited once the request is rolled back."""
+
+    def __init__(self, denial: Exception | None = None):
+        super().__init__("sign in")
+        self.denial = denial
 
 
 class PageError(Exception):
@@ -110,5 +117,6 @@ def session_user(request: Request, db: Session) -> tuple[models.User, WebSession
         raise LoginRequired()
     user = db.get(models.User, session.user_id)
     if user is None or not user.active or session.version != user.session_version:
-        raise LoginRequired()
+        raise LoginRequired(Unauthenticated("the web session has ended", user=user, client_addr=client_address(request),
+                                            path=request.url.path))
     return user, session
