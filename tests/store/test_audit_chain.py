@@ -214,3 +214,19 @@ def test_the_migration_chains_the_rows_written_before_it(empty_database_url: str
         crud.record_audit(session, user=None, action="read")
     assert _verify(engine).rows == 4
     engine.dispose()
+
+
+def test_downgrading_the_chain_keeps_the_trail_append_only(empty_database_url: str) -> None:
+    from alembic import command
+
+    from lutea.store import upgrade_to_head
+    from lutea.store.migrate import alembic_config
+
+    upgrade_to_head(empty_database_url)
+    engine = _trail(empty_database_url, 2)
+    command.downgrade(alembic_config(empty_database_url), "0005_session_version")
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"), engine.begin() as connection:
+        connection.execute(sa.text("UPDATE audit_events SET action = 'edit'"))
+    upgrade_to_head(empty_database_url)
+    assert _verify(engine).intact
+    engine.dispose()

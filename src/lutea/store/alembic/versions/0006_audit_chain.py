@@ -111,9 +111,18 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS audit_events_append_at_end ON audit_events")
         op.execute("DROP FUNCTION IF EXISTS lutea_audit_append_at_end()")
-    else:
-        op.execute("DROP TRIGGER IF EXISTS audit_events_append_at_end")
-        op.execute("DROP TRIGGER IF EXISTS audit_events_last_id")
+        op.drop_column("audit_events", "hash")
+        op.drop_column("audit_events", "prev_hash")
+        return
+    op.execute("DROP TRIGGER IF EXISTS audit_events_append_at_end")
+    op.execute("DROP TRIGGER IF EXISTS audit_events_last_id")
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.drop_column("hash")
         batch_op.drop_column("prev_hash")
+    # SQLite's batch mode rebuilt the table without its triggers: put back those of 0003
+    for operation in ("UPDATE", "DELETE"):
+        op.execute(f"""
+            CREATE TRIGGER IF NOT EXISTS audit_events_no_{operation.lower()} BEFORE {operation} ON audit_events
+            BEGIN
+                SELECT RAISE(ABORT, '{MESSAGE}: {operation} is refused');
+            END""")
