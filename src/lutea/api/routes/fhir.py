@@ -129,7 +129,9 @@ def _stored_patient(session: Any, user: models.User, request: Request, patient_r
     else:
         link = find_link(session, "Patient", f"Patient/{text}", proven_only=True)
         pid = link.patient_id if link else None
-    if pid is not None and 1 <= pid <= MAX_ID and crud.can_access(session, user, pid):
+    if pid is not None and not 1 <= pid <= MAX_ID:
+        pid = None  # no record has it (and the audit's integer column could not hold it)
+    if pid is not None and crud.can_access(session, user, pid):
         return pid
     refusal = AccessDenied(f"no access to lutea patient {text!r}", user=user, patient_id=pid,
                            client_addr=client_addr(request), path=request.url.path)
