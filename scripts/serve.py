@@ -85,7 +85,9 @@ def main() -> None:
         print(f"  {role:<9} {email:<22} {password}")
     print(f"  e.g. curl -s -d 'username={ACCOUNTS['clinician'][0]}&password={ACCOUNTS['clinician'][1]}' "
           f"http://{HOST}:{PORT}/api/v1/auth/token", flush=True)
-    uvicorn.run(create_app(settings), host=HOST, port=PORT, log_level="info")
+    # uvicorn would believe X-Forwarded-For from 127.0.0.1 and rewrite the peer before lutea sees it;
+    # lutea reads forwarding headers itself, from LUTEA_TRUSTED_PROXIES only (lutea.proxies)
+    uvicorn.run(create_app(settings), host=HOST, port=PORT, log_level="info", proxy_headers=False)
 
 
 if __name__ == "__main__":

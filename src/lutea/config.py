@@ -6,14 +6,16 @@ import os
 import secrets
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from lutea.proxies import IPNetwork, parse_networks
 
 SECRET_FILE = Path(".lutea-secret")
 
 
 class Settings(BaseSettings):
-    """LUTEA_DATABASE_URL, LUTEA_SECRET_KEY, LUTEA_TOKEN_LIFETIME_MIN, LUTEA_LOGIN_* ."""
+    """LUTEA_DATABASE_URL, LUTEA_SECRET_KEY, LUTEA_TOKEN_LIFETIME_MIN, LUTEA_LOGIN_*, LUTEA_TRUSTED_PROXIES ..."""
 
     model_config = SettingsConfigDict(env_prefix="LUTEA_", extra="ignore")
 
@@ -23,6 +25,13 @@ class Settings(BaseSettings):
     token_lifetime_min: int = Field(default=60, ge=1, le=24 * 60)
     login_max_failures: int = Field(default=5, ge=1)
     login_window_s: int = Field(default=300, ge=1)
+    # one account, whatever the address: after this many failures each further attempt waits
+    # twice as long as the one before (1 s, 2 s, 4 s ... at most login_backoff_max_s)
+    login_account_max_failures: int = Field(default=10, ge=1)
+    login_backoff_max_s: int = Field(default=900, ge=1)
+    # proxies whose X-Forwarded-For / Forwarded is believed (addresses or networks, comma-separated);
+    # empty: the peer's address is the client's, whatever the headers say (lutea.proxies)
+    trusted_proxies: str = ""
     migrate_on_start: bool = True
     # Plausibility guards of the API (docs/api.md); a knowledge-base threshold of kind
     # implausible_high for the specimen takes precedence over max_serum_ng_ml.
@@ -36,6 +45,16 @@ class Settings(BaseSettings):
     # the one writing is not starved of the interpreter by the others, at most the worker threads.
     workers: int = Field(default=8, ge=1, le=40)
     request_deadline_s: float = Field(default=8.0, gt=0)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _readable_networks(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
+        """LUTEA_TRUSTED_PROXIES as networks (empty: trust no forwarding header)."""
+        return parse_networks(self.trusted_proxies)
 
     def signing_key(self) -> str:
         """The JWT signing key: LUTEA_SECRET_KEY, else the one kept in .lutea-secret (made once)."""

@@ -12,6 +12,7 @@ API = "/api/v1"
 # Routes that name no patient in their path, and why they are safe.
 GLOBAL_ROUTES = {
     ("post", "/api/v1/auth/token"),  # login
+    ("post", "/api/v1/auth/logout"),  # ends the caller's own tokens and sessions
     ("get", "/api/v1/patients"),  # lists only the caller's own / assigned patients (tested below)
     ("post", "/api/v1/patients"),  # clinicians only; assigns the new record to its creator
     ("get", "/api/v1/admin/users"),

@@ -221,4 +221,35 @@ def test_a_global_patient_identifier_belongs_to_one_record(client: TestClient, w
     refused = client.post(f"{API}/fhir", params={"patient": world.patient_id}, json=load("lab_report"),
                           headers=world.headers("doctor"))
     assert made["patient_id"] != world.patient_id
-    assert refused.status_code == 422 and "imported as patient" in refused.text
+    assert refused.status_code == 422 and "linked to another patient record" in refused.text
+    assert f"patient {made['patient_id']}" not in refused.text  # names no other record
+
+
+def test_a_patient_cannot_squat_another_persons_identifier(client: TestClient, world: World) -> None:
+    """The probe: a patient imported a bundle whose Patient carried another person's MRN into her own
+    record; the clinician's later import of that person's real results (no ?patient=) was filed in
+    her record, where she could read them."""
+    squat = client.post(f"{API}/fhir", json=load("lab_report"), headers=world.headers("patient"))
+    assert squat.status_code == 200 and squat.json()["patient_id"] == world.patient_id  # her record, nothing more
+    real = client.post(f"{API}/fhir", json=load("lab_report"), headers=world.headers("doctor"))
+    assert real.status_code == 200, real.text
+    filed = real.json()
+    assert filed["patient_created"] and filed["patient_id"] != world.patient_id
+    assert client.get(f"{API}/patients/{filed['patient_id']}/measurements",
+                      headers=world.headers("patient")).status_code == 403
+    again = client.post(f"{API}/fhir", json=load("lab_report"), headers=world.headers("doctor")).json()
+    assert again["patient_id"] == filed["patient_id"] and again["created_total"] == 0  # the proven link routes it
+    mine = client.post(f"{API}/fhir", json=load("lab_report"), headers=world.headers("patient")).json()
+    assert mine["patient_id"] == world.patient_id and mine["created_total"] == 0  # her own re-import writes nothing
+
+
+def test_a_patients_import_names_no_other_record(client: TestClient, world: World) -> None:
+    """The probe: a 422 told a patient which record id an identifier belonged to."""
+    owned = client.post(f"{API}/fhir", json=load("lab_report"), headers=world.headers("doctor")).json()["patient_id"]
+    for params in ({}, {"patient": world.patient_id}):
+        response = client.post(f"{API}/fhir", params=params, json=load("lab_report"), headers=world.headers("patient"))
+        assert response.status_code == 200 and response.json()["patient_id"] == world.patient_id
+        assert f'"patient_id":{owned}' not in response.text and f"patient {owned}" not in response.text
+    stranger = client.post(f"{API}/fhir", json=load("lab_report"), headers=world.headers("stranger"))
+    assert stranger.status_code == 403
+    assert stranger.json()["detail"] == "the bundle's Patient belongs to a patient record you may not reach"

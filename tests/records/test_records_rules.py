@@ -141,14 +141,38 @@ def test_only_a_global_identifier_names_the_same_resource_in_every_bundle(key, i
     assert identifiers.is_global(key) is is_global
 
 
-def test_a_global_identifier_belongs_to_one_record_a_local_one_to_each(session, access, people) -> None:
-    other = session.get(models.Patient, people["other_id"])
-    identifiers.claim(session, access.patient_id, "Patient", "Patient|https://x.org/mrn|7", "patients", access.patient_id)
-    with pytest.raises(InputError, match="belongs to another patient record"):
-        identifiers.claim(session, other.id, "Patient", "Patient|https://x.org/mrn|7", "patients", other.id)
-    identifiers.claim(session, access.patient_id, "Patient", "Patient/1", "patients", access.patient_id)
-    identifiers.claim(session, other.id, "Patient", "Patient/1", "patients", other.id)
+def test_a_global_identifier_belongs_to_one_record_a_local_one_to_each(session, sessions, settings, access,
+                                                                        people) -> None:
+    other = open_as(session, sessions, settings, people["doctor"], people["other_id"])
+    identifiers.claim(access, "Patient", "Patient|https://x.org/mrn|7", "patients", access.patient_id)
+    with pytest.raises(InputError, match="is linked to another patient record") as refused:
+        identifiers.claim(other, "Patient", "Patient|https://x.org/mrn|7", "patients", other.patient_id)
+    assert str(access.patient_id) not in str(refused.value).replace("mrn|7", "")  # names no record
+    identifiers.claim(access, "Patient", "Patient/1", "patients", access.patient_id)
+    identifiers.claim(other, "Patient", "Patient/1", "patients", other.patient_id)
     assert identifiers.owner(session, "Patient", "Patient/1") is None
+
+
+def test_a_patients_import_links_no_identifier_she_did_not_prove(session, sessions, settings, as_patient,
+                                                                 people) -> None:
+    """Squatting: her link is kept for her own re-imports, but owns nothing and blocks no one."""
+    mrn = "Patient|https://x.org/mrn|someone-else"
+    link = identifiers.claim(as_patient, "Patient", mrn, "patients", as_patient.patient_id)
+    assert link.proven is False
+    assert identifiers.seen(session, as_patient.patient_id, "Patient", [mrn])
+    assert identifiers.owner(session, "Patient", mrn) is None
+    clinician = open_as(session, sessions, settings, people["doctor"], people["other_id"])
+    assert identifiers.claim(clinician, "Patient", mrn, "patients", clinician.patient_id).proven is True
+    assert identifiers.owner(session, "Patient", mrn) == people["other_id"]
+    identifiers.claim(as_patient, "Patient", mrn, "patients", as_patient.patient_id)  # no refusal: she proves nothing
+
+
+def test_an_assigned_clinician_proves_a_patients_earlier_link(session, sessions, settings, as_patient, access) -> None:
+    mrn = "Patient|https://x.org/mrn|dana"
+    identifiers.claim(as_patient, "Patient", mrn, "patients", as_patient.patient_id)
+    assert identifiers.owner(session, "Patient", mrn) is None
+    identifiers.claim(access, "Patient", mrn, "patients", access.patient_id)
+    assert identifiers.owner(session, "Patient", mrn) == access.patient_id
 
 
 def test_a_level_far_below_what_the_treatment_gives_is_flagged_on_the_record(access, session) -> None:

@@ -15,7 +15,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from lutea.store import Base, make_engine, make_sessionmaker, upgrade_to_head
-from lutea.store import models
+from lutea.store import crud, models
 from lutea.store.migrate import alembic_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,7 +100,8 @@ def test_deleting_a_patient_cascades_to_the_records_but_not_the_audit(database_u
         session.add(treatment)
         session.flush()
         session.add(models.DoseEvent(patient_id=patient.id, treatment_id=treatment.id, taken_at=now, dose_mg=400))
-        session.add(models.AuditEvent(action="create", patient_id=patient.id, record_type="treatments", record_id=treatment.id))
+        crud.record_audit(session, user=None, action="create", patient_id=patient.id, record_type="treatments",
+                          record_id=treatment.id)
     with sessions.begin() as session:
         session.delete(session.get(models.Patient, patient.id))
     with sessions() as session:
@@ -114,12 +115,12 @@ def test_the_database_refuses_to_change_the_audit_trail(database_url: str) -> No
     engine = make_engine(database_url)
     sessions = make_sessionmaker(engine)
     with sessions.begin() as session:
-        session.add(models.AuditEvent(action="create", patient_id=1, record_type="measurements", record_id=1))
+        crud.record_audit(session, user=None, action="create", patient_id=1, record_type="measurements", record_id=1)
     for statement in ("UPDATE audit_events SET action = 'edit'", "DELETE FROM audit_events"):
         with pytest.raises(sa.exc.DBAPIError, match="append-only"), engine.begin() as connection:
             connection.execute(sa.text(statement))
     with sessions.begin() as session:  # appending still works, and the first row is unchanged
-        session.add(models.AuditEvent(action="view", patient_id=1))
+        crud.record_audit(session, user=None, action="view", patient_id=1)
     with sessions() as session:
         rows = session.scalars(sa.select(models.AuditEvent).order_by(models.AuditEvent.id)).all()
         assert [r.action for r in rows] == ["create", "view"]

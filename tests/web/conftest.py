@@ -35,6 +35,7 @@ class World:
     clinician: str
     patient: str
     other_patient: str
+    database_url: str = ""  # to read the audit trail the pages wrote
 
 
 def _free_port() -> int:
@@ -90,7 +91,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                         secret_file=directory / "secret", login_max_failures=50)
     alice, beatrice = _seed(settings)
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
+                                           proxy_headers=False))  # as scripts/serve.py
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -100,7 +102,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         time.sleep(0.05)
     try:
         yield World(f"http://127.0.0.1:{port}", alice, beatrice, "doctor@web.test", "alice@web.test",
-                    "beatrice@web.test")
+                    "beatrice@web.test", settings.database_url)
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -103,3 +103,64 @@ def test_a_patient_cannot_remove_results(page: Page, world) -> None:
     refused = page.goto(f"/patients/{world.patient_id}/measurements/1/remove")
     assert refused.status == 403
     expect(page.locator("#refusal")).to_contain_text("Only a clinician")
+
+
+def test_a_session_cookie_replayed_after_sign_out_opens_nothing(page: Page, context: BrowserContext, browser,
+                                                                  world) -> None:
+    """The probe: a cookie copied before sign-out still opened /home afterwards. The replay is audited."""
+    start = max([r[0] for r in _audit_rows(world)] or [0])
+    login(page, world.clinician)
+    copied = [c for c in context.cookies() if c["name"] == "lutea_session"]
+    elsewhere = browser.new_context(base_url=world.base_url)  # a second browser holding the same cookie
+    elsewhere.add_cookies(copied)
+    other_page = elsewhere.new_page()
+    assert other_page.goto("/home").url.endswith("/home")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/login")
+    replay = browser.new_context(base_url=world.base_url)
+    replay.add_cookies(copied)
+    replayed = replay.new_page()
+    assert replayed.goto("/home").url.endswith("/login?next=/home")
+    assert other_page.goto("/home").url.endswith("/login?next=/home")  # every session of the account ended
+    replay.close()
+    elsewhere.close()
+    rows = [(action, email, path) for _, action, email, _, path in _audit_rows(world, start)
+            if action in ("logout", "unauthenticated")]
+    assert rows == [("logout", world.clinician, "/logout")] + [("unauthenticated", world.clinician, "/home")] * 2
+
+
+def test_opening_the_login_page_signs_nobody_out(page: Page, world) -> None:
+    login(page, world.clinician)
+    page.goto("/login")
+    assert page.goto("/home").url.endswith("/home")
+
+
+def _audit_rows(world, since_id: int = 0) -> list[tuple]:
+    from sqlalchemy import select
+
+    from lutea.store import make_engine, make_sessionmaker, models
+
+    engine = make_engine(world.database_url)
+    with make_sessionmaker(engine)() as session:
+        rows = [(r.id, r.action, r.user_email, r.client_addr, r.path) for r in session.scalars(
+            select(models.AuditEvent).where(models.AuditEvent.id > since_id).order_by(models.AuditEvent.id))]
+    engine.dispose()
+    return rows
+
+
+def test_web_sign_ins_and_refusals_are_audited_with_the_peer_address(page: Page, context: BrowserContext,
+                                                                      world) -> None:
+    """The probe: failed logins left no audit row, and audit rows took X-Forwarded-For at its word."""
+    start = max([r[0] for r in _audit_rows(world)] or [0])
+    context.set_extra_http_headers({"X-Forwarded-For": "192.0.2.66"})
+    page.goto("/login")
+    page.get_by_label("Email").fill(world.patient)
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#login-error")).to_have_text("Wrong email or password.")
+    login(page, world.patient)
+    assert page.goto("/simulate").status == 403  # clinicians only
+    rows = [(action, email, addr, path) for _, action, email, addr, path in _audit_rows(world, start)
+            if action in ("login-failed", "login", "deny")]
+    assert rows == [("login-failed", world.patient, "127.0.0.1", "/login"), ("login", world.patient, "127.0.0.1", "/login"),
+                    ("deny", world.patient, "127.0.0.1", "/simulate")]

@@ -12,10 +12,11 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from lutea.api import routes
 from lutea.api.auth import LoginThrottle
+from lutea.api.headers import add_security_headers
 from lutea.api.overload import BUSY, OverloadGuard, busy_response_headers
 from lutea.config import Settings
 from lutea.errors import InputError
-from lutea.records import AccessDenied, RecordNotFound
+from lutea.records import AccessDenied, RecordNotFound, Unauthenticated
 from lutea.records.access import Overloaded
 from lutea.store import make_engine, make_sessionmaker, upgrade_to_head
 
@@ -60,7 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
-    app.state.login_throttle = LoginThrottle(settings.login_max_failures, settings.login_window_s)
+    app.state.login_throttle = LoginThrottle(settings.login_max_failures, settings.login_window_s,
+                                             settings.login_account_max_failures, settings.login_backoff_max_s)
     settings.signing_key()
 
     @app.exception_handler(InputError)
@@ -70,6 +72,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(AccessDenied)
     async def _access_denied(_request: Request, exc: AccessDenied) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=403)
+
+    @app.exception_handler(Unauthenticated)
+    async def _unauthenticated(_request: Request, exc: Unauthenticated) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
 
     @app.exception_handler(RecordNotFound)
     async def _not_found(_request: Request, exc: RecordNotFound) -> JSONResponse:
@@ -93,4 +99,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from lutea.web import mount as mount_web
 
     mount_web(app)
+    add_security_headers(app, API_PREFIX, f"{API_PREFIX}/docs")
     return app

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, Request, status
+from fastapi import Depends, Path, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
 from lutea.api.auth import read_token
 from lutea.api.schemas import MAX_ID
-from lutea.records.access import RecordAccess, open_record, transaction
+from lutea.proxies import client_address
+from lutea.records.access import AccessDenied, RecordAccess, Unauthenticated, open_record, transaction
 from lutea.store import models
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -27,30 +28,28 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def client_addr(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+client_addr = client_address  # the one reading of the client's address (lutea.proxies), shared with the other shell
 
 
 def current_user(session: SessionDep, request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]) -> models.User:
-    """The user named by the bearer token; 401 without a valid, unexpired token."""
-    unauthorised = HTTPException(
-        status.HTTP_401_UNAUTHORIZED, "not authenticated: send a valid bearer token", {"WWW-Authenticate": "Bearer"}
-    )
-    if not token:
-        raise unauthorised
-    user_id = read_token(token, request.app.state.settings.signing_key())
-    user = session.get(models.User, user_id) if user_id is not None else None
-    if user is None or not user.active:
-        raise unauthorised
+    """The user named by the bearer token; 401 without a valid, unexpired token of the account's
+    current session version (an active account). A 401 is audited (Unauthenticated), naming the
+    account a stale token named."""
+    claims = read_token(token, request.app.state.settings.signing_key()) if token else None
+    user = session.get(models.User, claims.user_id) if claims is not None else None
+    if user is None or claims is None or not user.active or claims.session_version != user.session_version:
+        raise Unauthenticated("not authenticated: send a valid bearer token", user=user,
+                              client_addr=client_addr(request), path=request.url.path)
     return user
 
 
 UserDep = Annotated[models.User, Depends(current_user)]
 
 
-def require_admin(user: UserDep) -> models.User:
+def require_admin(user: UserDep, request: Request) -> models.User:
+    """Admin routes: anyone else is refused (403, audited)."""
     if user.role != "admin":
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "admins only")
+        raise AccessDenied("admins only", user=user, client_addr=client_addr(request), path=request.url.path)
     return user
 
 

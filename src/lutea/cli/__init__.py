@@ -32,7 +32,7 @@ def _root() -> None:
 
 app.command("evidence")(evidence.evidence)
 app.add_typer(_user.app, name="user")
-app.command("audit")(_audit.audit)
+app.add_typer(_audit.app, name="audit")
 app.command("interpret")(_interpret.interpret)
 app.command("interpret-series")(_interpret.interpret_series)
 app.command("plan")(_plan.plan)

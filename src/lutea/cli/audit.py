@@ -1,4 +1,5 @@
-"""`lutea audit [--patient ID] [--json]`: read the audit trail of the record store."""
+"""`lutea audit [--patient ID] [--json]`: read the audit trail of the record store;
+`lutea audit verify`: check its hash chain (exit 1 at the first broken link)."""
 
 from __future__ import annotations
 
@@ -6,27 +7,37 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from sqlalchemy import Engine
 
 from lutea.cli._common import console, print_json
 from lutea.config import Settings
-from lutea.store import crud, make_engine, make_sessionmaker, upgrade_to_head
+from lutea.store import audit_chain, crud, make_engine, make_sessionmaker, upgrade_to_head
+
+app = typer.Typer(help="The audit trail: who read or changed which record, when and from where.")
 
 
+def _engine(settings: Settings) -> Engine:
+    upgrade_to_head(settings.database_url)
+    return make_engine(settings.database_url)
+
+
+@app.callback(invoke_without_command=True)
 def audit(
+    ctx: typer.Context,
     patient: Annotated[int | None, typer.Option("--patient", help="Only rows about this patient record.")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many rows, newest first.")] = 200,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Who read or changed which record, when (UTC) and from where; newest first."""
-    settings = Settings()
-    upgrade_to_head(settings.database_url)
-    engine = make_engine(settings.database_url)
+    if ctx.invoked_subcommand is not None:
+        return
+    engine = _engine(Settings())
     with make_sessionmaker(engine)() as session:
         rows = [
             {
                 "id": e.id, "at": e.at.isoformat(), "user": e.user_email, "action": e.action,
                 "patient_id": e.patient_id, "record_type": e.record_type, "record_id": e.record_id,
-                "client_addr": e.client_addr, "path": e.path,
+                "client_addr": e.client_addr, "path": e.path, "hash": e.hash,
             }
             for e in crud.list_audit(session, patient, limit)
         ]
@@ -41,3 +52,23 @@ def audit(
         record = f"{r['record_type'] or ''} {r['record_id'] or ''}".strip()
         table.add_row(r["at"], r["user"] or "-", r["action"], str(r["patient_id"] or "-"), record, r["client_addr"] or "-")
     console.print(table)
+
+
+@app.command("verify")
+def verify(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Check the audit trail's hash chain from its first row: exit 0 if intact, 1 at the first broken link."""
+    engine = _engine(Settings())
+    with make_sessionmaker(engine)() as session:
+        report = audit_chain.verify(session)
+    engine.dispose()
+    broken = report.broken
+    if as_json:
+        print_json({"rows": report.rows, "intact": report.intact,
+                    "broken": {"id": broken.row_id, "problem": broken.problem} if broken else None})
+    elif broken is None:
+        typer.echo(f"audit chain intact: {report.rows} rows")
+    else:
+        typer.echo(f"audit chain broken at row {broken.row_id}: {broken.problem} "
+                   f"({report.rows - 1} rows before it are intact)")
+    if broken is not None:
+        raise typer.Exit(code=1)

@@ -27,7 +27,7 @@ from lutea.fhir.mapping_in import (
     read_bundle,
 )
 from lutea.pk.regimen import single_interval_h
-from lutea.records import RecordAccess, identifiers, service
+from lutea.records import AccessDenied, RecordAccess, identifiers, service
 from lutea.records.access import operator_access
 from lutea.records.inputs import EpisodeCreate, MeasurementCreate, SymptomCreate, TreatmentCreate
 from lutea.safety import screen
@@ -54,20 +54,38 @@ class ImportReport:
                 "unused": self.unused, "warnings": self.warnings}
 
 
-def target_patient(session: Session, records: BundleRecords, patient_id: int | None) -> int | None:
-    """The record a bundle goes into: the one named, else the owner of its Patient's global
-    identifier (None: a new record). A bundle whose Patient another record owns is refused."""
-    owner = identifiers.owner(session, "Patient", records.patient.source_key) if records.patient else None
+def _reworded(exc: AccessDenied, message: str) -> AccessDenied:
+    """The same refusal (same audit row) with a message that names no record."""
+    denial = AccessDenied(message, client_addr=exc.client_addr, path=exc.path, patient_id=exc.patient_id)
+    denial.user_id, denial.user_email = exc.user_id, exc.user_email
+    return denial
+
+
+def open_target(access_for: Any, session: Session, records: BundleRecords, patient_id: int | None,
+                new_patient: Any) -> tuple[RecordAccess, bool]:
+    """The record a bundle goes into, opened for the caller, and whether it was made for it.
+
+    Named (`patient_id`): the caller's access is checked first (a missing and a forbidden record
+    are the same refusal); a caller who may link is refused if another record owns the bundle's
+    Patient. Not named: the record that owns the Patient's global identifier by a proven link,
+    else a new record (`new_patient`, which decides who may make one). No message names another
+    record."""
     if patient_id is not None:
-        if session.get(models.Patient, patient_id) is None:
-            raise InputError("patient", f"no patient {patient_id}", "the id of an existing patient record")
-        if owner is not None and owner != patient_id:
-            raise InputError("patient", f"{records.patient.label} was imported as patient {owner}, "  # type: ignore[union-attr]
-                             f"not {patient_id}", f"--patient {owner} or no --patient")
-        return patient_id
+        access: RecordAccess = access_for(patient_id)
+        if records.patient is not None:
+            identifiers.check_unowned(access, "Patient", records.patient.source_key, records.patient.label)
+        return access, False
     if records.patient is None:
-        raise InputError("patient", "the bundle has no Patient resource", "a bundle with a Patient, or --patient ID")
-    return owner
+        raise InputError("patient", "the bundle has no Patient resource", "a bundle with a Patient, or a patient id")
+    owner = identifiers.owner(session, "Patient", records.patient.source_key)
+    if owner is not None:
+        try:
+            return access_for(owner), False
+        except AccessDenied as exc:
+            raise _reworded(exc, "the bundle's Patient belongs to a patient record you may not reach") from None
+    p = records.patient
+    created = new_patient({"display_name": p.display_name[:200], "birth_date": p.birth_date, "sex": p.sex})
+    return access_for(created.id), True
 
 
 def _validated(model: type[BaseModel], fields: dict[str, Any], label: str) -> Any:
@@ -120,17 +138,13 @@ def import_records(access_for: Any, records: BundleRecords, patient_id: int | No
     """Write a bundle's records for one patient; records whose source is linked already are left alone.
 
     `access_for(patient_id)` opens the target record for the caller; `new_patient(fields)` makes a
-    new record when the bundle's Patient is not owned by any (the shell decides who may)."""
-    target = target_patient(session, records, patient_id)
-    created = target is None
-    if target is None:
-        p = records.patient
-        target = new_patient({"display_name": p.display_name[:200], "birth_date": p.birth_date, "sex": p.sex}).id  # type: ignore[union-attr]
-    access: RecordAccess = access_for(target)
+    new record when the bundle's Patient is not owned by any (the shell decides who may). The
+    identifiers are linked to the record as proof allows (lutea.records.identifiers.claim)."""
+    access, created = open_target(access_for, session, records, patient_id, new_patient)
     pid = access.patient_id
     report = ImportReport(pid, created, unused=[u.to_json() for u in records.unused], warnings=list(records.warnings))
-    if records.patient is not None and not identifiers.seen(session, pid, "Patient", [records.patient.source_key]):
-        identifiers.claim(session, pid, "Patient", records.patient.source_key, "patients", pid, records.patient.label)
+    if records.patient is not None:
+        identifiers.claim(access, "Patient", records.patient.source_key, "patients", pid, records.patient.label)
     # pregnancies, then treatments, then results: a result is interpreted in the context the rest gives
     for p in records.pregnancies:
         if identifiers.seen(session, pid, "pregnancy", p.source_keys):
@@ -140,14 +154,14 @@ def import_records(access_for: Any, records: BundleRecords, patient_id: int | No
             "kind": "pregnancy", "start_date": p.start_date, "end_date": p.end_date, "lmp_date": p.lmp_date,
             "note": p.note}, p.label))
         for key in p.source_keys:
-            identifiers.claim(session, pid, "pregnancy", key, "episodes", episode.id, p.label)
+            identifiers.claim(access, "pregnancy", key, "episodes", episode.id, p.label)
         report.count("episodes", episode.id)
     for e in records.episodes:
         if identifiers.seen(session, pid, "episode", [e.source_key]):
             report.unchanged.append(e.label)
             continue
         episode = service.add_episode(access, _validated(EpisodeCreate, e.fields, e.label))
-        identifiers.claim(session, pid, "episode", e.source_key, "episodes", episode.id, e.label)
+        identifiers.claim(access, "episode", e.source_key, "episodes", episode.id, e.label)
         report.count("episodes", episode.id)
     for y in records.symptoms:
         if identifiers.seen(session, pid, "symptom", [y.source_key]):
@@ -159,21 +173,21 @@ def import_records(access_for: Any, records: BundleRecords, patient_id: int | No
                 "episode_id": _episode_for(session, pid, y.noted_at)}, y.label))
         except InputError as exc:
             raise _labelled(y.label, exc) from None
-        identifiers.claim(session, pid, "symptom", y.source_key, "symptoms", symptom.id, y.label)
+        identifiers.claim(access, "symptom", y.source_key, "symptoms", symptom.id, y.label)
         report.count("symptoms", symptom.id)
     for m in records.medications:
         if identifiers.seen(session, pid, "medication", [m.source_key]):
             report.unchanged.append(m.label)
             continue
         treatment = _add_treatment(access, m, report)
-        identifiers.claim(session, pid, "medication", m.source_key, "treatments", treatment.id, m.label)
+        identifiers.claim(access, "medication", m.source_key, "treatments", treatment.id, m.label)
         report.count("treatments", treatment.id)
     for m in sorted(records.measurements, key=lambda x: x.sampled_at):
         if identifiers.seen(session, pid, "Observation", [m.source_key]):
             report.unchanged.append(m.label)
             continue
         stored = add_measurement(access, m)
-        identifiers.claim(session, pid, "Observation", m.source_key, "measurements", stored.measurement.id, m.label)
+        identifiers.claim(access, "Observation", m.source_key, "measurements", stored.measurement.id, m.label)
         report.count("measurements", stored.measurement.id)
         report.count("interpretations", stored.interpretation.id)
     return report

@@ -27,7 +27,7 @@ def store_series(access: RecordAccess, series: TrackerSeries) -> dict[str, int]:
             else:
                 stored = add_measurement(access, MeasurementIn(
                     key, f"line {day.line}", "urine", day.pdg_ug_ml, "ug/mL", "any", moment, None))
-                identifiers.claim(session, patient_id, "tracker", key, "measurements", stored.measurement.id)
+                identifiers.claim(access, "tracker", key, "measurements", stored.measurement.id)
                 counts["measurements"] += 1
         for name in day.symptoms:
             key = f"{series.format}:{day.on.isoformat()}:symptom:{name.lower()}"
@@ -35,6 +35,6 @@ def store_series(access: RecordAccess, series: TrackerSeries) -> dict[str, int]:
                 counts["unchanged"] += 1
                 continue
             symptom = service.add_symptom(access, SymptomCreate(symptom=name[:100], severity=1, noted_at=moment))
-            identifiers.claim(session, patient_id, "tracker", key, "symptoms", symptom.id)
+            identifiers.claim(access, "tracker", key, "symptoms", symptom.id)
             counts["symptoms"] += 1
     return counts

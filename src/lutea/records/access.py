@@ -27,6 +27,8 @@ from lutea.store import crud, models
 class AccessDenied(LuteaError):
     """The caller may not reach this record, or may not do this to it (shells: 403)."""
 
+    action = "deny"  # the audit row's action
+
     def __init__(self, message: str, *, user: models.User | None = None, patient_id: int | None = None,
                  client_addr: str | None = None, path: str | None = None):
         super().__init__(message)
@@ -35,6 +37,13 @@ class AccessDenied(LuteaError):
         self.patient_id = patient_id
         self.client_addr = client_addr
         self.path = path
+
+
+class Unauthenticated(AccessDenied):
+    """No valid credentials: no token or session, or one that is forged, expired or ended (shells:
+    401 or the sign-in page); audited like any refusal, naming the account a stale token named."""
+
+    action = "unauthenticated"
 
 
 class RecordNotFound(LuteaError):
@@ -79,12 +88,16 @@ class RecordAccess:
                                patient_id=self.patient_id, client_addr=self.client_addr, path=self.path)
 
 
+def record_denial_in(session: Session, exc: AccessDenied) -> None:
+    """The audit row of a refusal, in the caller's transaction (one that will commit)."""
+    crud.record_audit(session, user=None, user_id=exc.user_id, user_email=exc.user_email, action=exc.action,
+                      patient_id=exc.patient_id, client_addr=exc.client_addr, path=exc.path)
+
+
 def record_denial(sessionmaker: Any, exc: AccessDenied) -> None:
     """The audit row of a refusal, in a transaction of its own."""
     with sessionmaker.begin() as session:
-        session.add(models.AuditEvent(user_id=exc.user_id, user_email=exc.user_email, action="deny",
-                                      patient_id=exc.patient_id, client_addr=exc.client_addr,
-                                      path=exc.path[:300] if exc.path else None))
+        record_denial_in(session, exc)
 
 
 @contextmanager

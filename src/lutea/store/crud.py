@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lutea.errors import InputError
-from lutea.store import models
+from lutea.store import audit_chain, models
+from lutea.store.models import utc_now
 from lutea.store.passwords import hash_password, verify_password
 
 R = TypeVar("R", bound=models.Base)
@@ -55,6 +56,28 @@ def authenticate(session: Session, email: str, password: str) -> models.User | N
     if user is None or not ok or not user.active:
         return None
     return user
+
+
+def end_sessions(session: Session, user: models.User) -> None:
+    """End every token and web session issued to this account so far (they carry the old version)."""
+    user.session_version = (user.session_version or 0) + 1
+    session.flush()
+
+
+def set_password(session: Session, user: models.User, password: str) -> None:
+    """A new password; every earlier token and session of the account ends with the old one."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InputError("password", f"shorter than {MIN_PASSWORD_LENGTH} characters", "a longer password")
+    user.password_hash = hash_password(password)
+    end_sessions(session, user)
+
+
+def set_active(session: Session, user: models.User, active: bool) -> None:
+    """Deactivate (ending every token and session) or reactivate an account."""
+    if user.active and not active:
+        end_sessions(session, user)
+    user.active = active
+    session.flush()
 
 
 def list_users(session: Session) -> Sequence[models.User]:
@@ -160,6 +183,13 @@ def delete(session: Session, record: models.Base) -> None:
     session.flush()
 
 
+def _audit_text(value: str | None, limit: int) -> str | None:
+    """Text as both databases store it: no NUL, no lone surrogate, at most `limit` characters."""
+    if value is None:
+        return None
+    return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")[:limit]
+
+
 def record_audit(
     session: Session,
     *,
@@ -170,18 +200,32 @@ def record_audit(
     record_id: int | None = None,
     client_addr: str | None = None,
     path: str | None = None,
+    user_id: int | None = None,
+    user_email: str | None = None,
 ) -> models.AuditEvent:
-    """Add one audit row to the caller's transaction (it commits or rolls back with the write)."""
-    event = models.AuditEvent(
-        user_id=user.id if user else None,
-        user_email=user.email if user else None,
-        action=action,
-        patient_id=patient_id,
-        record_type=record_type,
-        record_id=record_id,
-        client_addr=client_addr,
-        path=path[:300] if path else None,
-    )
+    """Add one audit row to the caller's transaction (it commits or rolls back with the write).
+
+    The one writer of the trail: the row is chained to the one before it (lutea.store.audit_chain),
+    under the chain's lock, and dated no earlier than it. `user_id`/`user_email` name the caller
+    when there is no account object (a refusal after the rollback, a failed login)."""
+    audit_chain.lock_chain(session)
+    last = audit_chain.head(session)
+    at = utc_now()
+    if last is not None and last[0] > at:
+        at = last[0]  # another server's clock ran ahead: the chain never goes back in time
+    values: dict[str, Any] = {
+        "at": at,
+        "user_id": user.id if user else user_id,
+        "user_email": _audit_text(user.email if user else user_email, 320),
+        "action": _audit_text(action, 32),
+        "patient_id": patient_id,
+        "record_type": _audit_text(record_type, 32),
+        "record_id": record_id,
+        "client_addr": _audit_text(client_addr, 64),
+        "path": _audit_text(path, 300),
+    }
+    prev_hash = last[1] if last is not None else audit_chain.GENESIS
+    event = models.AuditEvent(**values, prev_hash=prev_hash, hash=audit_chain.row_hash(prev_hash, values))
     session.add(event)
     session.flush()
     return event

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     DateTime,
     Float,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -89,6 +91,8 @@ class User(Base):
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id", ondelete="SET NULL"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    # carried by every token and web session issued; raised to end them all (crud.end_sessions)
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Assignment(Base):
@@ -245,10 +249,15 @@ class SourceLink(Base):
     record_type: Mapped[str] = mapped_column(String(32))
     record_id: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    # the importer vouched for the link (assigned clinician, admin, operator): only a proven link of
+    # a global identifier owns it (lutea.records.identifiers); a patient's own import is unproven
+    proven: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class AuditEvent(Base):
-    """Who did what to which record, when (UTC) and from where. Never updated, never deleted.
+    """Who did what to which record, when (UTC) and from where. Never updated, never deleted, only
+    appended at the end; each row carries the hash of the row before it and its own
+    (lutea.store.audit_chain; written by crud.record_audit only).
 
     No foreign keys: the trail outlives the records and accounts it names.
     """
@@ -265,3 +274,5 @@ class AuditEvent(Base):
     record_id: Mapped[int | None] = mapped_column(Integer)
     client_addr: Mapped[str | None] = mapped_column(String(64))
     path: Mapped[str | None] = mapped_column(String(300))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))  # NULL only if written around the database's triggers
+    hash: Mapped[str | None] = mapped_column(String(64))

@@ -14,19 +14,20 @@ from fastapi import Depends, Request, status
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from lutea.proxies import client_address
 from lutea.records import AccessDenied, RecordAccess, open_record
-from lutea.records.access import record_denial, transaction
+from lutea.records.access import record_denial, record_denial_in, transaction
 from lutea.store import models
-from lutea.web.session import PageError, WebSession, check_csrf, session_user
+from lutea.web.session import LoginRequired, PageError, WebSession, check_csrf, read_session, session_user
 
 
 def db_session(request: Request) -> Iterator[Session]:
     """One transaction per page request: committed when the page returns, rolled back if it
-    raises; a refused access is audited after the rollback."""
+    raises; a refused access, or a cookie of an ended session, is audited after the rollback."""
     try:
         with transaction(request.app.state.sessionmaker, getattr(request.state, "deadline", None)) as session:
             yield session
-    except PageError as exc:
+    except (PageError, LoginRequired) as exc:
         if isinstance(exc.denial, AccessDenied):
             record_denial(request.app.state.sessionmaker, exc.denial)
         raise
@@ -35,8 +36,7 @@ def db_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(db_session, scope="function")]
 
 
-def client_addr(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+client_addr = client_address  # the one reading of the client's address (lutea.proxies), shared with the other shell
 
 
 @dataclass
@@ -70,6 +70,15 @@ async def posted_form(request: Request) -> FormData:
 
 
 FormDep = Annotated[FormData, Depends(posted_form)]
+
+
+def audit_refusal(request: Request, message: str) -> None:
+    """The audit row of a page refused outside a record's access rule (a clinicians-only page, a
+    form without its CSRF token), naming the signed-in user if the cookie names one."""
+    session = read_session(request)
+    with request.app.state.sessionmaker.begin() as db:
+        user = db.get(models.User, session.user_id) if session is not None and session.user_id is not None else None
+        record_denial_in(db, AccessDenied(message, user=user, client_addr=client_addr(request), path=request.url.path))
 
 
 def open_patient(view: Viewer, patient_id: int) -> tuple[RecordAccess, models.Patient]:

@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 
 from lutea.web import pages_auth, pages_evidence, pages_home, pages_patient, pages_plan, pages_simulate, report
+from lutea.web.access import audit_refusal
 from lutea.web.session import LoginRequired, PageError, read_session
 from lutea.web.templating import render
 
@@ -41,7 +42,9 @@ def mount(app: FastAPI) -> None:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
     @app.exception_handler(PageError)
-    async def _refused(request: Request, exc: PageError) -> HTMLResponse:
+    def _refused(request: Request, exc: PageError) -> HTMLResponse:
+        if exc.status_code == 403 and exc.denial is None:  # a refusal by a record's rule is audited already
+            audit_refusal(request, exc.message)
         return render(request, "error.html", session=read_session(request), status_code=exc.status_code,
                       message=exc.message)
 

@@ -103,6 +103,6 @@ def timeline_pdf(view: TimelineView, role: str) -> bytes:
 def report(view: ViewerDep, patient_id: int = Path(ge=1, le=MAX_ID)) -> Response:
     access, patient = open_patient(view, patient_id)
     view_data = build_timeline(view.db, patient, view.user.role)
-    access.audit("read", "report")
+    access.audit("export", "report")  # the record leaves lutea as a file
     return Response(timeline_pdf(view_data, view.user.role), media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="lutea-patient-{patient_id}.pdf"'})

@@ -16,7 +16,6 @@ from lutea.api.schemas import (
     UserUpdate,
 )
 from lutea.store import crud, models
-from lutea.store.passwords import hash_password
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -42,15 +41,15 @@ def update_user(
     user_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: UserUpdate, session: SessionDep, admin: AdminDep,
     request: Request,
 ) -> UserOut:
-    """Deactivate or reactivate an account, or set a new password."""
+    """Deactivate or reactivate an account, or set a new password; deactivating or a new password
+    ends every token and web session the account had."""
     user = session.get(models.User, user_id)
     if user is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no account {user_id}")
     if body.active is not None:
-        user.active = body.active
+        crud.set_active(session, user, body.active)
     if body.password is not None:
-        user.password_hash = hash_password(body.password)
-    session.flush()
+        crud.set_password(session, user, body.password)
     crud.record_audit(
         session, user=admin, action="update", patient_id=user.patient_id, record_type="user", record_id=user.id,
         client_addr=client_addr(request), path=request.url.path,

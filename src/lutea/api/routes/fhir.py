@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Query, Request, status
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,7 +26,8 @@ from lutea.fhir.medication_in import medication_in
 from lutea.interpret import interpret
 from lutea.knowledge import load_knowledge
 from lutea.measurement import Measurement
-from lutea.records import RecordAccess, open_record, patients
+from lutea.records import AccessDenied, RecordAccess, open_record, patients
+from lutea.records.access import record_denial_in
 from lutea.records.identifiers import find_link
 from lutea.safety import screen
 from lutea.store import crud, models
@@ -58,18 +59,19 @@ def _audit(session: Any, request: Request, user: models.User, action: str, patie
                       client_addr=client_addr(request), path=request.url.path)
 
 
-def _forbid(patient_id: int) -> HTTPException:
-    return HTTPException(status.HTTP_403_FORBIDDEN, f"no access to patient {patient_id}")
-
-
 @router.post("/fhir", responses={403: {"description": "no access to the target patient"}})
 def import_fhir(
     session: SessionDep, user: UserDep, request: Request,
     bundle: Annotated[dict[str, Any], Body(description="A FHIR R4 transaction or collection Bundle (JSON).")],
     patient: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Import into this patient record.")] = None,
 ) -> dict[str, Any]:
-    """Import a FHIR R4 bundle; a second import of the same bundle writes nothing. Returns the import report."""
+    """Import a FHIR R4 bundle; a second import of the same bundle writes nothing. Returns the import report.
+
+    A patient imports into her own record only, and her import links no identifier to it
+    (lutea.records.identifiers): it cannot claim another person's."""
     records = read_bundle(bundle)
+    if patient is None and user.role == "patient":
+        patient = user.patient_id
     where = {"client_addr": client_addr(request), "path": request.url.path}
 
     def access_for(pid: int) -> RecordAccess:
@@ -112,23 +114,31 @@ def _prefetch_bundle(prefetch: dict[str, Any] | None) -> dict[str, Any] | None:
     return {"resourceType": "Bundle", "type": "collection", "entry": entries} if entries else None
 
 
-def _stored_patient(session: Any, user: models.User, patient_ref: Any, required: bool = True) -> int | None:
-    text = str(patient_ref or "").removeprefix("Patient/")
+def _stored_patient(session: Any, user: models.User, request: Request, patient_ref: Any,
+                    required: bool = True) -> int | None:
+    """The lutea patient a hook's patientId names, if the caller may reach it. A missing patient and
+    one the caller may not reach get the same answer, so ids cannot be probed: 403 (audited) when
+    the record is required, else None (the hook works without it; a refusal is still audited)."""
+    text = str(patient_ref or "").removeprefix("Patient/")[:64]
     pid: int | None = None
-    if text.isdigit():
+    if text.isascii() and text.isdigit() and len(text) <= 10:
         pid = int(text)
-    elif text.startswith("p-") and text[2:].isdigit():
+    elif text.startswith("p-") and text[2:].isascii() and text[2:].isdigit() and len(text) <= 12:
         pid = int(text[2:])
     else:
-        link = find_link(session, "Patient", f"Patient/{text}")
+        link = find_link(session, "Patient", f"Patient/{text}", proven_only=True)
         pid = link.patient_id if link else None
-    if pid is None or pid > MAX_ID or session.get(models.Patient, pid) is None:
-        if not required:
-            return None
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no lutea patient {patient_ref!r}; send the prefetch")
-    if not crud.can_access(session, user, pid):
-        raise _forbid(pid)
-    return pid
+    if pid is not None and not 1 <= pid <= MAX_ID:
+        pid = None  # no record has it (and the audit's integer column could not hold it)
+    if pid is not None and crud.can_access(session, user, pid):
+        return pid
+    refusal = AccessDenied(f"no access to lutea patient {text!r}", user=user, patient_id=pid,
+                           client_addr=client_addr(request), path=request.url.path)
+    if required:
+        raise refusal
+    if pid is not None:
+        record_denial_in(session, refusal)
+    return None
 
 
 def _read(bundle: dict[str, Any]) -> Any:
@@ -175,16 +185,16 @@ def _stored_findings(session: Any, patient_id: int) -> list[dict[str, Any]]:
     return findings
 
 
-@router.post(f"/cds-services/{cds.PATIENT_VIEW_ID}", responses={403: {"description": "no access to the patient"},
-                                                               404: {"description": "no such lutea patient"}})
+@router.post(f"/cds-services/{cds.PATIENT_VIEW_ID}",
+             responses={403: {"description": "no such lutea patient, or no access to it (the same answer)"}})
 def patient_view(session: SessionDep, user: UserDep, request: Request, body: CdsRequest) -> CdsResponse:
     """Cards for the urgent and advisory findings on the patient's latest results (prefetch or stored record)."""
     bundle = _prefetch_bundle(body.prefetch)
     if bundle is not None:
         return CdsResponse(cards=cds.patient_view_cards(_prefetch_findings(bundle)))
-    patient_id = _stored_patient(session, user, body.context.get("patientId"))
-    if patient_id is None:  # unreachable: a required lookup raises 404 instead
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no lutea patient")
+    patient_id = _stored_patient(session, user, request, body.context.get("patientId"))
+    if patient_id is None:  # unreachable: a required lookup raises AccessDenied instead
+        raise AccessDenied("no lutea patient", user=user)
     _audit(session, request, user, "read", patient_id, "cds-patient-view")
     return CdsResponse(cards=cds.patient_view_cards(_stored_findings(session, patient_id)))
 
@@ -213,8 +223,7 @@ def _pregnant(session: Any, bundle: dict[str, Any] | None, patient_id: int | Non
     return False
 
 
-@router.post(f"/cds-services/{cds.ORDER_SIGN_ID}", responses={403: {"description": "no access to the patient"},
-                                                             404: {"description": "no such lutea patient"}})
+@router.post(f"/cds-services/{cds.ORDER_SIGN_ID}")
 def order_sign(session: SessionDep, user: UserDep, request: Request, body: CdsRequest) -> CdsResponse:
     """Screen each draft progesterone MedicationRequest: contraindications, interactions, labelled maxima, pathway."""
     drafts = body.context.get("draftOrders")
@@ -223,7 +232,7 @@ def order_sign(session: SessionDep, user: UserDep, request: Request, body: CdsRe
     bundle = _prefetch_bundle(body.prefetch)
     patient_id = None
     if bundle is None and body.context.get("patientId") is not None:
-        patient_id = _stored_patient(session, user, body.context.get("patientId"), required=False)
+        patient_id = _stored_patient(session, user, request, body.context.get("patientId"), required=False)
         if patient_id is not None:
             _audit(session, request, user, "read", patient_id, "cds-order-sign")
     kb = load_knowledge()
