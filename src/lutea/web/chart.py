@@ -109,7 +109,7 @@ def context_thresholds(episode: models.Episode | None, treatment: models.Treatme
         return []
     ng_ml = to_canonical(cutoff.value, cutoff.unit, Specimen(cutoff.specimen))
     if patient:
-        label = f"transfer-day level your clinic checks against ({cutoff.value:g} {cutoff.unit})"
+        label = f"transfer-day level ({cutoff.value:g} {cutoff.unit})"
     else:
         label = f"transfer-day cut-off {cutoff.value:g} {cutoff.unit} ({', '.join(cutoff.sources)})"
     return [{"ng_ml": round(ng_ml, 3), "label": label, "id": cutoff.id}]
