@@ -26,7 +26,7 @@
       traces.push({ x: c.t, y: scale(c.low, k), mode: "lines", line: { width: 0 }, fill: "tonexty",
         fillcolor: "rgba(11,79,138,0.08)", name: c.band_label || "90% band", hoverinfo: "skip" });
       traces.push({ x: c.t, y: scale(c.median, k), mode: "lines", line: { color: "#0b4f8a", width: 2 }, name: c.label });
-      top = Math.max(top, Math.max.apply(null, c.median.concat([0])) * k);
+      top = Math.max(top, Math.max.apply(null, c.median.concat([0])) * k * 1.1);
     }
     data.bands.forEach(function (b) {
       if (b.high === null) { return; }
