@@ -52,7 +52,7 @@ def record_events(symptoms: list[models.Symptom], episodes: list[models.Episode]
         rows.append((s.noted_at.strftime("%Y-%m-%d %H:%M"), s.noted_at.strftime("%Y-%m-%d %H:%M"),
                      f"{s.symptom.replace('-', ' ')} (severity {s.severity})"))
     for e in episodes:
-        what = e.kind.replace("-", " ")
+        what = {"ivf-cycle": "IVF cycle"}.get(e.kind, e.kind.replace("-", " "))
         if e.protocol:
             what += ", " + PROTOCOL_WORDS.get(e.protocol, (e.protocol, e.protocol))[1 if role == "patient" else 0]
         if e.et_date:
