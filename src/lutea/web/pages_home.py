@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from lutea.records.patients import PatientRow, patient_list
 from lutea.store import crud, models
 from lutea.web.access import ViewerDep, client_addr
-from lutea.web.templating import render
 from lutea.web.results import product_names, result_row
+from lutea.web.templating import render
 from lutea.web.timeline import latest_interpretations
 
 router = APIRouter()
