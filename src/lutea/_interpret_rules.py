@@ -151,6 +151,12 @@ def reference_interval(case: Case) -> ReferenceInterval | None:
     return None
 
 
+# The patient's words for the population of an interval: "inside the usual range for ovulation"
+# read as "you ovulated", so a cycle interval is "the usual range for this time of the cycle".
+_PATIENT_RANGE_WORDS = {"pregnant": "for this stage of pregnancy", "postmenopausal": "after the menopause",
+                        "male": "for men"}
+
+
 def reference(case: Case, ri: ReferenceInterval | None) -> list[Finding]:
     if ri is None:
         return []
@@ -160,7 +166,7 @@ def reference(case: Case, ri: ReferenceInterval | None) -> list[Finding]:
                       else ("within", "inside"))
     return [Finding(f"reference.{where}", Severity.INFO,
                     f"{show(case)} is {where} the reference interval {ri.label} ({ri.assay}).",
-                    f"Your level is {patient} the usual range for {ri.label.split(',')[0].split('(')[0].strip()}.",
+                    f"Your level is {patient} the usual range {_PATIENT_RANGE_WORDS.get(ri.population, 'for this time of the cycle')}.",
                     tuple(ri.sources), {"interval": ri.id})]
 
 

@@ -31,9 +31,17 @@ def test_add_measurement_shows_its_finding_and_updates_the_chart(page: Page, wor
     assert _points(page) == before + 1
     # 5 ng/mL on transfer day in a programmed cycle on vaginal progesterone is below every
     # transfer-day threshold of the knowledge base (Labarta 2021: 8.8 ng/mL).
-    low = page.locator('#findings li[data-code="art.et_day_low"]').filter(has_text="5 ng/mL serum")
+    # the results table: newest first, one row per result, its findings behind a disclosure
+    row = page.locator("#results-table tbody tr.result").first
+    expect(row).to_contain_text("5 ng/mL")
+    expect(row).to_contain_text("15.9 nmol/L")  # both units on the row
+    expect(row).to_contain_text("transfer day, programmed FET")
+    assert row.get_attribute("data-flag") == "L"  # below her transfer-day cut-off
+    low = row.locator('li[data-code="art.et_day_low"]')
     expect(low).to_have_count(1)
+    row.get_by_text("Findings and sources").click()
     expect(low.get_by_role("link", name="labarta2021")).to_have_attribute("href", "/evidence/labarta2021")
+    expect(page.locator("#results-table")).not_to_contain_text("art.et_day_low")  # no code shown
     shot(page, "clinician-timeline-after-add")
 
     page.get_by_role("radio", name="nmol/L").check()

@@ -56,6 +56,8 @@ def _answers(scenario_id: str, form: Any) -> tuple[dict[str, Any], dict[str, str
         if raw is None or not str(raw).strip():
             if question.type == "list":
                 answers[qid] = ()
+            elif question.required and getattr(question, "default", None) is None:
+                errors[qid] = "Answer this question: the plan needs it."
             continue
         try:
             answers[qid] = parse_answer(question, str(raw))

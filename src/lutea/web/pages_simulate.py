@@ -15,7 +15,7 @@ from lutea.errors import InputError
 from lutea.knowledge import load_knowledge
 from lutea.pk import ROUTES
 from lutea.pk.baseline import CONTEXTS, BaselineContext
-from lutea.pk.simulate import simulate
+from lutea.pk.simulate import MAX_DAYS, simulate
 from lutea.records.balance import patient_balance
 from lutea.records.inputs import MAX_ID
 from lutea.store import crud
@@ -30,6 +30,50 @@ DEFAULTS = {"product": "none", "route": "vaginal", "dose_mg": "400", "interval_h
             "context": "hrt-fet", "cycle_day": "15", "gestational_weeks": "6", "assay": "lcms",
             "threshold": f"{_CUTOFF.value:g}" if _CUTOFF else "", "weight_kg": ""}
 FIELDS = tuple(DEFAULTS)
+
+
+# The builder's number fields: their words, and the range the form accepts (the form's own min/max;
+# the engine's limits, MAX_DAYS, still apply after these).
+NUMBER_FIELDS: dict[str, tuple[str, float | None, float | None, bool]] = {  # words, min, max, required
+    "dose_mg": ("The dose in mg", 0.0, None, True),
+    "interval_h": ("The dosing interval in hours", 1.0, None, True),
+    "days": ("The number of days", 1.0, float(MAX_DAYS), True),
+    "cycle_day": ("The cycle day at the start", 1.0, 60.0, False),
+    "gestational_weeks": ("The weeks of pregnancy at the start", 3.0, 42.0, False),
+    "threshold": ("The threshold in ng/mL", 0.0, None, False),
+    "weight_kg": ("The weight in kg", 30.0, 250.0, False),
+}
+
+
+def field_problems(params: dict[str, str]) -> dict[str, str]:
+    """Every number field's problem at once, as a sentence (empty when all are readable)."""
+    problems: dict[str, str] = {}
+    for name, (words, low, high, required) in NUMBER_FIELDS.items():
+        text = params.get(name, "").strip()
+        if not text:
+            if required:
+                problems[name] = f"{words} is missing: enter a number."
+            continue
+        try:
+            value = float(text)
+        except ValueError:
+            problems[name] = f"{words} must be a number; {text!r} is not one."
+            continue
+        if low is not None and (value < low or (name == "dose_mg" and value <= 0)):
+            problems[name] = (f"{words} must be more than {low:g}; {text} is not." if name == "dose_mg"
+                              else f"{words} must be at least {low:g}; {text} is too small.")
+        elif high is not None and value > high:
+            problems[name] = f"{words} can be at most {high:g}; {text} is too large."
+    return problems
+
+
+class BuilderProblems(InputError):
+    """Several fields of the builder are wrong at once."""
+
+    def __init__(self, problems: dict[str, str]):
+        first = next(iter(problems))
+        super().__init__(first, problems[first], "numbers in the ranges the form shows")
+        self.problems = problems
 
 
 def regimen_text(params: dict[str, str]) -> str:
@@ -66,7 +110,11 @@ def _context(params: dict[str, str], start: datetime) -> BaselineContext:
 
 
 def simulation(params: dict[str, str]) -> dict[str, Any]:
-    """The builder's curve: population median, 5th-95th band, threshold and the fraction below it."""
+    """The builder's curve: population median, 5th-95th band, threshold and the fraction below it.
+    BuilderProblems names every unreadable field at once."""
+    problems = field_problems(params)
+    if problems:
+        raise BuilderProblems(problems)
     text = regimen_text(params)
     days = _number(params, "days") or 7.0
     threshold = _number(params, "threshold")
@@ -103,14 +151,23 @@ def _choices() -> dict[str, Any]:
 def simulate_page(view: ViewerDep) -> Response:
     require_clinician(view)
     params = _params(view.request)
-    result, error = None, None
+    result, errors = None, {}
     try:
         result = simulation(params)
     except InputError as exc:
-        error = exc
+        errors = builder_errors(exc)
     patients = crud.accessible_patients(view.db, view.user)
     return render(view.request, "simulate.html", user=view.user, session=view.session, params=params, result=result,
-                  error=error, choices=_choices(), patients=patients, status_code=422 if error else 200)
+                  errors=errors, choices=_choices(), patients=patients, status_code=422 if errors else 200)
+
+
+def builder_errors(exc: InputError) -> dict[str, str]:
+    """The problems by field of the builder, each a sentence; one about no field under "_form"."""
+    if isinstance(exc, BuilderProblems):
+        return dict(exc.problems)
+    accepted = f" Accepted: {exc.accepted}." if isinstance(exc.accepted, str) and exc.accepted else ""
+    sentence = exc.problem[:1].upper() + exc.problem[1:] + ("" if exc.problem.endswith(".") else ".") + accepted
+    return {exc.field if exc.field in FIELDS else "_form": sentence}
 
 
 @router.get("/simulate/curve.json")
@@ -120,8 +177,8 @@ def simulate_json(view: ViewerDep) -> JSONResponse:
     try:
         return JSONResponse(simulation(_params(view.request)))
     except InputError as exc:
-        return JSONResponse({"field": exc.field, "problem": exc.problem, "accepted": str(exc.accepted or "")},
-                            status_code=422)
+        return JSONResponse({"field": exc.field, "problem": exc.problem, "accepted": str(exc.accepted or ""),
+                             "errors": builder_errors(exc)}, status_code=422)
 
 
 @router.get("/patients/{patient_id}/balance", response_class=HTMLResponse)

@@ -71,7 +71,7 @@ def _text_lines(view: TimelineView, role: str) -> list[str]:
         lines += ["", "Treatments"]
         for t in view.treatments:
             dose = "" if role == "patient" else f" {t.dose_mg:g} mg, {t.schedule}"
-            lines.append(f"  {t.start:%Y-%m-%d} {t.product} ({t.route}){dose}")
+            lines.append(f"  {t.start:%Y-%m-%d} {view.product_names.get(t.product, t.product)} ({t.route}){dose}")
     return lines
 
 

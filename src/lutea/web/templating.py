@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from lutea.knowledge import load_knowledge
 from lutea.store import models
 from lutea.web.session import CSRF_FIELD, WebSession
 
@@ -17,6 +18,34 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 SEVERITY_WORDS = {"urgent": "Urgent", "advise": "Advice", "info": "Information"}
 TEMPLATES.env.globals["severity_word"] = lambda s: SEVERITY_WORDS.get(s, s)
 TEMPLATES.env.globals["CSRF_FIELD"] = CSRF_FIELD
+
+
+def source_name(source_id: str) -> str:
+    """A source as a reader names it, first author and year ("Labarta et al. 2021"), for the
+    patient's pages where a knowledge-base id ("label-cyclogest-uk") reads as a code."""
+    source = load_knowledge().sources.get(source_id)
+    if source is None:
+        return source_id
+    authors = [a.strip() for a in str(source.authors).split(",") if a.strip()]
+    first = authors[0] if authors else "source"
+    words = first.split()
+    if len(words) > 1 and words[-1].isupper() and len(words[-1]) <= 3:  # "Labarta E": drop the initials
+        first = " ".join(words[:-1])
+    return f"{first}{' et al.' if len(authors) > 1 else ''} {source.year}"
+
+
+TEMPLATES.env.globals["source_name"] = source_name
+
+
+def product_name(product_id: str) -> str:
+    """A product's name in the knowledge base (crinone-8 -> Crinone 8%), its id if unknown."""
+    for product in load_knowledge().entries("products"):
+        if product.id == product_id:
+            return product.names[0] if product.names else product_id
+    return product_id
+
+
+TEMPLATES.env.globals["product_name"] = product_name
 
 
 def render(

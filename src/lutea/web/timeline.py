@@ -11,10 +11,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from lutea.records.interpretation import SYMPTOM_WINDOW
-from lutea.findings import Finding, Severity, ordered
+from lutea.findings import Finding, ordered
 from lutea.store import crud, models
 from lutea.records.red_flags import RedFlagView, acknowledged_flags, open_flags
-from lutea.web.chart import chart_data, predicted_curve
+from lutea.web.chart import chart_data, context_thresholds, predicted_curve
+from lutea.web.results import PROTOCOL_WORDS, ResultRow, finding, product_names, result_rows
 
 
 @dataclass
@@ -37,15 +38,32 @@ class TimelineView:
     symptoms: list[models.Symptom]
     treatments: list[models.Treatment]
     cards: list[Card]
+    rows: list[ResultRow]
     red_flags: list[RedFlagView]
     acknowledged: list[RedFlagView]
     chart: dict[str, Any]
+    events: list[tuple[str, str]]  # symptoms and episodes in date order: (when, what)
+    product_names: dict[str, str]
 
 
-def _finding(body: dict[str, Any]) -> Finding:
-    return Finding(code=body.get("code", ""), severity=Severity(body.get("severity", "info")),
-                   message=body.get("message", ""), patient_message=body.get("patient_message", ""),
-                   sources=tuple(body.get("sources", ())))
+def record_events(symptoms: list[models.Symptom], episodes: list[models.Episode], role: str) -> list[tuple[str, str]]:
+    """Symptoms and episodes as one list in date order (an episode sorts at the start of its day)."""
+    rows: list[tuple[str, str, str]] = []
+    for s in symptoms:
+        rows.append((s.noted_at.strftime("%Y-%m-%d %H:%M"), s.noted_at.strftime("%Y-%m-%d %H:%M"),
+                     f"{s.symptom.replace('-', ' ')} (severity {s.severity})"))
+    for e in episodes:
+        what = {"ivf-cycle": "IVF cycle"}.get(e.kind, e.kind.replace("-", " "))
+        if e.protocol:
+            what += ", " + PROTOCOL_WORDS.get(e.protocol, (e.protocol, e.protocol))[1 if role == "patient" else 0]
+        if e.et_date:
+            what += f", transfer {e.et_date}"
+        if e.cycle_length_days:
+            what += f", {e.cycle_length_days}-day cycle"
+        if e.note:
+            what += f" ({e.note})"
+        rows.append((f"{e.start_date} 00:00", f"{e.start_date}", "started: " + what))
+    return [(when, what) for _key, when, what in sorted(rows)]
 
 
 def _card(f: Finding, role: str, about: str, at: datetime | None) -> Card:
@@ -75,7 +93,7 @@ def build_timeline(db: Session, patient: models.Patient, role: str, now: datetim
     for m in sorted(measurements, key=lambda m: m.sampled_at, reverse=True):
         about = f"{m.value:g} {m.unit} {m.specimen} on {m.sampled_at:%Y-%m-%d %H:%M} UTC"
         for body in results.get(m.id, {}).get("findings", []):
-            found.append((_finding(body), about, m.sampled_at))
+            found.append((finding(body), about, m.sampled_at))
     by_finding = {id(f): (about, at) for f, about, at in found}
     cards = [_card(f, role, *by_finding[id(f)]) for f in ordered(f for f, _, _ in found)]
 
@@ -84,9 +102,19 @@ def build_timeline(db: Session, patient: models.Patient, role: str, now: datetim
         flags = [f for f in flags if f.raised_at >= now - SYMPTOM_WINDOW]
     acknowledged = [] if role == "patient" else acknowledged_flags(db, patient.id, role)
     curve = None
-    if treatments:
-        latest_treatment = treatments[-1]
-        episode = db.get(models.Episode, latest_treatment.episode_id) if latest_treatment.episode_id else None
-        curve = predicted_curve(latest_treatment, episode, measurements, now)
-    chart = chart_data(measurements, results, treatments, curve, now, show_doses_mg=role != "patient")
-    return TimelineView(patient, episodes, measurements, symptoms, treatments, cards, flags, acknowledged, chart)
+    episode = None
+    latest_treatment = treatments[-1] if treatments else None
+    names = product_names()
+    if latest_treatment is not None and latest_treatment.episode_id:
+        episode = db.get(models.Episode, latest_treatment.episode_id)
+    elif episodes:
+        episode = episodes[-1]
+    if latest_treatment is not None:
+        curve = predicted_curve(latest_treatment, episode if latest_treatment.episode_id else None, measurements, now,
+                                names.get(latest_treatment.product))
+    chart = chart_data(measurements, results, treatments, curve, now, show_doses_mg=role != "patient",
+                       thresholds=context_thresholds(episode, latest_treatment, role == "patient"), product_names=names)
+    rows = result_rows(measurements, results, role)
+    symptoms.sort(key=lambda s: s.noted_at)
+    return TimelineView(patient, episodes, measurements, symptoms, treatments, cards, rows, flags, acknowledged, chart,
+                        record_events(symptoms, episodes, role), names)

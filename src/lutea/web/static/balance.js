@@ -12,6 +12,6 @@
       marker: { size: 10, color: "#a4161a" }, name: "measured" }
   ];
   window.Plotly.react(holder, traces, { margin: { l: 60, r: 20, t: 10, b: 40 }, height: 360, legend: { orientation: "h", y: -0.2 },
-    yaxis: { title: { text: "serum progesterone (ng/mL)" }, rangemode: "tozero" }, xaxis: { type: "date" } }, { displaylogo: false, responsive: true });
+    yaxis: { title: { text: "serum progesterone (ng/mL)" }, rangemode: "tozero" }, xaxis: { type: "date" } }, { displayModeBar: false, responsive: true });
   holder.dataset.points = String(c.median.length);
 })();

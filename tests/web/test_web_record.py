@@ -1,0 +1,35 @@
+"""The record page's smaller parts: symptoms and episodes in one list in date order, and the
+Balance button only for a patient with a treatment (without one the Balance page has nothing to read)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from playwright.sync_api import Page, expect
+from web_helpers import login
+
+
+def test_symptoms_and_episodes_are_in_date_order(page: Page, world) -> None:
+    login(page, world.clinician)
+    page.goto(f"/patients/{world.patient_id}")
+    form = page.locator("#symptoms-form")
+    form.get_by_label("Symptom").select_option("bloating")
+    before_episode = (datetime.now(UTC) - timedelta(days=25)).strftime("%Y-%m-%dT%H:%M")
+    form.get_by_label("Noted at (your local time)").fill(before_episode)
+    form.get_by_role("button", name="Add symptom").click()
+    page.wait_for_url("**?added=symptoms*")
+    whens = page.locator("#events-table tbody tr td:first-child").all_inner_texts()
+    assert len(whens) >= 2
+    assert whens == sorted(whens)
+    expect(page.locator("#events-table tbody tr").first).to_contain_text("bloating")
+
+
+def test_the_balance_button_shows_only_for_a_patient_with_a_treatment(page: Page, world) -> None:
+    login(page, world.clinician)
+    page.goto(f"/patients/{world.patient_id}")  # Alice is on Cyclogest
+    expect(page.get_by_role("link", name="Individualise and balance")).to_have_count(1)
+    page.context.clear_cookies()
+    login(page, "other.doctor@web.test")  # Beatrice's clinician; Beatrice has no treatment
+    page.goto(f"/patients/{world.other_patient_id}")
+    expect(page.get_by_role("heading", name="Beatrice Web")).to_be_visible()
+    expect(page.get_by_role("link", name="Individualise and balance")).to_have_count(0)

@@ -1,0 +1,62 @@
+"""The patient's own record in plain language: no finding codes, product ids, clinician
+abbreviations or clinician sentences, and no reading of a level as 'you ovulated'."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from playwright.sync_api import Browser, Page
+from web_helpers import PHONE, add_serum_result, login, shot
+
+CLINICIAN_WORDS = ("crinone-8", "cyclogest", "serum P <", "When she presents", "individualised 90% band",
+                   "usual range for ovulation", "from From", "for mid-luteal", "hrt-fet", "FET")
+CODE = re.compile(r"\b(treatment|triage|art|reference|ovulation|pregnancy|timing|caveat)\.[a-z_]+")
+
+
+def _visible_text(page: Page) -> str:
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+    return page.locator("main").inner_text()
+
+
+def _assert_plain(text: str, where: str) -> None:
+    assert CODE.findall(text) == [], (where, CODE.findall(text))
+    found = [text[max(0, text.index(w) - 80):text.index(w) + 40] for w in CLINICIAN_WORDS if w in text]
+    assert found == [], (where, found)
+
+
+def test_the_patients_own_record_has_no_codes_ids_or_clinician_words(browser: Browser, world) -> None:
+    # a transfer-day result below her cut-off, whose clinician words name the threshold (serum P < ...)
+    desk = browser.new_context(base_url=world.base_url, viewport={"width": 1280, "height": 900}, timezone_id="UTC")
+    page = desk.new_page()
+    login(page, world.clinician)
+    page.goto(f"/patients/{world.patient_id}")
+    add_serum_result(page, "2.01", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M"))
+    page.wait_for_url("**?added=measurements*")
+
+    phone = browser.new_context(base_url=world.base_url, viewport=PHONE, timezone_id="UTC")
+    mine = phone.new_page()
+    login(mine, world.patient)
+    mine.wait_for_function("document.getElementById('chart').dataset.points !== undefined")
+    text = _visible_text(mine)
+    assert "2.01 ng/mL" in text
+    _assert_plain(text, "own record")
+    legend = mine.locator("#chart").get_attribute("data-legend") or ""
+    _assert_plain(legend, "chart legend")
+    shot(mine, "patient-own-record-wording")
+    mine.goto("/plan/threatened-miscarriage")
+    mine.get_by_label("Weeks of pregnancy now", exact=False).fill("8")
+    mine.locator("#q-symptoms-bleeding").check()
+    mine.get_by_label("Number of previous miscarriages", exact=False).fill("2")
+    mine.get_by_label("Where has a scan shown", exact=False).select_option("intrauterine")
+    mine.get_by_role("button", name="Show the plan").click()
+    _assert_plain(_visible_text(mine), "patient's plan")
+    phone.close()
+
+    # remove the result again, so the session's other tests see Alice as before
+    page.goto(f"/patients/{world.patient_id}")
+    row = page.locator("#results-table tbody tr", has_text="2.01 ng/mL")
+    row.get_by_role("link", name="Remove the result").click()
+    page.get_by_role("button", name="Remove this result").click()
+    page.wait_for_url("**removed=measurements*")
+    desk.close()
