@@ -5,11 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from lutea.cli._common import console, print_json
-from lutea.config import Settings
-from lutea.store import crud, make_engine, make_sessionmaker, upgrade_to_head
 
 
 def audit(
@@ -18,6 +15,11 @@ def audit(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Who read or changed which record, when (UTC) and from where; newest first."""
+    from rich.table import Table
+
+    from lutea.config import Settings
+    from lutea.store import crud, make_engine, make_sessionmaker, upgrade_to_head
+
     settings = Settings()
     upgrade_to_head(settings.database_url)
     engine = make_engine(settings.database_url)
