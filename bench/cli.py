@@ -7,8 +7,9 @@ taken in turns so that a busy moment on a shared machine hits every command alik
   --previous-miscarriages 2 --intrauterine-confirmed --json`,
 - `lutea --help`,
 - the floor: `python -c "import numpy, pydantic, yaml"` (what any lutea command must import).
-One warm-up run of each command first fills the knowledge-base cache (docs/cli.md), as the
-first command after an install or an update does. The command is the venv's `lutea` console
+One warm-up run of each command first fills the knowledge-base cache (docs/cli.md) and writes
+the byte-code of lutea's modules, as the first command after an install or an update does (the
+runs drop PYTHONDONTWRITEBYTECODE: an installed package has its byte-code). The command is the venv's `lutea` console
 script next to this Python, else `python -c 'from lutea.cli import main; main()'`; run from a
 worktree with PYTHONPATH pointing at its src. Every run must exit 0 and every --json output
 must parse.
@@ -41,10 +42,13 @@ def lutea_command() -> list[str]:
     return [sys.executable, "-c", "from lutea.cli import main; main()"]
 
 
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def run_once(argv: list[str], *, expect_json: bool) -> float:
     """Seconds from spawning the process to its exit; fails loudly on a non-zero exit or bad JSON."""
     start = time.perf_counter()
-    done = subprocess.run(argv, capture_output=True, text=True)
+    done = subprocess.run(argv, capture_output=True, text=True, env=ENV)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} exited {done.returncode}: {done.stderr.strip()[-500:]}")
