@@ -42,7 +42,9 @@ def import_fhir(
     as_json: Annotated[bool, typer.Option("--json", help="Print the import report as JSON.")] = False,
 ) -> None:
     """Import a FHIR R4 bundle into the database of LUTEA_DATABASE_URL; all or nothing, and idempotent."""
+    from lutea.config import Settings
     from lutea.fhir.importer import import_bundle
+    from lutea.store import crud
 
     body = _read_json(bundle)
     with _sessions(Settings()).begin() as session:
