@@ -1,17 +1,24 @@
 import math
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import lutea
 from lutea.errors import InputError
 from lutea.units import (
+    COMMON_FACTORS,
     NMOL_L_PER_NG_ML,
     Specimen,
     convert,
     ng_ml_to_nmol_l,
     nmol_l_to_ng_ml,
     parse_specimen,
+    _pint_factor,
     to_canonical,
 )
 
@@ -79,3 +86,34 @@ def test_bad_input_names_field_and_accepted_forms(value, unit, specimen, message
 def test_unknown_specimen():
     with pytest.raises(InputError, match="specimen: unknown specimen 'blood'; use serum, plasma, saliva, urine"):
         parse_specimen("blood")
+
+
+@pytest.mark.parametrize(
+    ("specimen", "spelling"),
+    [(specimen, spelling) for specimen, table in COMMON_FACTORS.items() for spelling in table],
+)
+def test_common_factors_are_pints_own(specimen, spelling):
+    # the table only spares the import of pint: pint stays the definition, to the last bit
+    assert COMMON_FACTORS[specimen][spelling] == _pint_factor(spelling, specimen, "unit")
+
+
+def test_common_spellings_do_not_import_pint():
+    code = (
+        "import sys\n"
+        "from lutea.units import COMMON_FACTORS, to_canonical\n"
+        "for specimen, table in COMMON_FACTORS.items():\n"
+        "    for spelling in table:\n"
+        "        to_canonical(1.0, spelling, specimen)\n"
+        "assert 'pint' not in sys.modules, 'pint imported'\n"
+        "to_canonical(1.0, 'ug/dL', 'serum')\n"
+        "assert 'pint' in sys.modules\n"
+    )
+    src = str(Path(lutea.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_rare_spelling_still_goes_through_pint():
+    assert to_canonical(1.0, "ug/dL", Specimen.SERUM) == pytest.approx(10.0)
+    assert to_canonical(1.0, " ng/mL ", Specimen.SERUM) == 1.0

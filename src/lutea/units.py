@@ -8,20 +8,42 @@ and is never converted into serum progesterone.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from enum import StrEnum
-
-import pint
+from typing import TYPE_CHECKING, Any
 
 from lutea.errors import InputError
+
+if TYPE_CHECKING:
+    import pint
 
 MW_PROGESTERONE_G_PER_MOL = 314.46
 """Molar mass of progesterone (C21H30O2); 1 ng/mL = 3.180 nmol/L."""
 
 NMOL_L_PER_NG_ML = 1e6 / MW_PROGESTERONE_G_PER_MOL / 1e3  # (1e-6 g/L / MW) mol/L in nmol/L
 
-_ureg = pint.UnitRegistry()
+
+class _Registry:
+    """pint's UnitRegistry, built on first use (importing pint and building it takes ~0.5 s, and
+    the common spellings never need it: see COMMON_FACTORS)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # one registry: units of two registries do not mix
+        self._built: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._built is None:
+            with self._lock:
+                if self._built is None:
+                    import pint
+
+                    self._built = pint.UnitRegistry()
+        return getattr(self._built, name)
+
+
+_ureg = _Registry()
 
 
 class Specimen(StrEnum):
@@ -49,6 +71,21 @@ SPECIMEN_UNITS: dict[Specimen, SpecimenUnits] = {
     Specimen.PLASMA: SpecimenUnits(Analyte.PROGESTERONE, "ng/mL", ("ng/mL", "nmol/L"), True),
     Specimen.SALIVA: SpecimenUnits(Analyte.PROGESTERONE, "pg/mL", ("pg/mL", "pmol/L"), True),
     Specimen.URINE: SpecimenUnits(Analyte.PDG, "ug/mL", ("ug/mL",), False),
+}
+
+
+# Canonical units per unit of the spellings labs write most, per specimen: pint's own figures
+# (the same floats _factor computes through pint), so a common result never imports pint.
+# tests/test_units.py checks every entry against pint exactly; any other spelling goes to pint.
+_SERUM_FACTORS = {
+    "ng/mL": 1.0, "ng/ml": 1.0, "nmol/L": 0.31445999999999996, "nmol/l": 0.31445999999999996,
+    "ng/dL": 0.01, "pg/mL": 0.0009999999999999998, "pmol/L": 0.0003144599999999999, "ug/L": 0.9999999999999999,
+}
+COMMON_FACTORS: dict[Specimen, dict[str, float]] = {
+    Specimen.SERUM: _SERUM_FACTORS,
+    Specimen.PLASMA: _SERUM_FACTORS,
+    Specimen.SALIVA: {"pg/mL": 1.0, "pg/ml": 1.0, "pmol/L": 0.31445999999999996, "pmol/l": 0.31445999999999996},
+    Specimen.URINE: {"ug/mL": 1.0, "ug/ml": 1.0, "µg/mL": 1.0, "μg/mL": 1.0, "mcg/mL": 1.0, "mg/L": 1.0},
 }
 
 
@@ -98,7 +135,13 @@ def to_canonical(
 
 @lru_cache(maxsize=512)  # every accepted unit is a multiple of the canonical one: pint works it out once
 def _factor(unit: str, specimen: Specimen, unit_field: str) -> float:
-    """How many canonical units one `unit` is, for this specimen."""
+    """How many canonical units one `unit` is, for this specimen (pint's figure)."""
+    common = COMMON_FACTORS[specimen].get(unit)
+    return common if common is not None else _pint_factor(unit, specimen, unit_field)
+
+
+def _pint_factor(unit: str, specimen: Specimen, unit_field: str) -> float:
+    """_factor worked out by pint, for any spelling pint reads."""
     rules = SPECIMEN_UNITS[specimen]
     parsed = _parse_unit(unit, unit_field, rules.accepted)
     canonical = _known(rules.canonical)

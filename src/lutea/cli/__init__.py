@@ -1,50 +1,73 @@
-"""lutea's command line: a thin shell over the domain core. Each command lives in its own module."""
+"""lutea's command line: a thin shell over the domain core. Each command lives in its own module.
+
+A command's module is imported only when that command runs: `main()` registers the one named on
+the command line (all of them for `--help` or an unknown name), so `lutea interpret` never
+imports SciPy, the record store or the batch engine. `lutea.cli.app` is the full application.
+"""
 
 from __future__ import annotations
 
-import typer
+import sys
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from lutea.cli import calibrate as _calibrate
-from lutea.cli import audit as _audit
-from lutea.cli import batch as _batch
-from lutea.cli import evidence
-from lutea.cli import fhir as _fhir
-from lutea.cli import interpret as _interpret
-from lutea.cli import plan as _plan
-from lutea.cli import simulate as _simulate
-from lutea.cli import trial as _trial
-from lutea.cli import user as _user
-from lutea.cli import individualize as _individualize
+if TYPE_CHECKING:
+    import typer
 
-app = typer.Typer(
-    name="lutea",
-    help="Progesterone balancing: interpret, simulate, individualise and plan, with sources.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+# command name -> (module in lutea.cli, attribute, whether the attribute is a Typer group), in
+# the order `lutea --help` lists them
+COMMANDS: dict[str, tuple[str, str, bool]] = {
+    "evidence": ("evidence", "evidence", False),
+    "user": ("user", "app", True),
+    "audit": ("audit", "app", True),
+    "interpret": ("interpret", "interpret", False),
+    "interpret-series": ("interpret", "interpret_series", False),
+    "plan": ("plan", "plan", False),
+    "simulate": ("simulate", "simulate", False),
+    "calibrate": ("calibrate", "calibrate", False),
+    "individualize": ("individualize", "individualize", False),
+    "batch": ("batch", "app", True),
+    "trial": ("trial", "trial", False),
+    "import": ("fhir", "import_app", True),
+    "export": ("fhir", "export_app", True),
+}
 
 
-@app.callback()
 def _root() -> None:
     """lutea: decision support for progesterone; every statement cites the knowledge base."""
 
 
-app.command("evidence")(evidence.evidence)
-app.add_typer(_user.app, name="user")
-app.add_typer(_audit.app, name="audit")
-app.command("interpret")(_interpret.interpret)
-app.command("interpret-series")(_interpret.interpret_series)
-app.command("plan")(_plan.plan)
-app.command("simulate")(_simulate.simulate)
-app.command("calibrate")(_calibrate.calibrate)
-app.command("individualize")(_individualize.individualize)
-app.add_typer(_batch.app, name="batch")
-app.command("trial")(_trial.trial)
-app.add_typer(_fhir.import_app, name="import")
-app.add_typer(_fhir.export_app, name="export")
+def build_app(names: list[str] | None = None) -> typer.Typer:
+    """The `lutea` application with the named commands (default: every command)."""
+    import typer
+
+    app = typer.Typer(
+        name="lutea",
+        help="Progesterone balancing: interpret, simulate, individualise and plan, with sources.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+    app.callback()(_root)
+    for name in names if names is not None else COMMANDS:
+        module_name, attribute, group = COMMANDS[name]
+        target = getattr(import_module(f"lutea.cli.{module_name}"), attribute)
+        if group:
+            app.add_typer(target, name=name)
+        else:
+            app.command(name)(target)
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":  # built on first use, so that importing lutea.cli stays cheap
+        app = build_app()
+        globals()["app"] = app
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: registers only the command named on the command line."""
+    named = sys.argv[1] if len(sys.argv) > 1 else None
+    build_app([named] if named in COMMANDS else None)()

@@ -3,20 +3,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
-from sqlalchemy import Engine
 
 from lutea.cli._common import console, print_json
-from lutea.config import Settings
-from lutea.store import audit_chain, crud, make_engine, make_sessionmaker, upgrade_to_head
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 app = typer.Typer(help="The audit trail: who read or changed which record, when and from where.")
 
 
-def _engine(settings: Settings) -> Engine:
+def _engine() -> Engine:
+    """The store of LUTEA_DATABASE_URL, migrated (imported here: the other commands need no store)."""
+    from lutea.config import Settings
+    from lutea.store import make_engine, upgrade_to_head
+
+    settings = Settings()
     upgrade_to_head(settings.database_url)
     return make_engine(settings.database_url)
 
@@ -31,7 +35,11 @@ def audit(
     """Who read or changed which record, when (UTC) and from where; newest first."""
     if ctx.invoked_subcommand is not None:
         return
-    engine = _engine(Settings())
+    from rich.table import Table
+
+    from lutea.store import crud, make_sessionmaker
+
+    engine = _engine()
     with make_sessionmaker(engine)() as session:
         rows = [
             {
@@ -57,7 +65,9 @@ def audit(
 @app.command("verify")
 def verify(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Check the audit trail's hash chain from its first row: exit 0 if intact, 1 at the first broken link."""
-    engine = _engine(Settings())
+    from lutea.store import audit_chain, make_sessionmaker
+
+    engine = _engine()
     with make_sessionmaker(engine)() as session:
         report = audit_chain.verify(session)
     engine.dispose()

@@ -6,14 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from lutea.cli._common import console, domain_errors, print_json
 from lutea.errors import InputError
@@ -43,6 +35,9 @@ def interpret(
     as_json: Annotated[bool, Opt("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Interpret every row of a file exactly as `lutea interpret` would; one output row per input row."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from lutea.batch.engine import open_engine
     from lutea.batch.stream import run_interpret
 

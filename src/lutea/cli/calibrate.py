@@ -8,13 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from lutea.cli._common import console, domain_errors, print_json
 from lutea.knowledge.loader import DATA_PACKAGE, load_knowledge
-from lutea.pk import calibration
-from lutea.pk.models import route_models
-from lutea.pk.validation import render_report
 
 
 def _models_file() -> Path:
@@ -22,6 +18,8 @@ def _models_file() -> Path:
 
 
 def _reload() -> None:
+    from lutea.pk.models import route_models
+
     load_knowledge.cache_clear()
     route_models.cache_clear()
 
@@ -34,6 +32,12 @@ def calibrate(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Fit each route model to its study arms (least squares, deterministic) and report the fit."""
+    from rich.table import Table
+
+    from lutea.pk import calibration  # SciPy: only when the command runs
+    from lutea.pk.models import route_models
+    from lutea.pk.validation import render_report
+
     fits = calibration.calibrate()
     if write:
         path = models_file or _models_file()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from lutea.cli._common import console, fail, print_json
 from lutea.knowledge import load_knowledge
@@ -22,6 +21,8 @@ def evidence(
         if as_json:
             print_json({"knowledge_version": kb.version, "sources": rows})
             return
+        from rich.table import Table
+
         table = Table(title=f"lutea knowledge base {kb.version}: sources")
         for column in ("id", "kind", "year", "title"):
             table.add_column(column)

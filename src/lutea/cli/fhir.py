@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from lutea.cli._common import domain_errors, fail, print_json
-from lutea.config import Settings
 from lutea.errors import InputError
-from lutea.store import crud, make_engine, make_sessionmaker, upgrade_to_head
+
+if TYPE_CHECKING:
+    from lutea.config import Settings
 
 import_app = typer.Typer(help="Import records: FHIR R4 bundles, tracker CSV exports.", no_args_is_help=True)
 export_app = typer.Typer(help="Export records as FHIR R4.", no_args_is_help=True)
 
 
 def _sessions(settings: Settings):  # type: ignore[no-untyped-def]
+    from lutea.store import make_engine, make_sessionmaker, upgrade_to_head
+
     upgrade_to_head(settings.database_url)
     return make_sessionmaker(make_engine(settings.database_url))
 
@@ -39,7 +42,9 @@ def import_fhir(
     as_json: Annotated[bool, typer.Option("--json", help="Print the import report as JSON.")] = False,
 ) -> None:
     """Import a FHIR R4 bundle into the database of LUTEA_DATABASE_URL; all or nothing, and idempotent."""
+    from lutea.config import Settings
     from lutea.fhir.importer import import_bundle
+    from lutea.store import crud
 
     body = _read_json(bundle)
     with _sessions(Settings()).begin() as session:
@@ -66,7 +71,9 @@ def export_fhir(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the bundle here (default: stdout).")] = None,
 ) -> None:
     """Export a patient's record as a FHIR R4 Bundle, validated with fhir.resources (R4B models)."""
+    from lutea.config import Settings
     from lutea.fhir.importer import export_patient
+    from lutea.store import crud
 
     with _sessions(Settings()).begin() as session:
         bundle = export_patient(session, patient)
@@ -87,9 +94,11 @@ def import_tracker(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Read daily tracker readings and apply the PdG ovulation-confirmation rule; with --patient store them."""
+    from lutea.config import Settings
     from lutea.fhir.tracker import interpret_tracker, parse_tracker_csv
     from lutea.fhir.tracker_store import store_series
     from lutea.records.access import operator_access
+    from lutea.store import crud
 
     try:
         text = file.read_text(encoding="utf-8")

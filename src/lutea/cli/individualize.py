@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from lutea.cli._common import console, domain_errors, print_json
 from lutea.errors import InputError
-from lutea.individualise import Individualiser, balance_report, parse_level, parse_target, parse_time
-from lutea.pk.assay import parse_assay
-from lutea.pk.baseline import BaselineContext
+
+if TYPE_CHECKING:
+    from lutea.pk.baseline import BaselineContext
 
 
 def _context(name: str, cycle_length_days: float, lh_peak: str | None, cycle_start: str | None) -> BaselineContext:
+    from lutea.individualise import parse_time
+    from lutea.pk.baseline import BaselineContext
+
     return BaselineContext(
         name.strip().lower(),  # type: ignore[arg-type]
         cycle_length_days=cycle_length_days,
@@ -42,6 +44,9 @@ def individualize(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Estimate a person's progesterone PK from their levels and rank regimens that meet a target."""
+    from lutea.individualise import Individualiser, balance_report, parse_level, parse_target, parse_time  # SciPy
+    from lutea.pk.assay import parse_assay
+
     if role not in ("clinician", "patient"):
         raise InputError("role", f"unknown role {role!r}", ["clinician", "patient"])
     assay = parse_assay(assay)
@@ -66,6 +71,8 @@ def individualize(
 
 
 def _print(report: dict) -> None:
+    from rich.table import Table
+
     p = report["prediction"]
     console.print(f"[bold]lutea individualize[/bold] (knowledge {report['knowledge_version']}, assay {p['assay']})")
     console.print(f"target: {p['target']}")

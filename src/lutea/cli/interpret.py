@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from lutea._interpret_rules import num
 from lutea.cli._common import console, domain_errors, print_json
@@ -17,8 +16,6 @@ from lutea.findings import Finding
 from lutea.interpret import interpret as interpret_result
 from lutea.measurement import Measurement
 from lutea.fields import parse_day, parse_gestational_days, parse_moment, parse_number
-from lutea.series import interpret_series as read_series
-from lutea.series import parse_pdg_csv
 
 _STYLE = {"urgent": "bold white on red", "advise": "bold yellow", "info": "cyan"}
 Opt = typer.Option
@@ -118,6 +115,11 @@ def interpret_series(
     as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
 ) -> None:
     """Confirm ovulation from a daily urine PdG series after the LH surge (columns: date, pdg, unit, lh)."""
+    from rich.table import Table
+
+    from lutea.series import interpret_series as read_series
+    from lutea.series import parse_pdg_csv
+
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:

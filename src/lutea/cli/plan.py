@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from lutea.cli._common import console, domain_errors, print_json
 from lutea.errors import InputError
@@ -93,6 +92,8 @@ def plan(
 
 
 def _print(payload: dict[str, Any]) -> None:
+    from rich.table import Table
+
     urgent = [f for f in payload["findings"] if f["severity"] == "urgent"]
     for f in urgent:
         console.print(f"[bold red]URGENT[/bold red] {escape(f['message'])}")

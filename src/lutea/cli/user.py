@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from lutea.cli._common import domain_errors, fail, print_json
-from lutea.config import Settings
-from lutea.store import crud, make_engine, make_sessionmaker, upgrade_to_head
+
+if TYPE_CHECKING:
+    from lutea.config import Settings
 
 app = typer.Typer(help="Accounts (patient, clinician, admin) and clinician assignments.", no_args_is_help=True)
 
 
 def _sessions(settings: Settings):  # type: ignore[no-untyped-def]
+    from lutea.store import make_engine, make_sessionmaker, upgrade_to_head
+
     upgrade_to_head(settings.database_url)
     return make_sessionmaker(make_engine(settings.database_url))
 
@@ -30,6 +33,9 @@ def create(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Create an account in the database of LUTEA_DATABASE_URL (default ./lutea.db)."""
+    from lutea.config import Settings
+    from lutea.store import crud
+
     if password is None:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     settings = Settings()
@@ -51,6 +57,9 @@ def assign(
     patient: Annotated[int, typer.Option("--patient", help="Patient record id.")],
 ) -> None:
     """Give a clinician access to one patient's record."""
+    from lutea.config import Settings
+    from lutea.store import crud
+
     settings = Settings()
     with _sessions(settings).begin() as session:
         user = crud.get_user_by_email(session, clinician)

@@ -13,7 +13,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from lutea.errors import KnowledgeError
-from lutea.knowledge import schema
+from lutea.knowledge import _cache, schema
 
 DATA_PACKAGE = "lutea.knowledge.data"
 
@@ -192,7 +192,24 @@ def _cross_check_red_flag_symptoms(sections: dict[str, list[BaseModel]]) -> None
             raise KnowledgeError(f"red_flags.yaml entry {flag.id}: unknown symptoms {sorted(unknown)}")  # type: ignore[attr-defined]
 
 
+def load_cached(directory: Path | Any, cache_dir: Path | None = None) -> KnowledgeBase:
+    """load_from(directory), kept validated in the per-user cache (lutea.knowledge._cache) under
+    a key of every file of the directory and of lutea's and pydantic's versions."""
+    try:
+        key = _cache.cache_key((f for f in directory.iterdir() if f.is_file()),
+                               (Path(schema.__file__), Path(__file__)))
+    except OSError:  # a directory or a source that cannot be read for the key: no cache
+        return load_from(directory)
+    path = (cache_dir or _cache.cache_dir()) / f"knowledge-{key}.pickle"
+    kept = _cache.read(path, key)
+    if isinstance(kept, KnowledgeBase):
+        return kept
+    kb = load_from(directory)
+    _cache.write(path, key, kb)
+    return kb
+
+
 @lru_cache(maxsize=1)
 def load_knowledge() -> KnowledgeBase:
-    """The packaged knowledge base (loaded once per process)."""
-    return load_from(resources.files(DATA_PACKAGE))
+    """The packaged knowledge base (loaded once per process, through the per-user cache)."""
+    return load_cached(resources.files(DATA_PACKAGE))
