@@ -8,6 +8,7 @@ and is never converted into serum progesterone.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from enum import StrEnum
@@ -65,11 +66,18 @@ def _known(text: str) -> pint.Unit:
     return _ureg.parse_units(text)
 
 
+UNIT_TEXT = re.compile(r"[A-Za-z0-9/.*^µμ]{1,32}")
+"""What a unit string may be made of: letters, digits, / . * ^ and the micro sign; no spaces,
+line breaks, control characters or other symbols (pint would ignore some of them)."""
+
+
 @lru_cache(maxsize=256)  # parsing a unit string dominates the cost of one interpretation
 def _parse_unit(text: str, field: str, accepted: tuple[str, ...]) -> pint.Unit:
-    cleaned = str(text).strip().replace("μ", "u").replace("µ", "u")
-    if not cleaned:
+    if not str(text):
         raise InputError(field, "no unit given", accepted)
+    if not UNIT_TEXT.fullmatch(str(text)):
+        raise InputError(field, f"unit {str(text)[:40]!r} has characters no unit has (spaces, line breaks, symbols)", accepted)
+    cleaned = str(text).replace("μ", "u").replace("µ", "u")
     try:
         unit = _ureg.parse_units(cleaned)
     except Exception:
