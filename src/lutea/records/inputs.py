@@ -35,6 +35,15 @@ AssayName = Literal["any", "immunoassay", "lcms"]
 RouteName = Literal["oral", "vaginal", "im", "sc", "transdermal", "rectal", "iv"]
 MAX_ID = 2_147_483_647  # INTEGER columns on PostgreSQL (and what SQLite accepts)
 RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
+_ROW_ID_TEXT = re.compile(r"[0-9]{1,10}")  # ASCII digits only: str.isdigit() also takes '²'
+
+
+def row_id(text: str) -> int | None:
+    """A record id written as text ('42'), or None when the text is not one (ASCII digits, 1..MAX_ID)."""
+    if not _ROW_ID_TEXT.fullmatch(text):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
 
 EARLIEST_DATE = date(1900, 1, 1)
 """No record (result, symptom, dose, treatment, episode, birth) is dated before this."""

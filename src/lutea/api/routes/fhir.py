@@ -30,6 +30,7 @@ from lutea.measurement import Measurement
 from lutea.safety import screen
 from lutea.records import RecordAccess, open_record, patients
 from lutea.records.identifiers import find_link
+from lutea.records.inputs import row_id
 from lutea.store import crud, models
 
 router = APIRouter(tags=["fhir"])
@@ -116,17 +117,17 @@ def _prefetch_bundle(prefetch: dict[str, Any] | None) -> dict[str, Any] | None:
 def _stored_patient(session: Any, user: models.User, patient_ref: Any, required: bool = True) -> int | None:
     text = str(patient_ref or "").removeprefix("Patient/")
     pid: int | None = None
-    if text.isdigit():
-        pid = int(text)
-    elif text.startswith("p-") and text[2:].isdigit():
-        pid = int(text[2:])
+    if row_id(text) is not None:  # ASCII digits only ('²' and 5,000 digits made int() fail)
+        pid = row_id(text)
+    elif text.startswith("p-") and row_id(text[2:]) is not None:
+        pid = row_id(text[2:])
     else:
         link = find_link(session, "Patient", f"Patient/{text}")
         pid = link.patient_id if link else None
     if pid is None or pid > MAX_ID or session.get(models.Patient, pid) is None:
         if not required:
             return None
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no lutea patient {patient_ref!r}; send the prefetch")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no lutea patient {str(patient_ref)[:40]!r}; send the prefetch")
     if not crud.can_access(session, user, pid):
         raise _forbid(pid)
     return pid
