@@ -18,10 +18,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 from lutea.errors import InputError
+from lutea.timeline import EARLIEST, LATEST  # the dates lutea reads from text
 
 ROUTES = ("oral", "vaginal", "im", "sc", "transdermal", "rectal", "iv")
-EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)  # dates a regimen may name: [EARLIEST, LATEST)
-LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 # route word -> (route, formulation or None for the route's default)
 ROUTE_WORDS: dict[str, tuple[str, str | None]] = {

@@ -66,7 +66,7 @@ def predicted_curve(
             pass  # the population curve below still shows what the regimen gives
     try:
         result = simulate(events, days=days, start=t0, context=context, population=POPULATION, assay=assay,
-                          step_h=CURVE_STEP_H)
+                          step_h=CURVE_STEP_H, acknowledge_off_label=True)  # her record's doses, checked when stored
     except InputError:
         return None
     times = [result.t0 + timedelta(hours=float(h)) for h in result.times_h]

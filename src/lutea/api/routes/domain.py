@@ -84,6 +84,7 @@ class SimulateRequest(_In):
     threshold_at_h: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
     start: Time | None = None
     step_h: Annotated[float, Field(ge=0.05, le=24)] = 0.5
+    acknowledge_off_label: bool = False  # simulate a daily dose above the product's labelled maximum
 
 
 @router.post("/simulate")
@@ -98,7 +99,7 @@ def simulate(body: SimulateRequest, user: UserDep) -> dict[str, Any]:
     result = simulate_core(
         body.regimen, days=body.days, context=context, weight_kg=body.weight_kg, assay=body.assay,
         population=body.population, seed=body.seed, threshold=body.threshold, threshold_at_h=body.threshold_at_h,
-        start=body.start, step_h=body.step_h,
+        start=body.start, step_h=body.step_h, acknowledge_off_label=body.acknowledge_off_label,
     )
     return result.as_dict()
 
