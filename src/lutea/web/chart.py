@@ -26,6 +26,7 @@ from lutea.errors import InputError
 from lutea.individualise import Individualiser
 from lutea.pk.simulate import MAX_DAYS, simulate
 from lutea.store import models
+from lutea.timeline import EARLIEST
 from lutea.units import Specimen, from_canonical, to_canonical
 
 NMOL_PER_NG = from_canonical(1.0, "nmol/L", Specimen.SERUM)  # nmol/L per ng/mL (lutea.units)
@@ -44,6 +45,8 @@ def predicted_curve(
 ) -> dict[str, Any] | None:
     """The curve of a treatment, individualised from serum levels measured under it when there are
     any, else the population median with its 5th-95th percentile band (ng/mL)."""
+    if treatment.start < EARLIEST:  # a row stored before the records' date limits (year 1): no curve
+        return None
     horizon = max(now, max((m.sampled_at for m in measurements), default=now)) + timedelta(days=1)
     events = continued_events(treatment, now, horizon)
     if not events:
@@ -108,7 +111,7 @@ def chart_data(
     """Everything the timeline chart draws, in ng/mL, with the factor to nmol/L for the toggle."""
     points, bands = [], []
     for m in measurements:
-        if m.specimen not in SERUM_SPECIMENS:
+        if m.specimen not in SERUM_SPECIMENS or m.sampled_at < EARLIEST:  # before 1900: a row from before the limits
             continue
         result = interpretations.get(m.id, {})
         severities = [f.get("severity") for f in result.get("findings", [])]
@@ -120,6 +123,8 @@ def chart_data(
             bands.append(band)
     doses = []
     for t in treatments:
+        if t.start < EARLIEST:  # stored before the records' date limits: listed, not drawn
+            continue
         for d in treatment_events(t, now):
             text = f"{t.product} {t.route} {d.dose_mg:g} mg" if show_doses_mg else f"{t.product} ({t.route})"
             doses.append({"t": _iso(d.time), "label": text})
