@@ -618,7 +618,7 @@ def _parse_datetime(tok: str, pos: int, shown: str, *, end_of_day: bool = False)
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", tok):
             d = date.fromisoformat(tok)
-            when = datetime(d.year, d.month, d.day, tzinfo=UTC)
+            when = _in_years(datetime(d.year, d.month, d.day, tzinfo=UTC), shown, pos)
             return when + timedelta(days=1) if end_of_day else when
         when = datetime.fromisoformat(tok)
     except ValueError:
