@@ -139,9 +139,9 @@ def test_nothing_is_dated_before_the_patients_birth(access, session, kind, body,
 
 def test_a_dose_is_not_dated_before_the_patients_birth(access, session) -> None:
     treatment = service.add_treatment(access, TreatmentCreate(**TREATMENT))
-    _born(session, access.patient_id, (NOW - timedelta(days=2)).date())
+    _born(session, access.patient_id, (NOW - timedelta(days=1)).date())  # a day whatever the hour now
     with pytest.raises(InputError) as refused:
-        service.add_dose(access, treatment.id, DoseCreate(taken_at=NOW - timedelta(days=2, hours=12), dose_mg=400))
+        service.add_dose(access, treatment.id, DoseCreate(taken_at=NOW - timedelta(days=2, hours=1), dose_mg=400))
     assert refused.value.field == "taken_at"
 
 
