@@ -89,13 +89,13 @@ def _check_value(value: float, field: str) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise InputError(field, f"{str(value)[:40]!r} is not a number", "a finite number >= 0") from None
+        raise InputError(field, f"{repr(value)[:40]} is not a number", "a finite number >= 0") from None
     except OverflowError:  # an integer of hundreds of digits
-        raise InputError(field, f"{str(value)[:20]}... is too large", "a finite number >= 0") from None
+        raise InputError(field, "is an integer too large for a number", "a finite number >= 0") from None
     if not math.isfinite(number):
-        raise InputError(field, f"{str(value)[:40]!r} is not finite", "a finite number >= 0")
+        raise InputError(field, f"{repr(value)[:40]} is not finite", "a finite number >= 0")
     if number < 0:
-        raise InputError(field, f"{str(value)[:40]!r} is negative", "a finite number >= 0")
+        raise InputError(field, f"{repr(value)[:40]} is negative", "a finite number >= 0")
     return number
 
 
