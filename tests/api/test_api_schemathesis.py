@@ -7,22 +7,36 @@ examples per operation, to finish well within a minute.
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import schemathesis
-from api_examples import PASSWORD, SECRET
+from api_examples import (
+    DOSE,
+    EPISODE,
+    MEASUREMENT,
+    NOTE,
+    PASSWORD,
+    SECRET,
+    SYMPTOM,
+    TREATMENT,
+    iso,
+)
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, settings
+from hostile_values import HOSTILE
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
+from sqlalchemy import func, select
 
 from lutea.api import create_app
 from lutea.api.auth import issue_token
@@ -80,14 +94,6 @@ def test_api_conforms_to_its_openapi_document(case, doctor) -> None:
 # hostile_values.py: non-finite numbers, year 1 and 9999, numbers where times belong, surrogates
 # and control characters, megabyte strings, other people's ids): never a 5xx; a 422 names a body
 # field, is short and is JSON; nothing is stored after a 4xx.
-
-import json  # noqa: E402
-
-from api_examples import DOSE, EPISODE, MEASUREMENT, NOTE, SYMPTOM, TREATMENT, iso  # noqa: E402
-from hostile_values import HOSTILE  # noqa: E402
-from hypothesis import given  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
 
 RECORD_TABLES = (models.Patient, models.Episode, models.Measurement, models.Symptom, models.Treatment,
                  models.DoseEvent, models.Note, models.User, models.Assignment)

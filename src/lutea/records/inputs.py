@@ -27,6 +27,8 @@ from pydantic import (
     model_validator,
 )
 
+from lutea.timeline import EARLIEST
+
 EpisodeKind = Literal["menstrual-cycle", "pregnancy", "ivf-cycle", "hormone-therapy"]
 Protocol = Literal["hrt-fet", "natural-fet", "fresh"]
 PregnancyLocation = Literal["intrauterine", "unknown", "ectopic"]  # where the latest scan placed it
@@ -45,9 +47,9 @@ def row_id(text: str) -> int | None:
     number = int(text)
     return number if 1 <= number <= MAX_ID else None
 
-EARLIEST_DATE = date(1900, 1, 1)
+EARLIEST_TIME = EARLIEST  # lutea.timeline: the earliest moment lutea reads (1900-01-01T00:00Z)
+EARLIEST_DATE = EARLIEST.date()
 """No record (result, symptom, dose, treatment, episode, birth) is dated before this."""
-EARLIEST_TIME = datetime(1900, 1, 1, tzinfo=UTC)
 PLANNING_HORIZON = timedelta(days=366)
 """How far ahead a planned date may lie (a treatment's start or stop, an episode's transfer day);
 observations (samples, symptoms, doses) may not lie in the future at all (records.plausibility)."""
