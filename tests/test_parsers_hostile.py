@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lutea.errors import InputError
+from lutea.fields import parse_gestational_days, parse_number
 from lutea.individualise import parse_target
 from lutea.individualise.target import parse_level
 from lutea.pk.regimen import parse_regimen
@@ -86,3 +87,15 @@ def test_an_iso_time_from_text_lies_within_the_calendar(text) -> None:
         assert exc.field == "start"
         return
     assert moment.tzinfo is not None and EARLIEST <= moment < LATEST
+
+
+@FAST
+@given(text=st.one_of(st.sampled_from(["nan", "inf", "-inf", "1e309", "NaN", "Infinity", "9" * 5000]), ODD_TEXT, TEXT))
+def test_a_number_or_gestational_age_from_text_is_finite(text) -> None:
+    for parse in (lambda t: parse_number(t, "dose_mg"), lambda t: parse_gestational_days(t, "gestational_weeks")):
+        try:
+            number = parse(text)
+        except InputError as exc:
+            assert exc.field in ("dose_mg", "gestational_weeks")
+            continue
+        assert number is None or math.isfinite(number)
