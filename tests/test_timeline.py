@@ -55,7 +55,7 @@ def test_simulated_days_are_elapsed_days():
     start = datetime(2026, 3, 28, 0, 0, tzinfo=PARIS)
     late = DoseEvent(datetime(2026, 3, 30, 0, 30, tzinfo=PARIS), 50.0, "im", "oil depot", None)  # 47.5 h elapsed
     first = DoseEvent(start, 50.0, "im", "oil depot", None)
-    result = simulate([first, late], days=2, start=start)
+    result = simulate([first, late], days=2, start=start, acknowledge_off_label=True)  # 50 mg IM: off-label
     assert late in result.events
     assert result.times_h[-1] == pytest.approx(48.0)
 

@@ -37,7 +37,7 @@ _CYCLE_PROTOCOLS_WITHOUT_NATURAL_CYCLE = ("hrt-fet", "fresh")
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)  # no NaN or infinity anywhere
 
 
 class Treatment(_Frozen):

@@ -5,6 +5,7 @@ through these functions; a missing field (None) stays None.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime
 
@@ -16,11 +17,14 @@ def parse_number(text: str | None, field: str, *, integer: bool = False) -> floa
     """A number (or a whole number with integer=True)."""
     if text is None:
         return None
+    kind = "a whole number" if integer else "a number"
     try:
-        return int(text) if integer else float(text)
+        number = int(text) if integer else float(text)
     except ValueError:
-        kind = "a whole number" if integer else "a number"
-        raise InputError(field, f"{text!r} is not {kind}", kind) from None
+        raise InputError(field, f"{text[:40]!r} is not {kind}", kind) from None
+    if not math.isfinite(number):  # 'nan', 'inf', '1e309'
+        raise InputError(field, f"{text[:40]!r} is not a finite number", kind)
+    return number
 
 
 def parse_day(text: str | None, field: str) -> date | None:

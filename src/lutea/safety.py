@@ -11,12 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Literal
 
 from lutea.errors import InputError
 from lutea.findings import Finding, Severity, ordered
 from lutea.knowledge import KnowledgeBase, load_knowledge
 from lutea.triage import triage
+
+_DAY = timedelta(hours=24)
 
 Role = Literal["patient", "clinician"]
 ROLES: tuple[str, ...] = ("patient", "clinician")
@@ -200,6 +203,47 @@ def labelled_max_daily_mg(product_id: str, route: str, kb: KnowledgeBase | None 
         return None, []
     best = max(on_route, key=lambda r: r.dose_mg * 24.0 / r.interval_h)
     return best.dose_mg * 24.0 / best.interval_h, list(best.sources)
+
+
+def route_max_daily_mg(route: str, kb: KnowledgeBase | None = None) -> tuple[float | None, str]:
+    """The labelled maximum daily dose (mg) for a route when no product is named: the most any
+    product given by that route is labelled for; a route no product is labelled for (iv, a
+    cream) gets the most any progesterone product is labelled for. Returns (mg, what it is)."""
+    kb = kb or load_knowledge()
+    found = [(labelled_max_daily_mg(p.id, route, kb)[0], p.id) for p in kb.entries("products") if route in (p.route, *p.routes)]
+    found = [(mg, pid) for mg, pid in found if mg is not None]
+    if found:
+        mg, pid = max(found)
+        return mg, f"the highest labelled maximum by the {route} route ({pid})"
+    every = [(labelled_max_daily_mg(p.id, r, kb)[0], p.id, r) for p in kb.entries("products") for r in (p.route, *p.routes)]
+    every = [e for e in every if e[0] is not None]
+    if not every:
+        return None, ""
+    mg, pid, r = max(every)
+    return mg, f"the highest labelled maximum of any progesterone product ({pid}, {r}); none is labelled for {route}"
+
+
+def check_labelled_daily_dose(events: Sequence[Any], *, acknowledged: bool = False, field: str = "regimen",
+                              kb: KnowledgeBase | None = None) -> None:
+    """Refuse dose events that give more in some 24 hours than the labelled maximum for their
+    product and route (no product: the route's; lutea.safety.route_max_daily_mg), unless an
+    off-label dose is acknowledged. The same rule as a treatment in the record."""
+    if acknowledged or not events:
+        return
+    kb = kb or load_knowledge()
+    groups: dict[tuple[str | None, str], list[Any]] = {}
+    for e in events:
+        groups.setdefault((e.product, e.route), []).append(e)
+    for (product, route), group in groups.items():
+        times = sorted(group, key=lambda e: e.time)
+        daily = max(sum(e.dose_mg for e in times[i:] if e.time < first.time + _DAY) for i, first in enumerate(times))
+        if product:
+            limit, what = labelled_max_daily_mg(product, route, kb)[0], f"the labelled maximum for {product} ({route})"
+        else:
+            limit, what = route_max_daily_mg(route, kb)
+        if limit is not None and daily > limit + 1e-9:
+            raise InputError(field, f"{daily:g} mg a day by the {route} route is more than {what}, {limit:g} mg a day",
+                             f"at most {limit:g} mg a day, or acknowledge an off-label dose (acknowledge_off_label: true; lutea simulate --off-label)")
 
 
 def side_effect_finding(product_id: str, route: str, kb: KnowledgeBase | None = None) -> Finding | None:

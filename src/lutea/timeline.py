@@ -44,13 +44,33 @@ def parse_datetime(text: str, field: str) -> datetime:
     try:
         moment = datetime.fromisoformat(cleaned)
     except ValueError:
-        raise InputError(field, f"{text!r} is not a date-time", ISO_DATETIME) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+        raise InputError(field, f"{str(text)[:40]!r} is not a date-time", ISO_DATETIME) from None
+    return in_calendar(moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC), field)
+
+
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+"""The moments lutea reads from text: [EARLIEST, LATEST). Year 1 or 9999 overflowed as soon as
+a time zone was applied or a day added; no progesterone level or dose lies outside this range."""
+
+
+def in_calendar(moment: datetime, field: str) -> datetime:
+    """The moment, if it lies from EARLIEST to LATEST (in UTC); else an InputError naming the field."""
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        utc = EARLIEST - timedelta(days=1)
+    if not EARLIEST <= utc < LATEST:
+        raise InputError(field, f"{moment.isoformat()[:40]} is out of range", f"a date-time from {EARLIEST.year} to {LATEST.year - 1}")
+    return moment
 
 
 def parse_date(text: str, field: str) -> date:
     """An ISO 8601 calendar date (YYYY-MM-DD)."""
     try:
-        return date.fromisoformat(str(text).strip())
+        day = date.fromisoformat(str(text).strip())
     except ValueError:
-        raise InputError(field, f"{text!r} is not a date", ISO_DATE) from None
+        raise InputError(field, f"{str(text)[:40]!r} is not a date", ISO_DATE) from None
+    if not EARLIEST.date() <= day < LATEST.date():
+        raise InputError(field, f"{day.isoformat()} is out of range", f"a date from {EARLIEST.year} to {LATEST.year - 1}")
+    return day

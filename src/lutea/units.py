@@ -8,10 +8,11 @@ and is never converted into serum progesterone.
 from __future__ import annotations
 
 import math
+import re
 import threading
 from dataclasses import dataclass
-from functools import lru_cache
 from enum import StrEnum
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from lutea.errors import InputError
@@ -102,11 +103,18 @@ def _known(text: str) -> pint.Unit:
     return _ureg.parse_units(text)
 
 
+UNIT_TEXT = re.compile(r"[A-Za-z0-9/.*^µμ]{1,32}")
+"""What a unit string may be made of: letters, digits, / . * ^ and the micro sign; no spaces,
+line breaks, control characters or other symbols (pint would ignore some of them)."""
+
+
 @lru_cache(maxsize=256)  # parsing a unit string dominates the cost of one interpretation
 def _parse_unit(text: str, field: str, accepted: tuple[str, ...]) -> pint.Unit:
-    cleaned = str(text).strip().replace("μ", "u").replace("µ", "u")
-    if not cleaned:
+    if not str(text):
         raise InputError(field, "no unit given", accepted)
+    if not UNIT_TEXT.fullmatch(str(text)):
+        raise InputError(field, f"unit {str(text)[:40]!r} has characters no unit has (spaces, line breaks, symbols)", accepted)
+    cleaned = str(text).replace("μ", "u").replace("µ", "u")
     try:
         unit = _ureg.parse_units(cleaned)
     except Exception:
@@ -118,11 +126,13 @@ def _check_value(value: float, field: str) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise InputError(field, f"{value!r} is not a number", "a finite number >= 0") from None
+        raise InputError(field, f"{repr(value)[:40]} is not a number", "a finite number >= 0") from None
+    except OverflowError:  # an integer of hundreds of digits
+        raise InputError(field, "is an integer too large for a number", "a finite number >= 0") from None
     if not math.isfinite(number):
-        raise InputError(field, f"{value!r} is not finite", "a finite number >= 0")
+        raise InputError(field, f"{repr(value)[:40]} is not finite", "a finite number >= 0")
     if number < 0:
-        raise InputError(field, f"{value!r} is negative", "a finite number >= 0")
+        raise InputError(field, f"{repr(value)[:40]} is negative", "a finite number >= 0")
     return number
 
 

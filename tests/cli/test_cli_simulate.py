@@ -86,6 +86,12 @@ def test_simulate_states_the_limits_of_the_evidence():
     pessary = runner.invoke(app, ["simulate", "--regimen", "Cyclogest 400 mg vaginal q12h x 6d", "--days", "6", "--json"])
     assert pessary.exit_code == 0, pessary.output
     assert any("extrapolation" in c for c in json.loads(pessary.stdout)["caveats"])
-    double = runner.invoke(app, ["simulate", "--regimen", "800 mg vaginal capsule q12h x 6d", "--days", "6"])
+    double = runner.invoke(app, ["simulate", "--regimen", "800 mg vaginal capsule q12h x 6d", "--days", "6", "--off-label"])
     assert double.exit_code == 0, double.output
     assert "caveat: PK model vaginal-capsule: 800 mg at once" in " ".join(double.stdout.split())
+
+
+def test_simulate_refuses_a_dose_above_the_label_with_exit_2():
+    refused = runner.invoke(app, ["simulate", "--regimen", "99999 mg vaginal q12h", "--days", "2"])
+    assert refused.exit_code == 2 and "labelled maximum" in refused.output
+    assert runner.invoke(app, ["simulate", "--regimen", "99999 mg vaginal q12h", "--days", "2", "--off-label"]).exit_code == 0

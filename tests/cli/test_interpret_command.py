@@ -111,3 +111,15 @@ def test_pregnancy_location_option():
     assert "pregnancy.location_unknown" not in [f["code"] for f in confirmed["findings"]]
     bad = run("interpret", "--value", "4", "--pregnancy-location", "unknown")
     assert bad.exit_code == 2 and "pregnancy_location" in bad.stderr
+
+
+
+@pytest.mark.parametrize("args", [
+    ["--value", "nan", "--unit", "ng/mL"], ["--value", "1e309", "--unit", "ng/mL"], ["--value", "10", "--unit", "ng/mL🙂"],
+    ["--value", "10", "--unit", "ng/mL", "--pregnant", "--gestational-weeks", "nan"],
+    ["--value", "10", "--unit", "ng/mL", "--last-dose", "0001-01-01T00:30+01:00", "--product", "cyclogest", "--route", "vaginal"],
+])
+def test_hostile_arguments_exit_2_naming_the_field(args) -> None:
+    result = CliRunner().invoke(app, ["interpret", *args])
+    assert result.exit_code == 2, result.output
+    assert "error:" in result.output

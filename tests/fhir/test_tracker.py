@@ -114,3 +114,21 @@ def test_generic_rows_read_back_exactly(rows: list[tuple[float, bool, float]]) -
     assert [d.line for d in series.days] == list(range(2, len(rows) + 2))
     first_positive = next((start + timedelta(days=i) for i, (_, lh, _) in enumerate(rows) if lh), None)
     assert series.lh_peak_on == first_positive
+
+
+@pytest.mark.parametrize(("row", "words"), [
+    ("2026-10-02,1.4,ug/mL,cramps\x07", "line 2"),   # a control character in a symptom
+    ("2199-10-02,1.4,ug/mL,", "line 2"),           # a reading two centuries ahead
+    ("2026-10-02,1.4,ug/mL,\x1b[2Jcramps", "line 2"),  # a terminal escape in a symptom
+])
+def test_cli_refuses_a_hostile_tracker_row_with_exit_2_and_stores_nothing(tmp_path: Path, monkeypatch, row, words) -> None:
+    monkeypatch.setenv("LUTEA_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    runner = CliRunner()
+    patient = json.loads(runner.invoke(app, ["import", "fhir", str(DATA / "lab_report.json"), "--json"]).output)["patient_id"]
+    csv = tmp_path / "hostile.csv"
+    csv.write_text(f"date,pdg,pdg_unit,symptoms\n{row}\n", encoding="utf-8")
+    refused = runner.invoke(app, ["import", "tracker", str(csv), "--format", "generic", "--patient", str(patient)])
+    assert refused.exit_code == 2, refused.output
+    assert words in refused.output
+    exported = runner.invoke(app, ["export", "fhir", "--patient", str(patient)])
+    assert "2199" not in exported.output and "\\u0007" not in exported.output

@@ -62,14 +62,15 @@ def test_explicit_events_and_natural_cycle_context():
 
     events = [DoseEvent(t, 50.0, "im", "oil depot")]
     ctx = BaselineContext("natural-cycle", cycle_length_days=28, cycle_start=datetime(2026, 3, 1, tzinfo=UTC))
-    r = simulate(events, days=2, context=ctx)
+    r = simulate(events, days=2, context=ctx, acknowledge_off_label=True)  # 50 mg IM: above the IM labels
     assert r.t0 == t and len(r.events) == 1
     assert r.summary.cmax > r.reference_median.max()
 
 
 def test_weight_changes_levels_where_the_model_uses_weight():
-    light = simulate("50 mg im daily from 2026-03-01T08:00+00:00", days=3, weight_kg=50)
-    heavy = simulate("50 mg im daily from 2026-03-01T08:00+00:00", days=3, weight_kg=110)
+    # 50 mg IM daily (the usual IVF dose) is above every IM label in products.yaml: acknowledged
+    light = simulate("50 mg im daily from 2026-03-01T08:00+00:00", days=3, weight_kg=50, acknowledge_off_label=True)
+    heavy = simulate("50 mg im daily from 2026-03-01T08:00+00:00", days=3, weight_kg=110, acknowledge_off_label=True)
     assert light.summary.auc_ng_h_ml > heavy.summary.auc_ng_h_ml
 
 
@@ -106,3 +107,22 @@ def test_regimen_outside_the_window_is_an_error():
 def test_a_regimen_without_a_start_starts_at_default_start():
     r = simulate("25 mg sc daily", days=2, default_start=datetime(2026, 3, 1, 8, tzinfo=UTC))
     assert r.t0 == datetime(2026, 3, 1, 8, tzinfo=UTC) and len(r.events) == 2
+
+
+@pytest.mark.parametrize(("regimen", "limit"), [
+    ("99999 mg vaginal q12h", "800 mg a day"),          # no product: the highest vaginal label (Cyclogest)
+    ("Crinone 90 mg vaginal-gel q8h", "180 mg a day"),  # the product's own label
+    ("5000 mg transdermal once", "800 mg a day"),       # no transdermal label: the highest label of any product
+])
+def test_a_regimen_above_the_labelled_daily_maximum_is_refused_unless_acknowledged(regimen, limit):
+    text = f"{regimen} from 2026-03-01T08:00+00:00"
+    with pytest.raises(InputError) as refused:
+        simulate(text, days=2)
+    assert refused.value.field == "regimen" and limit in refused.value.problem
+    assert simulate(text, days=2, acknowledge_off_label=True).events
+
+
+def test_a_dose_outside_the_fitted_range_is_a_caveat_whatever_the_model():
+    big = simulate("800 mg vaginal capsule q12h x 2d from 2026-03-01T08:00+00:00", days=2, acknowledge_off_label=True)
+    assert any("800 mg at once is outside the doses it was fitted to" in c for c in big.caveats)
+    assert not any("outside the doses" in c for c in simulate(FET, days=2).caveats)

@@ -6,12 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from lutea.api import routes
 from lutea.api.auth import LoginThrottle
+from lutea.api.errors import input_error_body, validation_error_body
 from lutea.api.headers import add_security_headers
 from lutea.api.overload import BUSY, OverloadGuard, busy_response_headers
 from lutea.config import Settings
@@ -27,14 +29,6 @@ COMMON_RESPONSES: dict[int | str, dict[str, object]] = {
     401: {"description": "no valid bearer token"},
     403: {"description": "the caller may not reach this record"},
 }
-
-
-def input_error_body(exc: InputError) -> dict[str, object]:
-    """A domain InputError in the shape of FastAPI's own 422 (a list of field-level details)."""
-    item: dict[str, object] = {"loc": ["body", exc.field], "msg": exc.problem, "type": "value_error"}
-    if exc.accepted:
-        item["accepted"] = exc.accepted
-    return {"detail": [item]}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -68,6 +62,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(InputError)
     async def _input_error(_request: Request, exc: InputError) -> JSONResponse:
         return JSONResponse(input_error_body(exc), status_code=422)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(validation_error_body(exc.errors()), status_code=422)  # short, JSON-safe excerpts
 
     @app.exception_handler(AccessDenied)
     async def _access_denied(_request: Request, exc: AccessDenied) -> JSONResponse:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lutea.records.inputs import (  # noqa: F401  (the record inputs are part of the API's schema)
     MAX_ID,
+    BirthDate,
     DoseCreate,
     EpisodeCreate,
     EpisodeUpdate,
@@ -89,13 +90,13 @@ class AuditOut(_Out):
 
 class PatientCreate(_In):
     display_name: Text200
-    birth_date: date | None = None
+    birth_date: BirthDate | None = None
     sex: Literal["female", "male"] = "female"
 
 
 class PatientUpdate(_In):
     display_name: Text200 | None = None
-    birth_date: date | None = None
+    birth_date: BirthDate | None = None
     sex: Literal["female", "male"] | None = None
 
 

@@ -36,6 +36,7 @@ def simulate(
     threshold_at_h: Annotated[float | None, typer.Option("--threshold-at-h", help="Hour the threshold is checked (default: end).")] = None,
     start: Annotated[str | None, typer.Option("--start", help="Start of the simulation (ISO date-time with offset).")] = None,
     step_h: Annotated[float, typer.Option("--step-h", help="Output step (h).")] = 0.5,
+    off_label: Annotated[bool, typer.Option("--off-label", help="Simulate a daily dose above the product's labelled maximum.")] = False,
     plot: Annotated[Path | None, typer.Option("--plot", help="Write a PNG or SVG plot here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -65,6 +66,7 @@ def simulate(
         start=_parse_time(start, "start"),
         default_start=datetime.now(UTC).replace(minute=0, second=0, microsecond=0),
         step_h=step_h,
+        acknowledge_off_label=off_label,
     )
     if plot is not None:
         from lutea.cli._plot import plot_simulation

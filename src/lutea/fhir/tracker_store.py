@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time
 
-from lutea.fhir.importer import add_measurement
+from lutea.fhir.importer import _validated, add_measurement
 from lutea.fhir.mapping_in import MeasurementIn
 from lutea.fhir.tracker import TrackerSeries
 from lutea.records import RecordAccess, identifiers, service
@@ -34,7 +34,8 @@ def store_series(access: RecordAccess, series: TrackerSeries) -> dict[str, int]:
             if identifiers.seen(session, patient_id, "tracker", [key]):
                 counts["unchanged"] += 1
                 continue
-            symptom = service.add_symptom(access, SymptomCreate(symptom=name[:100], severity=1, noted_at=moment))
+            body = _validated(SymptomCreate, {"symptom": name[:100], "severity": 1, "noted_at": moment}, f"line {day.line}")
+            symptom = service.add_symptom(access, body)  # a refused field is an InputError naming the line
             identifiers.claim(access, "tracker", key, "symptoms", symptom.id)
             counts["symptoms"] += 1
     return counts

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -17,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 from lutea.errors import InputError
+from lutea.timeline import EARLIEST, LATEST  # the dates lutea reads from text
 
 ROUTES = ("oral", "vaginal", "im", "sc", "transdermal", "rectal", "iv")
 
@@ -334,8 +336,10 @@ def _event_from(item: Mapping[str, object] | DoseEvent, index: int) -> DoseEvent
         raw_time, dose = item["time"], float(item["dose_mg"])  # type: ignore[arg-type]
     except (KeyError, TypeError, ValueError):
         raise InputError("regimen", f"dose event #{index} needs time and dose_mg", "{time, dose_mg, route[, formulation, product]}") from None
+    if not math.isfinite(dose) or dose <= 0:
+        raise InputError("regimen", f"dose event #{index}: dose_mg {dose!r} is not a finite dose above 0", "a dose in mg > 0")
     when = raw_time if isinstance(raw_time, datetime) else _parse_datetime(str(raw_time), 0, str(raw_time))
-    when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    when = _in_years(when if when.tzinfo else when.replace(tzinfo=UTC), str(raw_time), 0)
     product = _find_product_id(str(item["product"])) if item.get("product") else None
     route_text = str(item.get("route") or (product.route if product else ""))
     if route_text.lower() not in ROUTE_WORDS:
@@ -614,9 +618,21 @@ def _parse_datetime(tok: str, pos: int, shown: str, *, end_of_day: bool = False)
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", tok):
             d = date.fromisoformat(tok)
-            when = datetime(d.year, d.month, d.day, tzinfo=UTC)
+            when = _in_years(datetime(d.year, d.month, d.day, tzinfo=UTC), shown, pos)
             return when + timedelta(days=1) if end_of_day else when
         when = datetime.fromisoformat(tok)
     except ValueError:
         raise RegimenError("unreadable date", shown, pos, "ISO dates such as 2026-03-01 or 2026-03-01T08:00[+01:00]") from None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+    return _in_years(when if when.tzinfo else when.replace(tzinfo=UTC), shown, pos)
+
+
+def _in_years(when: datetime, shown: str, pos: int) -> datetime:
+    """A regimen's date within EARLIEST..LATEST (UTC), so that its dose events and a simulation
+    after it stay within the calendar (year 1 or 9999 would overflow)."""
+    try:
+        utc = when.astimezone(UTC)
+    except OverflowError:
+        utc = EARLIEST - timedelta(days=1)
+    if not EARLIEST <= utc < LATEST:
+        raise RegimenError("date out of range", shown, pos, f"a date from {EARLIEST.year} to {LATEST.year - 1}")
+    return when

@@ -23,6 +23,7 @@ from lutea.pk.models import RouteModel, fitted_dose_range_mg, route_model, studi
 from lutea.pk.population import individual_parameters, sample_parameters
 from lutea.pk.regimen import DoseEvent, Regimen, parse_regimen
 from lutea.pk.engine import dose_groups, simulate_events
+from lutea.safety import check_labelled_daily_dose
 from lutea.timeline import after_hours, clock_hour, elapsed_hours
 
 MAX_DAYS = 120.0
@@ -113,11 +114,13 @@ def evidence_caveats(events: Sequence[DoseEvent]) -> tuple[str, ...]:
             out.append(f"PK model {m.id} is provisional: literature starting values, not fitted to published arms")
         if m.caveat:
             out.append(f"PK model {m.id}: {m.caveat}")
-        fitted = fitted_dose_range_mg(m) if m.dose_dependent else None
+        fitted = fitted_dose_range_mg(m)
         outside = sorted({float(d) for d in doses if fitted and not fitted[0] <= d <= fitted[1]})
-        if outside:
+        if outside and fitted:
+            how = ("bioavailability at that dose is extrapolated" if m.dose_dependent
+                   else "the levels are scaled in proportion to the dose, an extrapolation")
             out.append(f"PK model {m.id}: {', '.join(f'{d:g}' for d in outside)} mg at once is outside the doses it was "
-                       f"fitted to ({fitted[0]:g}-{fitted[1]:g} mg); bioavailability at that dose is extrapolated")
+                       f"fitted to ({fitted[0]:g}-{fitted[1]:g} mg); {how}")
         if m.diurnal_amplitude:
             studied = studied_dose_clock_hours(m)
             unstudied = sorted({_hhmm(h) for h in (clock0 + t) % 24.0 if not _near_clock(h, studied)})
@@ -160,6 +163,7 @@ def simulate(
     start: datetime | None = None,
     default_start: datetime | None = None,
     step_h: float = 0.5,
+    acknowledge_off_label: bool = False,
 ) -> SimulationResult:
     """Serum progesterone (ng/mL) over `days` from `start` for a regimen, read by `assay`.
 
@@ -181,6 +185,7 @@ def simulate(
     kind = parse_assay(assay)
     ctx = as_context(context)
     t0, events = _events(regimen, start, default_start, days)
+    check_labelled_daily_dose(events, acknowledged=acknowledge_off_label)
     n_steps = int(round(days * 24.0 / step_h))
     times_h = np.linspace(0.0, n_steps * step_h, n_steps + 1)
     if threshold_at_h is None:

@@ -4,12 +4,14 @@ open red flags, and the writes of the record's header (clinicians only)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from lutea.errors import InputError
 from lutea.records.access import AccessDenied, RecordAccess, RecordNotFound
+from lutea.records.inputs import EARLIEST_DATE
 from lutea.records.red_flags import RedFlagView, open_flags
 from lutea.store import crud, models
 
@@ -42,11 +44,30 @@ def create_patient(session: Session, user: models.User, fields: dict[str, Any], 
     """A new patient record, assigned to the clinician who creates it."""
     if user.role != "clinician":
         raise AccessDenied("only clinicians create patient records", user=user, client_addr=client_addr, path=path)
+    check_birth_date(fields.get("birth_date"))
     patient = crud.add(session, models.Patient(**fields))
     crud.assign(session, user, patient.id)
     crud.record_audit(session, user=user, action="create", patient_id=patient.id, record_type="patients",
                       record_id=patient.id, client_addr=client_addr, path=path)
     return patient
+
+
+def check_birth_date(birth_date: date | None) -> None:
+    """A birth date lies between 1900-01-01 and today (also for a Patient read from a FHIR import)."""
+    if birth_date is not None and not EARLIEST_DATE <= birth_date <= date.today():
+        raise InputError("birth_date", f"{birth_date.isoformat()} is not between {EARLIEST_DATE.isoformat()} and today",
+                         "a date from 1900-01-01 to today")
+
+
+def earliest_record_day(session: Session, patient_id: int) -> date | None:
+    """The day of the patient's earliest dated record (result, symptom, treatment, dose, episode)."""
+    days: list[date] = []
+    for model, name in ((models.Measurement, "sampled_at"), (models.Symptom, "noted_at"), (models.Treatment, "start"),
+                        (models.DoseEvent, "taken_at"), (models.Episode, "start_date")):
+        for row in crud.list_records(session, model, patient_id):
+            value = getattr(row, name)
+            days.append(value.astimezone(UTC).date() if isinstance(value, datetime) else value)
+    return min(days, default=None)
 
 
 def read_patient(access: RecordAccess) -> models.Patient:
@@ -63,6 +84,12 @@ def update_patient(access: RecordAccess, changes: dict[str, Any]) -> models.Pati
         if field in changes and changes[field] is None:
             raise InputError(field, "cannot be emptied", "a value, or leave the field out")
     patient = access.session.get(models.Patient, access.patient_id)
+    if changes.get("birth_date") is not None:
+        check_birth_date(changes["birth_date"])
+        first = earliest_record_day(access.session, access.patient_id)
+        if first is not None and changes["birth_date"] > first:
+            raise InputError("birth_date", f"{changes['birth_date'].isoformat()} is after her record dated {first.isoformat()}",
+                             "a birth date on or before her earliest record")
     crud.update(access.session, patient, changes)
     access.audit("update", "patients", access.patient_id)
     return patient  # type: ignore[return-value]

@@ -1,17 +1,21 @@
 """Plausibility rules the API applies before storing (docs/api.md): impossible values get 422.
 
-- a serum or plasma progesterone above LUTEA_MAX_SERUM_NG_ML (1000 ng/mL by default; a
-  knowledge-base `implausible_high` threshold for the specimen takes precedence);
+- a level above the knowledge base's `implausible_high` threshold for its specimen (serum,
+  saliva, urine PdG; thresholds.yaml); plasma, which has none, above LUTEA_MAX_SERUM_NG_ML;
 - a sample, symptom or dose dated in the future (beyond LUTEA_FUTURE_TOLERANCE_MIN minutes);
+- anything dated before the patient's birth date; a birth date after any of her records;
 - a product the knowledge base does not know, or a route it is not given by;
 - a schedule the regimen language cannot read, or whose route differs from the treatment's;
+- a dose of one administration that is not a dose of the schedule;
 - a daily dose over the product's labelled maximum (lutea.safety.labelled_max_daily_mg),
   unless the request acknowledges the off-label dose (acknowledge_off_label: true).
+The limits of form (finite numbers, ISO times from 1900, strict text) are lutea.records.inputs'.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import math
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from lutea.config import Settings
@@ -24,8 +28,9 @@ from lutea.units import Specimen, to_canonical
 DAY = timedelta(hours=24)
 
 
-def serum_limit(specimen: Specimen, settings: Settings) -> float | None:
-    """The highest plausible value in the specimen's canonical unit (None: no limit)."""
+def plausible_limit(specimen: Specimen, settings: Settings) -> float | None:
+    """The highest plausible value in the specimen's canonical unit (None: no limit): the
+    knowledge base's implausible_high threshold for the specimen, else for plasma the setting."""
     for threshold in load_knowledge().entries("thresholds"):
         if threshold.kind == "implausible_high" and threshold.specimen == specimen.value and threshold.default:
             return float(to_canonical(threshold.value, threshold.unit, specimen))
@@ -35,12 +40,12 @@ def serum_limit(specimen: Specimen, settings: Settings) -> float | None:
 
 
 def check_level(value_canonical: float, canonical_unit: str, specimen: Specimen, settings: Settings) -> None:
-    limit = serum_limit(specimen, settings)
+    limit = plausible_limit(specimen, settings)
     if limit is not None and value_canonical > limit:
         raise InputError(
             "value",
             f"{value_canonical:g} {canonical_unit} is above the plausible limit of {limit:g} {canonical_unit} "
-            f"for {specimen.value} progesterone (check the unit and the decimal point)",
+            f"for {specimen.value} {'PdG' if specimen is Specimen.URINE else 'progesterone'} (check the unit and the decimal point)",
             f"a value up to {limit:g} {canonical_unit}",
         )
 
@@ -91,9 +96,25 @@ def check_treatment(fields: dict[str, Any]) -> dict[str, Any]:
         raise InputError("schedule", f"names the route(s) {sorted(schedule_routes)} but the treatment is {route}", route)
     daily = daily_dose_mg(fields["schedule"], fields["start"])
     check_daily_dose(product.id, route, daily, "schedule", fields.get("acknowledge_off_label", False))
-    if fields["dose_mg"] > daily:
-        raise InputError("dose_mg", f"{fields['dose_mg']:g} mg is more than the schedule's {daily:g} mg a day", "the dose of one administration")
+    check_dose_of_schedule(fields["dose_mg"], fields["schedule"], fields["start"])
     return {**fields, "product": product.id}
+
+
+def check_dose_of_schedule(dose_mg: float, schedule: str, start: datetime) -> None:
+    """The dose of one administration is one of the doses the schedule gives (a taper may give several)."""
+    doses = sorted({round(e.dose_mg, 6) for e in _regimen(schedule, start).dose_events(start, start + 30 * DAY)})
+    if not any(math.isclose(dose_mg, d, rel_tol=1e-9, abs_tol=1e-9) for d in doses):
+        shown = ", ".join(f"{d:g} mg" for d in doses)
+        raise InputError("dose_mg", f"{dose_mg:g} mg is not a dose of the schedule {schedule[:80]!r} ({shown} each time)",
+                         f"the dose of one administration: {shown}")
+
+
+def check_not_before_birth(moment: date | datetime, field: str, birth_date: date | None) -> None:
+    """Nothing in a record is dated before the patient was born (a time is compared by its UTC day)."""
+    day = moment.astimezone(UTC).date() if isinstance(moment, datetime) else moment
+    if birth_date is not None and day < birth_date:
+        raise InputError(field, f"{day.isoformat()} is before the patient's birth date {birth_date.isoformat()}",
+                         "a date on or after her birth date")
 
 
 def check_daily_dose(product_id: str, route: str, daily_mg: float, field: str, acknowledged: bool) -> None:

@@ -114,7 +114,8 @@ def predicted_curve(treatments: Sequence[models.Treatment], now: datetime | None
         start = events[0].time
         span_h = min((max(until, events[-1].time + timedelta(days=1)) - start).total_seconds() / 3600, MAX_DAYS * 24)
         step_h = max(0.5, round(span_h / MAX_POINTS, 2))
-        result = simulate(events, days=span_h / 24, start=start, step_h=step_h)
+        result = simulate(events, days=span_h / 24, start=start, step_h=step_h,
+                          acknowledge_off_label=True)  # her recorded doses: checked as they were stored
     except InputError as exc:
         return {"error": str(exc)}
     return {"start": start.isoformat(), "context": result.context, **result.as_dict(),

@@ -34,6 +34,7 @@ from lutea.records.plausibility import (
     DAY,
     check_daily_dose,
     check_level,
+    check_not_before_birth,
     check_not_future,
     check_treatment,
 )
@@ -74,6 +75,25 @@ def _check_episode(access: RecordAccess, episode_id: int | None) -> None:
                          "the id of one of this patient's episodes")
 
 
+DATED_FIELDS: dict[str, tuple[str, ...]] = {
+    "episodes": ("start_date", "end_date", "lmp_date", "lh_peak_date", "et_date"),
+    "measurements": ("sampled_at",), "symptoms": ("noted_at",), "treatments": ("start", "stop"),
+}
+
+
+def _birth_date(access: RecordAccess) -> Any:
+    patient = access.session.get(models.Patient, access.patient_id)
+    return patient.birth_date if patient is not None else None
+
+
+def _check_dates(access: RecordAccess, kind: str, fields: dict[str, Any]) -> None:
+    """No date of the record before the patient's birth (the form allows nothing before 1900)."""
+    birth = _birth_date(access)
+    for name in DATED_FIELDS.get(kind, ()):
+        if fields.get(name) is not None:
+            check_not_before_birth(fields[name], name, birth)
+
+
 def measurement_fields(access: RecordAccess, body: MeasurementCreate) -> dict[str, Any]:
     """A result's columns after the plausibility checks: the value in the specimen's canonical unit."""
     fields = body.model_dump()
@@ -82,6 +102,7 @@ def measurement_fields(access: RecordAccess, body: MeasurementCreate) -> dict[st
     canonical = to_canonical(fields["value"], fields["unit"], specimen)
     check_level(canonical, rules.canonical, specimen, access.settings)
     check_not_future(fields["sampled_at"], "sampled_at", access.settings)
+    _check_dates(access, "measurements", fields)
     _check_episode(access, fields.get("episode_id"))
     return {**fields, "analyte": rules.analyte.value, "value_canonical": canonical, "unit_canonical": rules.canonical}
 
@@ -89,6 +110,7 @@ def measurement_fields(access: RecordAccess, body: MeasurementCreate) -> dict[st
 def _prepare(access: RecordAccess, kind: str, fields: dict[str, Any]) -> dict[str, Any]:
     if kind == "measurements":
         return measurement_fields(access, MeasurementCreate.model_validate(fields))
+    _check_dates(access, kind, fields)
     if kind == "symptoms":
         check_not_future(fields["noted_at"], "noted_at", access.settings)
     if kind in ("symptoms", "treatments"):
@@ -136,7 +158,7 @@ def add_treatment(access: RecordAccess, body: TreatmentCreate) -> models.Treatme
 
 
 def add_episode(access: RecordAccess, body: EpisodeCreate) -> models.Episode:
-    record = crud.add(access.session, models.Episode(patient_id=access.patient_id, **body.model_dump()))
+    record = crud.add(access.session, models.Episode(patient_id=access.patient_id, **_prepare(access, "episodes", body.model_dump())))
     access.audit("create", "episodes", record.id)
     return record
 
@@ -201,6 +223,7 @@ def add_dose(access: RecordAccess, treatment_id: int, body: DoseCreate) -> model
     """Record one administration taken under a treatment, within the labelled daily maximum."""
     treatment = find(access, "treatments", treatment_id)
     check_not_future(body.taken_at, "taken_at", access.settings)
+    check_not_before_birth(body.taken_at, "taken_at", _birth_date(access))
     taken = crud.list_records(access.session, models.DoseEvent, access.patient_id)  # not the cached relationship
     day_before = [d.dose_mg for d in taken
                   if d.treatment_id == treatment.id and body.taken_at - DAY < d.taken_at <= body.taken_at]

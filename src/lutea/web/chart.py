@@ -27,6 +27,7 @@ from lutea.cutoffs import transfer_day_cutoff
 from lutea.individualise import Individualiser
 from lutea.pk.simulate import MAX_DAYS, simulate
 from lutea.store import models
+from lutea.timeline import EARLIEST
 from lutea.units import Specimen, from_canonical, to_canonical
 
 NMOL_PER_NG = from_canonical(1.0, "nmol/L", Specimen.SERUM)  # nmol/L per ng/mL (lutea.units)
@@ -46,6 +47,8 @@ def predicted_curve(
 ) -> dict[str, Any] | None:
     """The curve of a treatment, individualised from serum levels measured under it when there are
     any, else the population median with its 5th-95th percentile band (ng/mL)."""
+    if treatment.start < EARLIEST:  # a row stored before the records' date limits (year 1): no curve
+        return None
     horizon = max(now, max((m.sampled_at for m in measurements), default=now)) + timedelta(days=1)
     events = continued_events(treatment, now, horizon)
     if not events:
@@ -68,7 +71,7 @@ def predicted_curve(
             pass  # the population curve below still shows what the regimen gives
     try:
         result = simulate(events, days=days, start=t0, context=context, population=POPULATION, assay=assay,
-                          step_h=CURVE_STEP_H)
+                          step_h=CURVE_STEP_H, acknowledge_off_label=True)  # her record's doses, checked when stored
     except InputError:
         return None
     times = [result.t0 + timedelta(hours=float(h)) for h in result.times_h]
@@ -140,7 +143,7 @@ def chart_data(
     since = chart_window(measurements, now)
     points, bands, left_out = [], [], 0
     for m in measurements:
-        if m.specimen not in SERUM_SPECIMENS:
+        if m.specimen not in SERUM_SPECIMENS or m.sampled_at < EARLIEST:  # before 1900: a row from before the limits
             continue
         if m.sampled_at < since:
             left_out += 1
@@ -155,6 +158,8 @@ def chart_data(
             bands.append(band)
     doses = []
     for t in treatments:
+        if t.start < EARLIEST:  # stored before the records' date limits: listed, not drawn
+            continue
         name = names.get(t.product, t.product)
         for d in treatment_events(t, now):
             if d.time < since:

@@ -4,6 +4,7 @@ the individualised prediction and ranked candidate regimens from her record (lut
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,9 +16,11 @@ from lutea.errors import InputError
 from lutea.knowledge import load_knowledge
 from lutea.pk import ROUTES
 from lutea.pk.baseline import CONTEXTS, BaselineContext
+from lutea.pk.regimen import parse_regimen
 from lutea.pk.simulate import MAX_DAYS, simulate
 from lutea.records.balance import patient_balance
 from lutea.records.inputs import MAX_ID
+from lutea.safety import check_labelled_daily_dose
 from lutea.store import crud
 from lutea.web.access import ViewerDep, open_patient, require_clinician
 from lutea.web.chart import NMOL_PER_NG
@@ -82,7 +85,9 @@ def regimen_text(params: dict[str, str]) -> str:
         try:
             float(params[name])
         except ValueError:
-            raise InputError(name, f"{params[name]!r} is not a number", "a number") from None
+            raise InputError(name, f"{params[name][:40]!r} is not a number", "a number") from None
+        if not math.isfinite(float(params[name])):
+            raise InputError(name, f"{params[name][:40]!r} is not a finite number", "a number")
     product = params["product"] if params["product"] != "none" else ""
     return f"{product} {params['dose_mg']} mg {params['route']} q{params['interval_h']}h x {params['days']}d".strip()
 
@@ -92,9 +97,12 @@ def _number(params: dict[str, str], name: str) -> float | None:
     if not text:
         return None
     try:
-        return float(text)
+        number = float(text)
     except ValueError:
-        raise InputError(name, f"{text!r} is not a number", "a number") from None
+        raise InputError(name, f"{text[:40]!r} is not a number", "a number") from None
+    if not math.isfinite(number):
+        raise InputError(name, f"{text[:40]!r} is not a finite number", "a number")
+    return number
 
 
 def _context(params: dict[str, str], start: datetime) -> BaselineContext:
@@ -124,6 +132,9 @@ def simulation(params: dict[str, str]) -> dict[str, Any]:
     if params["context"] not in CONTEXTS:
         raise InputError("context", f"unknown context {params['context']!r}", CONTEXTS)
     context = _context(params, start)
+    # the labelled daily maximum (lutea.safety), shown beside the dose field; the API and CLI can
+    # acknowledge an off-label dose, the builder cannot
+    check_labelled_daily_dose(parse_regimen(text).dose_events(start, start + timedelta(days=days)), field="dose_mg")
     result = simulate(text, days=days, start=start, context=context, assay=params["assay"], population=POPULATION,
                       threshold=threshold, weight_kg=_number(params, "weight_kg"), step_h=1.0)
     s = result.summary

@@ -6,11 +6,10 @@ token; patients (and admins) get the patient view where the core has one (no dos
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from lutea.api.deps import UserDep
 from lutea.context import Context, resolve_treatment
@@ -24,14 +23,14 @@ from lutea.pathways import plan as build_plan
 from lutea.pk.assay import parse_assay
 from lutea.pk.baseline import BaselineContext, ContextKind
 from lutea.pk.simulate import simulate as simulate_core
+from lutea.records.inputs import Day, StrictInput, Time
 from lutea.units import Specimen, to_canonical
 
 router = APIRouter(tags=["domain"])
 MAX_POINTS = 2_000_000  # population x time points of one simulation request (memory bound)
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+_In = StrictInput  # unknown fields, non-finite numbers, surrogates and control characters refused
 
 
 def _core_role(user: Any) -> str:
@@ -43,7 +42,7 @@ class MeasurementIn(_In):
     unit: Annotated[str, Field(min_length=1, max_length=32)] = "ng/mL"
     specimen: Literal["serum", "plasma", "saliva", "urine"] = "serum"
     assay: Annotated[str, Field(max_length=32)] | None = None
-    sampled_at: date | AwareDatetime | None = None
+    sampled_at: Annotated[Time | Day, Field(union_mode="left_to_right")] | None = None
 
 
 class InterpretRequest(_In):
@@ -74,8 +73,8 @@ class SimulateRequest(_In):
     days: Annotated[float, Field(gt=0, le=120)] = 14.0
     context: ContextKind = "none"
     cycle_length: Annotated[float, Field(ge=18, le=60)] = 28.0
-    cycle_start: AwareDatetime | None = None
-    lh_peak: AwareDatetime | None = None
+    cycle_start: Time | None = None
+    lh_peak: Time | None = None
     gestational_weeks: Annotated[float, Field(ge=3, le=42)] | None = None
     weight_kg: Annotated[float, Field(ge=30, le=250)] | None = None
     assay: Literal["lcms", "immunoassay"] = "lcms"
@@ -83,8 +82,9 @@ class SimulateRequest(_In):
     seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 1
     threshold: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
     threshold_at_h: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
-    start: AwareDatetime | None = None
+    start: Time | None = None
     step_h: Annotated[float, Field(ge=0.05, le=24)] = 0.5
+    acknowledge_off_label: bool = False  # simulate a daily dose above the product's labelled maximum
 
 
 @router.post("/simulate")
@@ -99,13 +99,13 @@ def simulate(body: SimulateRequest, user: UserDep) -> dict[str, Any]:
     result = simulate_core(
         body.regimen, days=body.days, context=context, weight_kg=body.weight_kg, assay=body.assay,
         population=body.population, seed=body.seed, threshold=body.threshold, threshold_at_h=body.threshold_at_h,
-        start=body.start, step_h=body.step_h,
+        start=body.start, step_h=body.step_h, acknowledge_off_label=body.acknowledge_off_label,
     )
     return result.as_dict()
 
 
 class LevelIn(_In):
-    time: AwareDatetime
+    time: Time
     value: Annotated[float, Field(ge=0, allow_inf_nan=False)]
     unit: Annotated[str, Field(min_length=1, max_length=32)] = "ng/mL"
 
@@ -120,9 +120,9 @@ class IndividualizeRequest(_In):
     assay: Literal["lcms", "immunoassay"] = "lcms"
     context: ContextKind = "hrt-fet"
     cycle_length_days: Annotated[float, Field(ge=18, le=60)] = 28.0
-    lh_peak: AwareDatetime | None = None
-    cycle_start: AwareDatetime | None = None
-    change_at: AwareDatetime | None = None
+    lh_peak: Time | None = None
+    cycle_start: Time | None = None
+    change_at: Time | None = None
     seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0
 
 

@@ -29,6 +29,7 @@ from lutea.measurement import Measurement
 from lutea.records import AccessDenied, RecordAccess, open_record, patients
 from lutea.records.access import record_denial_in
 from lutea.records.identifiers import find_link
+from lutea.records.inputs import row_id
 from lutea.safety import screen
 from lutea.store import crud, models
 
@@ -121,10 +122,10 @@ def _stored_patient(session: Any, user: models.User, request: Request, patient_r
     the record is required, else None (the hook works without it; a refusal is still audited)."""
     text = str(patient_ref or "").removeprefix("Patient/")[:64]
     pid: int | None = None
-    if text.isascii() and text.isdigit() and len(text) <= 10:
-        pid = int(text)
-    elif text.startswith("p-") and text[2:].isascii() and text[2:].isdigit() and len(text) <= 12:
-        pid = int(text[2:])
+    if row_id(text) is not None:  # ASCII digits only ('²' and 5,000 digits made int() fail)
+        pid = row_id(text)
+    elif text.startswith("p-") and row_id(text[2:]) is not None:
+        pid = row_id(text[2:])
     else:
         link = find_link(session, "Patient", f"Patient/{text}", proven_only=True)
         pid = link.patient_id if link else None
