@@ -84,7 +84,7 @@ def test_simulate_page_draws_a_curve_and_redraws_it_live(page: Page, world) -> N
     page.get_by_label("Dose (mg)").fill("800")
     page.get_by_label("Dose (mg)").press("Tab")
     # 800 mg every 12 h is 1600 mg a day: above the highest vaginal label (Cyclogest, 800 mg a day)
-    expect(page.locator("#sim-error")).to_contain_text("dose_mg: 1600 mg a day")
+    expect(page.locator("#sim-dose_mg-msg")).to_contain_text("1600 mg a day")  # beside the dose field
     page.get_by_label("Every (hours)").fill("24")
     page.get_by_label("Every (hours)").press("Tab")
     # 800 mg once a day is within it, and beyond the 100-400 mg doses the capsule model was fitted to
