@@ -22,6 +22,11 @@ def after_hours(t0: datetime, hours: float) -> datetime:
     return (t0.astimezone(UTC) + timedelta(hours=float(hours))).astimezone(t0.tzinfo)
 
 
+def start_of_day(day: date) -> datetime:
+    """00:00 UTC of a calendar date (record dates are UTC days)."""
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
 ISO_DATETIME = "ISO 8601, e.g. 2026-03-06T10:00 or 2026-03-06T10:00+01:00 (no offset means UTC)"
 ISO_DATE = "YYYY-MM-DD"
 

@@ -10,6 +10,12 @@ record and every read derived from it, used by every shell (API, web, FHIR, CLI)
 - identifiers: which record owns an imported resource's identifier
 """
 
-from lutea.records.access import AccessDenied, RecordAccess, RecordNotFound, Unauthenticated, open_record
+from lutea.records.access import (
+    AccessDenied,
+    RecordAccess,
+    RecordNotFound,
+    Unauthenticated,
+    open_record,
+)
 
 __all__ = ["AccessDenied", "RecordAccess", "RecordNotFound", "Unauthenticated", "open_record"]

@@ -18,6 +18,7 @@ from lutea.individualise import Individualiser, Target, balance_report, parse_ta
 from lutea.knowledge import KnowledgeBase, load_knowledge
 from lutea.knowledge.schema import Threshold
 from lutea.records.access import RecordAccess
+from lutea.records.plausibility import resolve_product
 from lutea.records.prediction import (
     FIT_DRAWS,
     baseline_context,
@@ -25,6 +26,7 @@ from lutea.records.prediction import (
     serum_levels,
 )
 from lutea.store import crud, models
+from lutea.timeline import start_of_day
 from lutea.units import Specimen, to_canonical
 
 BALANCE_DAYS = 7  # the span from now over which the default target and the curve run
@@ -39,9 +41,6 @@ class DefaultTarget:
     rationale: str
     sources: tuple[str, ...]
 
-
-def _midnight(day: Any) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def _bound(t: Threshold | None) -> float | None:
@@ -62,7 +61,7 @@ def default_target(episode: models.Episode | None, route: str | None, start: dat
                              + (f" ({episode.protocol})" if episode.protocol else "") + ": give one.", ())
     entry = fits[0]
     if entry.start == "transfer_day" and episode.et_date is not None:
-        start = max(start, _midnight(episode.et_date))
+        start = max(start, start_of_day(episode.et_date))
         end = max(end, start + timedelta(days=BALANCE_DAYS))
     if entry.reference:
         target = parse_target(f"within {entry.reference} reference from {start.isoformat()} to {end.isoformat()}")
@@ -91,10 +90,11 @@ def _treatment(access: RecordAccess, now: datetime) -> models.Treatment:
 
 
 def _product_sources(product_id: str) -> tuple[str, ...]:
-    for product in load_knowledge().entries("products"):
-        if product.id == product_id:
-            return tuple(product.sources)
-    return ()
+    """The label sources of the treatment's product (none if the knowledge base no longer has it)."""
+    try:
+        return tuple(resolve_product(product_id).sources)
+    except InputError:
+        return ()
 
 
 def _target_json(target: Target | None, chosen: DefaultTarget | None) -> dict[str, Any] | None:

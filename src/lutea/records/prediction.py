@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from lutea.errors import InputError
@@ -20,6 +20,7 @@ from lutea.pk.baseline import BaselineContext
 from lutea.pk.regimen import DoseEvent, parse_regimen, with_product
 from lutea.pk.simulate import MAX_DAYS, simulate
 from lutea.store import models
+from lutea.timeline import start_of_day
 
 MAX_POINTS = 1000  # time points of the timeline's curve
 FIT_DRAWS = 300  # posterior draws of an individual fit from the record
@@ -79,19 +80,16 @@ def baseline_context(episode: models.Episode | None, t0: datetime) -> BaselineCo
             start = episode.lmp_date or episode.start_date
             return BaselineContext(
                 "natural-cycle", cycle_length_days=float(episode.cycle_length_days or 28),
-                cycle_start=_midnight(start),
-                lh_peak=_midnight(episode.lh_peak_date) if episode.lh_peak_date else None,
+                cycle_start=start_of_day(start),
+                lh_peak=start_of_day(episode.lh_peak_date) if episode.lh_peak_date else None,
             )
         if episode.kind == "pregnancy" and episode.lmp_date:
-            weeks = (t0 - _midnight(episode.lmp_date)).total_seconds() / (7 * 86400)
+            weeks = (t0 - start_of_day(episode.lmp_date)).total_seconds() / (7 * 86400)
             return BaselineContext("pregnancy", gestational_weeks=weeks)
     except InputError:
         return None
     return None
 
-
-def _midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def serum_levels(measurements: Sequence[models.Measurement], after: datetime, until: datetime) -> tuple[list[Level], str]:

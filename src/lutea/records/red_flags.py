@@ -45,14 +45,15 @@ def _raise(session: Session, patient_id: int, findings: Iterable[Finding], raise
            measurement_id: int | None = None, symptom_id: int | None = None) -> list[models.RedFlag]:
     """Store the urgent findings that are not open already for this patient, nor raised (and
     perhaps acknowledged) by this same source before."""
+    urgent = [f for f in findings if f.severity is Severity.URGENT]
+    if not urgent:  # the common case: no query on the write path
+        return []
     open_keys = _open_keys(session, patient_id)
     source = (models.RedFlag.measurement_id == measurement_id if measurement_id is not None
               else models.RedFlag.symptom_id == symptom_id)
     open_keys |= set(session.scalars(select(models.RedFlag.key).where(source)).all())
     raised = []
-    for f in findings:
-        if f.severity is not Severity.URGENT:
-            continue
+    for f in urgent:
         detail = f.detail or {}
         key = str(detail.get("red_flag") or f.code)[:120]
         if key in open_keys:

@@ -24,6 +24,7 @@ from lutea.api.schemas import (
 from lutea.knowledge import load_knowledge
 from lutea.records import prediction
 from lutea.store import crud, models
+from lutea.timeline import start_of_day
 
 router = APIRouter(prefix="/patients/{patient_id}", tags=["records"])
 
@@ -40,7 +41,7 @@ _EVENTS: list[tuple[str, type[models.Base], type[BaseModel], str]] = [
 def _moment(value: date | datetime) -> datetime:
     if isinstance(value, datetime):
         return value.astimezone(UTC)
-    return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    return start_of_day(value)
 
 
 @router.get("/timeline")
