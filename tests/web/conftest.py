@@ -20,7 +20,7 @@ from lutea.api import create_app
 from lutea.config import Settings
 from lutea.store import crud, models, passwords
 from lutea.units import Specimen, to_canonical
-from web_helpers import PASSWORD
+from web_helpers import DESK, PASSWORD, browser_context
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -122,8 +122,7 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def context(browser: Browser, world: World) -> Iterator[BrowserContext]:
-    ctx = browser.new_context(base_url=world.base_url, viewport={"width": 1280, "height": 900}, timezone_id="UTC")
-    ctx.set_default_timeout(15_000)
+    ctx = browser_context(browser, world.base_url, DESK)
     yield ctx
     ctx.close()
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 from playwright.sync_api import Page, expect
-from web_helpers import add_serum_result, login, shot
+from web_helpers import add_serum_result, login, remove_result, shot
 
 from lutea.cutoffs import transfer_day_cutoff
 from lutea.web.chart import chart_data
@@ -41,10 +41,7 @@ def test_the_chart_labels_every_mark_and_has_no_tab_stops(page: Page, world) -> 
     expect(page.locator("#chart .modebar")).to_have_count(0)
     shot(page, "chart-legend")
 
-    row = page.locator("#results-table tbody tr", has_text="15 ng/mL")
-    row.get_by_role("link", name="Remove the result").click()
-    page.get_by_role("button", name="Remove this result").click()
-    page.wait_for_url("**removed=measurements*")
+    remove_result(page, world.patient_id, "15 ng/mL")
 
 
 def test_a_result_dated_1900_stays_off_the_chart_axis() -> None:

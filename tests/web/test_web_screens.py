@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Browser, Page
-from web_helpers import axe_violations, login, shot, sideways_overflow_px
+from web_helpers import PHONE, axe_violations, browser_context, login, shot, sideways_overflow_px
 
 WIDTHS = (390, 360)
 
@@ -39,8 +39,7 @@ def _walk(page: Page, paths: list[str], who: str) -> list[str]:
 
 @pytest.mark.parametrize("role", ["clinician", "patient"])
 def test_every_page_fits_a_phone_and_passes_axe(browser: Browser, world, role: str) -> None:
-    ctx = browser.new_context(base_url=world.base_url, viewport={"width": 390, "height": 844}, timezone_id="UTC")
-    ctx.set_default_timeout(20_000)
+    ctx = browser_context(browser, world.base_url, PHONE, timeout_ms=20_000)
     page = ctx.new_page()
     try:
         login(page, world.clinician if role == "clinician" else world.patient)

@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime
 
 from playwright.sync_api import Browser, Page
-from web_helpers import PHONE, add_serum_result, login, shot
+from web_helpers import DESK, PHONE, add_serum_result, browser_context, login, remove_result, shot
 
 CLINICIAN_WORDS = ("crinone-8", "cyclogest", "serum P <", "When she presents", "individualised 90% band",
                    "usual range for ovulation", "from From", "for mid-luteal", "hrt-fet", "FET")
@@ -27,14 +27,14 @@ def _assert_plain(text: str, where: str) -> None:
 
 def test_the_patients_own_record_has_no_codes_ids_or_clinician_words(browser: Browser, world) -> None:
     # a transfer-day result below her cut-off, whose clinician words name the threshold (serum P < ...)
-    desk = browser.new_context(base_url=world.base_url, viewport={"width": 1280, "height": 900}, timezone_id="UTC")
+    desk = browser_context(browser, world.base_url, DESK)
     page = desk.new_page()
     login(page, world.clinician)
     page.goto(f"/patients/{world.patient_id}")
     add_serum_result(page, "2.01", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M"))
     page.wait_for_url("**?added=measurements*")
 
-    phone = browser.new_context(base_url=world.base_url, viewport=PHONE, timezone_id="UTC")
+    phone = browser_context(browser, world.base_url, PHONE)
     mine = phone.new_page()
     login(mine, world.patient)
     mine.wait_for_function("document.getElementById('chart').dataset.points !== undefined")
@@ -54,9 +54,5 @@ def test_the_patients_own_record_has_no_codes_ids_or_clinician_words(browser: Br
     phone.close()
 
     # remove the result again, so the session's other tests see Alice as before
-    page.goto(f"/patients/{world.patient_id}")
-    row = page.locator("#results-table tbody tr", has_text="2.01 ng/mL")
-    row.get_by_role("link", name="Remove the result").click()
-    page.get_by_role("button", name="Remove this result").click()
-    page.wait_for_url("**removed=measurements*")
+    remove_result(page, world.patient_id, "2.01 ng/mL")
     desk.close()

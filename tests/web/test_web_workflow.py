@@ -7,17 +7,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from playwright.sync_api import Browser, expect
-from web_helpers import PHONE, add_serum_result, axe_violations, login, shot, sideways_overflow_px
-
-
-def _context(browser: Browser, world, viewport: dict[str, int]):
-    ctx = browser.new_context(base_url=world.base_url, viewport=viewport, timezone_id="UTC")
-    ctx.set_default_timeout(15_000)
-    return ctx
+from web_helpers import (
+    DESK,
+    PHONE,
+    add_serum_result,
+    axe_violations,
+    browser_context,
+    login,
+    remove_result,
+    shot,
+    sideways_overflow_px,
+)
 
 
 def test_chest_pain_reported_on_the_phone_reaches_the_clinicians_list_until_acknowledged(browser: Browser, world) -> None:
-    phone = _context(browser, world, PHONE)
+    phone = browser_context(browser, world.base_url, PHONE)
     page = phone.new_page()
     login(page, world.patient)
     form = page.locator("#symptoms-form")
@@ -34,7 +38,7 @@ def test_chest_pain_reported_on_the_phone_reaches_the_clinicians_list_until_ackn
     shot(page, "patient-phone-red-flag")
     phone.close()
 
-    desk = _context(browser, world, {"width": 1280, "height": 900})
+    desk = browser_context(browser, world.base_url, DESK)
     page = desk.new_page()
     login(page, world.clinician)
     first = page.locator("table.list tbody tr").first
@@ -63,7 +67,7 @@ def test_chest_pain_reported_on_the_phone_reaches_the_clinicians_list_until_ackn
 
 
 def test_home_and_the_patients_record_fit_a_phone(browser: Browser, world) -> None:
-    phone = _context(browser, world, PHONE)
+    phone = browser_context(browser, world.base_url, PHONE)
     page = phone.new_page()
     login(page, world.clinician)
     assert sideways_overflow_px(page) <= 0
@@ -76,7 +80,7 @@ def test_home_and_the_patients_record_fit_a_phone(browser: Browser, world) -> No
 
 def test_a_result_far_below_her_treatment_asks_the_clinician_why_and_the_patient_to_call(browser: Browser, world) -> None:
     """Alice: programmed FET, transfer today, Cyclogest 400 mg twice daily for 5 days; 0.5 ng/mL."""
-    desk = _context(browser, world, {"width": 1280, "height": 900})
+    desk = browser_context(browser, world.base_url, DESK)
     page = desk.new_page()
     login(page, world.clinician)
     page.goto(f"/patients/{world.patient_id}")
@@ -87,7 +91,7 @@ def test_a_result_far_below_her_treatment_asks_the_clinician_why_and_the_patient
     assert axe_violations(page) == []
     desk.close()
 
-    phone = _context(browser, world, PHONE)
+    phone = browser_context(browser, world.base_url, PHONE)
     mine = phone.new_page()
     login(mine, world.patient)
     own = mine.locator('#findings li[data-code="treatment.level_unexpectedly_low"]')
@@ -96,19 +100,15 @@ def test_a_result_far_below_her_treatment_asks_the_clinician_why_and_the_patient
     phone.close()
 
     # remove the result again, so the session's other pages see Alice as before
-    desk = _context(browser, world, {"width": 1280, "height": 900})
+    desk = browser_context(browser, world.base_url, DESK)
     page = desk.new_page()
     login(page, world.clinician)
-    page.goto(f"/patients/{world.patient_id}")
-    row = page.locator("#results-table tbody tr", has_text="0.5 ng/mL")
-    row.get_by_role("link", name="Remove the result").click()
-    page.get_by_role("button", name="Remove this result").click()
-    page.wait_for_url("**removed=measurements*")
+    remove_result(page, world.patient_id, "0.5 ng/mL")
     desk.close()
 
 
 def test_the_plan_for_a_pregnancy_of_unknown_location_sends_for_a_scan(browser: Browser, world) -> None:
-    phone = _context(browser, world, PHONE)
+    phone = browser_context(browser, world.base_url, PHONE)
     page = phone.new_page()
     login(page, world.clinician)
     page.goto("/plan/threatened-miscarriage")

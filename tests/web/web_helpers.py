@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import axe_playwright_python
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, BrowserContext, Page
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -26,6 +26,25 @@ def login(page: Page, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/patients/**" if email.startswith(("alice", "beatrice")) else "**/home")
+
+
+DESK = {"width": 1280, "height": 900}
+
+
+def browser_context(browser: Browser, base_url: str, viewport: dict[str, int], timeout_ms: int = 15_000) -> BrowserContext:
+    """A fresh browser (own cookies) on the app at this screen size, in UTC."""
+    ctx = browser.new_context(base_url=base_url, viewport=viewport, timezone_id="UTC")
+    ctx.set_default_timeout(timeout_ms)
+    return ctx
+
+
+def remove_result(page: Page, patient_id: int, shown: str) -> None:
+    """Remove a result from the record through the confirmation page (as a clinician)."""
+    page.goto(f"/patients/{patient_id}")
+    row = page.locator("#results-table tbody tr", has_text=shown)
+    row.get_by_role("link", name="Remove the result").click()
+    page.get_by_role("button", name="Remove this result").click()
+    page.wait_for_url("**removed=measurements*")
 
 
 AXE_JS = Path(axe_playwright_python.__file__).with_name("axe.min.js")  # axe-core, shipped in the package
