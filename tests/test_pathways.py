@@ -119,7 +119,7 @@ def test_plan_json_has_the_published_shape():
     case = _load(VIGNETTES[0])
     payload = _plan(case).to_json()
     assert list(payload) == ["scenario", "eligible", "reasons", "regimens", "contraindications", "interactions",
-                             "findings", "sources", "knowledge_version", "role"]
+                             "findings", "sources", "claims", "knowledge_version", "role"]
     assert set(payload["regimens"][0]) == {"product", "route", "dose_mg", "interval_h", "start", "stop", "sources"}
 
 

@@ -14,6 +14,22 @@ class Severity(StrEnum):
     URGENT = "urgent"
 
 
+# The codes the rules emit in code (the data files declare the others: caveats, pathway notes,
+# expected-level rules). Claims may link only to a code lutea emits (lutea.knowledge.loader).
+RULE_CODES: frozenset[str] = frozenset({
+    "triage.urgent", "context.inconsistent", "value.implausible_high",
+    "reference.below", "reference.within", "reference.above",
+    "ovulation.confirmed", "ovulation.equivocal", "ovulation.not_confirmed",
+    "timing.unknown", "timing.mistimed", "timing.no_lh_surge", "series.incomplete",
+    "pregnancy.nonviable_risk", "pregnancy.rule_not_applicable",
+    "art.et_day_low", "art.et_day_adequate", "art.et_day_high", "art.no_threshold", "art.outside_et_window",
+    "art.et_timing_unknown",
+    "diary.symptom",
+    "plan.off_label", "plan.regimen_withheld", "plan.ineligible", "plan.test_timing", "plan.discuss", "plan.seek_care",
+    "safety.contraindication", "safety.interaction", "safety.unscreened", "safety.side_effects",
+    "safety.boxed_warning", "safety.dose_above_label",
+})
+
 _RANK = {Severity.URGENT: 0, Severity.ADVISE: 1, Severity.INFO: 2}
 
 
@@ -21,7 +37,8 @@ _RANK = {Severity.URGENT: 0, Severity.ADVISE: 1, Severity.INFO: 2}
 class Finding:
     """One statement: a stable code, a severity, a clinician message, a patient message and sources.
 
-    `detail` carries structured facts behind the message (for example a repeat date).
+    `detail` carries structured facts behind the message (for example a repeat date); `claims` the
+    ids of the graded claims it touches (claims.yaml, linked by lutea.claims).
     """
 
     code: str
@@ -30,6 +47,7 @@ class Finding:
     patient_message: str
     sources: tuple[str, ...]
     detail: dict[str, Any] = field(default_factory=dict)
+    claims: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -37,6 +55,10 @@ class Finding:
         out["sources"] = list(self.sources)
         if not self.detail:
             out.pop("detail")
+        if self.claims:
+            out["claims"] = list(self.claims)
+        else:
+            out.pop("claims")
         return out
 
 

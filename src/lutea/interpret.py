@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lutea import _interpret_rules as rules
+from lutea.claims import link
 from lutea.context import Context, derive
 from lutea.errors import InputError
 from lutea.findings import Finding, ordered
@@ -109,6 +110,6 @@ def interpret(measurement: Measurement, context: Context, kb: KnowledgeBase | No
         value=value_in_units(measurement),
         context=ctx_json,
         reference_interval=_interval_json(interval),
-        findings=tuple(ordered(findings)),
+        findings=tuple(link(ordered(findings), kb)),
         knowledge_version=kb.version,
     )

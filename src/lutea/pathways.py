@@ -13,11 +13,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from lutea._interpret_rules import crosses, show_limit
+from lutea.claims import link, plan_claims
 from lutea.cutoffs import applicable_thresholds, choose
 from lutea.errors import InputError
 from lutea.findings import Finding, Severity, ordered
 from lutea.knowledge import KnowledgeBase, load_knowledge
-from lutea.knowledge.schema import THRESHOLD_OPS, Condition, Pathway, PathwayNote, PathwayQuestion, Threshold
+from lutea.knowledge.schema import (
+    THRESHOLD_OPS,
+    Condition,
+    Pathway,
+    PathwayNote,
+    PathwayQuestion,
+    Threshold,
+)
 from lutea.safety import (
     ROLES,
     ContraindicationHit,
@@ -73,6 +81,7 @@ class Plan:
     sources: tuple[str, ...]
     knowledge_version: str
     role: Role
+    claims: tuple[str, ...] = ()  # graded claims the plan touches (claims.yaml)
 
     def to_json(self) -> dict[str, Any]:
         """The plan as JSON in one shape for every shell; no dose for role patient."""
@@ -85,6 +94,7 @@ class Plan:
             "interactions": [i.to_json(self.role) for i in self.interactions],
             "findings": [finding_json(f, self.role) for f in self.findings],
             "sources": list(self.sources),
+            "claims": list(self.claims),
             "knowledge_version": self.knowledge_version,
             "role": self.role,
         }
@@ -447,7 +457,7 @@ def plan(
     if role == "patient":
         findings.extend(_patient_findings(pathway, kb))
 
-    all_findings = tuple(red_flags + ordered(safety_net + findings))
+    all_findings = tuple(link(red_flags + ordered(safety_net + findings), kb))
     sources = dict.fromkeys(pathway.sources)
     for item in (*pathway.criteria, *regimens, *contra.values(), *inter.values(), *all_findings):
         for source in item.sources:
@@ -457,7 +467,8 @@ def plan(
     return Plan(
         scenario=pathway.id, eligible=eligible, reasons=tuple(reasons), patient_reasons=tuple(patient_reasons),
         regimens=tuple(regimens), contraindications=tuple(contra.values()), interactions=tuple(inter.values()),
-        findings=all_findings, sources=tuple(sources), knowledge_version=kb.version, role=role)  # type: ignore[arg-type]
+        findings=all_findings, sources=tuple(sources), knowledge_version=kb.version, role=role,  # type: ignore[arg-type]
+        claims=plan_claims(pathway.id, all_findings, kb))
 
 
 def _safety_findings(contra: Sequence[ContraindicationHit], inter: Sequence[InteractionHit],

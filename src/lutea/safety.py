@@ -34,8 +34,11 @@ def term_key(term: str) -> str:
 def finding_json(finding: Finding, role: Role) -> dict[str, Any]:
     """A finding as JSON for a role: patients get the plain message and no structured detail."""
     if role == "patient":
-        return {"code": finding.code, "severity": finding.severity.value,
-                "message": finding.patient_message, "sources": list(finding.sources)}
+        out: dict[str, Any] = {"code": finding.code, "severity": finding.severity.value,
+                               "message": finding.patient_message, "sources": list(finding.sources)}
+        if finding.claims:
+            out["claims"] = list(finding.claims)
+        return out
     return finding.to_json()
 
 

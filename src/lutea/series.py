@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from lutea.claims import link
 from lutea.errors import InputError
 from lutea.findings import Finding, Severity, ordered
 from lutea.knowledge import KnowledgeBase, load_knowledge
@@ -161,4 +162,4 @@ def interpret_series(
                                 "the rule cannot be applied yet.",
                                 f"Test every morning for at least {run_days} days in a row after your positive LH test.",
                                 sources, {"readings_counted": len(counted_days)}))
-    return SeriesInterpretation(tuple(rows), peak, rule_json, tuple(ordered(findings)), kb.version)
+    return SeriesInterpretation(tuple(rows), peak, rule_json, tuple(link(ordered(findings), kb)), kb.version)

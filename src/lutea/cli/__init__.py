@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 # the order `lutea --help` lists them
 COMMANDS: dict[str, tuple[str, str, bool]] = {
     "evidence": ("evidence", "evidence", False),
+    "claims": ("claims", "claims", False),
     "user": ("user", "app", True),
     "audit": ("audit", "app", True),
     "interpret": ("interpret", "interpret", False),

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from lutea import findings
 from lutea.errors import KnowledgeError
 from lutea.knowledge import _cache, schema
 
@@ -39,6 +40,7 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "baseline_levels": schema.BaselineLevel,
     "balance_targets": schema.BalanceTarget,
     "expected_levels": schema.ExpectedLevelRule,
+    "claims": schema.Claim,
 }
 
 T = TypeVar("T", bound=BaseModel)
@@ -162,6 +164,32 @@ def _cross_check(sections: dict[str, list[BaseModel]]) -> None:
                                      f"{sorted(unknown)}")
     _cross_check_red_flag_symptoms(sections)
     _cross_check_products(sections)
+    _cross_check_claims(sections)
+
+
+def finding_codes(sections: dict[str, list[BaseModel]]) -> set[str]:
+    """Every finding code lutea can emit: the rules' (lutea.findings.RULE_CODES) and those the data
+    files declare (caveats, pathway notes, expected-level rules)."""
+    codes = set(findings.RULE_CODES)
+    codes |= {c.code for c in sections.get("caveats", [])}  # type: ignore[attr-defined]
+    codes |= {r.code for r in sections.get("expected_levels", [])}  # type: ignore[attr-defined]
+    for pathway in sections.get("pathways", []):
+        codes |= {n.code for n in (*pathway.monitoring, *pathway.do_not, *pathway.notes)}  # type: ignore[attr-defined]
+    return codes
+
+
+def _cross_check_claims(sections: dict[str, list[BaseModel]]) -> None:
+    """A claim links only to finding codes lutea emits, pathways and diary symptoms that exist."""
+    known = {
+        "findings": finding_codes(sections),
+        "pathways": {p.id for p in sections.get("pathways", [])},  # type: ignore[attr-defined]
+        "symptoms": {s.id for s in sections.get("symptoms", [])},  # type: ignore[attr-defined]
+    }
+    for claim in sections.get("claims", []):
+        for kind, names in known.items():
+            unknown = set(getattr(claim.related, kind)) - names  # type: ignore[attr-defined]
+            if unknown:
+                raise KnowledgeError(f"claims.yaml entry {claim.id}: related {kind} unknown {sorted(unknown)}")  # type: ignore[attr-defined]
 
 
 def _cross_check_products(sections: dict[str, list[BaseModel]]) -> None:
@@ -197,7 +225,7 @@ def load_cached(directory: Path | Any, cache_dir: Path | None = None) -> Knowled
     a key of every file of the directory and of lutea's and pydantic's versions."""
     try:
         key = _cache.cache_key((f for f in directory.iterdir() if f.is_file()),
-                               (Path(schema.__file__), Path(__file__)))
+                               (Path(schema.__file__), Path(__file__), Path(findings.__file__)))
     except OSError:  # a directory or a source that cannot be read for the key: no cache
         return load_from(directory)
     path = (cache_dir or _cache.cache_dir()) / f"knowledge-{key}.pickle"

@@ -738,3 +738,28 @@ class BalanceTarget(Cited):
     """A serum reference interval (id or phase) to stay within."""
     start: Literal["transfer_day", "now"] = "now"
     rationale: str
+
+
+# --- Claims people meet, graded (claims.yaml; read through lutea.claims) -----------------
+
+Verdict = Literal["supported", "uncertain", "unsupported", "contradicted"]
+VERDICTS: tuple[str, ...] = ("supported", "uncertain", "unsupported", "contradicted")
+
+
+class ClaimLinks(_Strict):
+    """Where lutea links to a claim: finding codes, pathway ids and diary symptom ids."""
+
+    findings: list[str] = Field(default_factory=list)
+    pathways: list[str] = Field(default_factory=list)
+    symptoms: list[str] = Field(default_factory=list)
+
+
+class Claim(Cited):
+    """A claim people meet about progesterone, its verdict against the sources, a plain-language
+    summary for patients and what the sources say for clinicians."""
+
+    claim: str = Field(min_length=1)
+    verdict: Verdict
+    summary: str = Field(min_length=1)
+    evidence: str = Field(min_length=1)
+    related: ClaimLinks = Field(default_factory=ClaimLinks)

@@ -9,7 +9,16 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from lutea.web import pages_auth, pages_evidence, pages_home, pages_patient, pages_plan, pages_simulate, report
+from lutea.web import (
+    pages_auth,
+    pages_claims,
+    pages_evidence,
+    pages_home,
+    pages_patient,
+    pages_plan,
+    pages_simulate,
+    report,
+)
 from lutea.web.access import audit_refusal
 from lutea.web.session import LoginRequired, PageError, read_session
 from lutea.web.templating import render
@@ -17,7 +26,7 @@ from lutea.web.templating import render
 STATIC = Path(__file__).parent / "static"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 ROUTERS = [pages_auth.router, pages_home.router, pages_patient.router, pages_plan.router, pages_simulate.router,
-           report.router, pages_evidence.router]
+           report.router, pages_evidence.router, pages_claims.router]
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
                                "script-src 'self' 'unsafe-eval'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'",

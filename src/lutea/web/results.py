@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from lutea.claims import claims_of
 from lutea.findings import Finding, Severity, ordered
 from lutea.knowledge import load_knowledge
 from lutea.store import models
@@ -36,6 +37,7 @@ class FindingLine:
     code: str  # kept as a data attribute for tests and tools, never shown
     message: str
     sources: list[str]
+    claims: list[str] = field(default_factory=list)  # ids of the graded claims it touches (lutea.claims)
 
 
 @dataclass
@@ -165,8 +167,9 @@ def result_row(m: models.Measurement, stored: dict[str, Any], role: str, names: 
         ids = _threshold_ids(findings)
         flag, against = _threshold_flag(m, ids) if ids else ("", "")
     worst = findings[0].severity.value if findings else "none"
+    kb = load_knowledge()
     lines = [FindingLine(f.severity.value, f.code, (f.patient_message if role == "patient" else f.message) or f.message,
-                         list(f.sources)) for f in findings]
+                         list(f.sources), list(claims_of(f, kb))) for f in findings]
     return ResultRow(m, m.sampled_at, _values(m, stored), flag, against,
                      context_words(stored.get("context") or {}, role, names), _verdict(findings, role, flag, against),
                      worst, lines)

@@ -48,6 +48,22 @@ def product_name(product_id: str) -> str:
 TEMPLATES.env.globals["product_name"] = product_name
 
 
+VERDICT_WORDS = {"supported": "Supported by good evidence", "uncertain": "Not yet clear",
+                 "unsupported": "Not supported by evidence", "contradicted": "The evidence says otherwise"}
+TEMPLATES.env.globals["verdict_word"] = lambda v: VERDICT_WORDS.get(v, v)
+
+
+def claim_text(claim_id: str) -> str:
+    """A claim as people meet it (claims.yaml), for a link to its page; its id if unknown."""
+    for entry in load_knowledge().entries("claims"):
+        if entry.id == claim_id:
+            return str(entry.claim)
+    return claim_id
+
+
+TEMPLATES.env.globals["claim_text"] = claim_text
+
+
 def render(
     request: Request, name: str, *, user: models.User | None = None, session: WebSession | None = None,
     status_code: int = 200, **context: Any,

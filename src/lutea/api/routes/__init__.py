@@ -3,6 +3,7 @@
 from lutea.api.routes import (
     admin,
     audit,
+    claims,
     domain,
     fhir,
     login,
@@ -11,4 +12,4 @@ from lutea.api.routes import (
     timeline,
 )
 
-ROUTERS = [login.router, admin.router, audit.router, patients.router, records.router, timeline.router, domain.router, fhir.router]
+ROUTERS = [login.router, admin.router, audit.router, patients.router, records.router, timeline.router, domain.router, claims.router, fhir.router]
