@@ -13,7 +13,16 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lutea.claims import SHOWN_ID_CHARS, UnknownClaim, all_claims, claim_json, claims_of, get_claim, link, plan_claims
+from lutea.claims import (
+    SHOWN_ID_CHARS,
+    UnknownClaim,
+    all_claims,
+    claim_json,
+    claims_of,
+    get_claim,
+    link,
+    plan_claims,
+)
 from lutea.context import Context
 from lutea.errors import KnowledgeError
 from lutea.findings import RULE_CODES, Finding, Severity

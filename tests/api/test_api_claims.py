@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from lutea.claims import all_claims
 from lutea.cli import app as cli
 
 API = "/api/v1"
@@ -91,3 +95,15 @@ def test_an_interpretation_over_http_links_the_saliva_claim(client: TestClient, 
     assert response.status_code == 200, response.text
     caveat = next(f for f in response.json()["findings"] if f["code"] == "specimen.low_validity")
     assert caveat["claims"] == ["saliva-urine-tissue-level"]  # NAMS 2017: salivary dosing is unreliable
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(min_size=1, max_size=120))
+def test_any_id_in_the_path_is_a_4xx_or_the_claim(client: TestClient, world, text: str) -> None:
+    response = client.get(f"{API}/claims/{quote(text, safe='')}", headers=world.headers("patient"))
+    ids = {c.id for c in all_claims()}
+    if text in ids:
+        assert response.status_code == 200
+    else:
+        assert response.status_code in (404, 422), (text, response.status_code)
+        assert len(response.text) < 1000

@@ -8,7 +8,15 @@ import re
 
 import pytest
 from playwright.sync_api import Browser, expect
-from web_helpers import DESK, PHONE, axe_violations, browser_context, login, shot, sideways_overflow_px
+from web_helpers import (
+    DESK,
+    PHONE,
+    axe_violations,
+    browser_context,
+    login,
+    shot,
+    sideways_overflow_px,
+)
 
 from lutea.claims import all_claims
 from lutea.findings import RULE_CODES
