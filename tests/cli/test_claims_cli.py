@@ -51,3 +51,15 @@ def test_odd_ids_exit_2_with_a_short_line():
         assert result.exit_code == 2, odd[:20]
         assert len(result.stderr) < 200 and result.stderr.count("\n") == 1
         assert "\x1b" not in result.stderr  # a control character is shown escaped, never sent to the terminal
+
+
+def test_plan_and_interpret_name_the_claims_they_touch():
+    # NICE NG126 1.5.2: bleeding, a scan-confirmed intrauterine pregnancy and a previous miscarriage
+    answers = ["--answer", "gestational_weeks=8", "--answer", "symptoms=bleeding", "--answer", "previous_miscarriages=1",
+               "--answer", "pregnancy_location=intrauterine"]
+    result = runner.invoke(app, ["plan", "--scenario", "threatened-miscarriage", *answers, "--json"])
+    assert result.exit_code == 0, result.output
+    assert "vaginal-progesterone-bleeding-after-miscarriage" in json.loads(result.stdout)["claims"]
+    result = runner.invoke(app, ["interpret", "--value", "150", "--unit", "pg/mL", "--specimen", "saliva"])
+    assert result.exit_code == 0, result.output
+    assert "claims checked (lutea claims ID): saliva-urine-tissue-level" in result.stdout

@@ -27,6 +27,8 @@ def _print(findings: tuple[Finding, ...]) -> None:
         console.print(f"  {f.patient_message}")
         console.print(f"  [dim]clinician:[/] {f.message}")
         console.print(f"  [dim]sources: {', '.join(f.sources)}[/]")
+        if f.claims:
+            console.print(f"  [dim]claims checked (lutea claims ID): {', '.join(f.claims)}[/]")
 
 
 @domain_errors

@@ -114,3 +114,5 @@ def _print(payload: dict[str, Any]) -> None:
         if f["severity"] != "urgent":
             console.print(f"[bold]{f['severity']}[/bold] {f['code']}: {escape(f['message'])}")
     console.print("sources: " + ", ".join(payload["sources"]))
+    if payload.get("claims"):
+        console.print("claims checked (lutea claims ID): " + ", ".join(payload["claims"]))
