@@ -107,3 +107,10 @@ def test_any_id_in_the_path_is_a_4xx_or_the_claim(client: TestClient, world, tex
     else:
         assert response.status_code in (404, 422), (text, response.status_code)
         assert len(response.text) < 1000
+
+
+def test_the_claims_pages_need_a_sign_in_as_the_evidence_page(client: TestClient) -> None:
+    for path in ("/claims", "/claims/progesterone-for-pms", "/evidence"):
+        response = client.get(path, follow_redirects=False)
+        assert response.status_code in (302, 303, 307), path
+        assert response.headers["location"].startswith("/login"), path
