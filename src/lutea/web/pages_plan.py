@@ -11,9 +11,10 @@ from fastapi.responses import HTMLResponse, Response
 from lutea.errors import InputError
 from lutea.knowledge import load_knowledge
 from lutea.pathways import list_scenarios, parse_answer, plan
+from lutea.regions import ordered_plan
 from lutea.web.access import FormDep, Viewer, ViewerDep
 from lutea.web.session import PageError
-from lutea.web.templating import render
+from lutea.web.templating import page_region, render
 
 router = APIRouter()
 SCREEN_FIELDS = ("allergies", "conditions", "medications")
@@ -75,7 +76,8 @@ def make_plan(view: ViewerDep, form: FormDep, scenario_id: str) -> Response:
     result = None
     if not errors:
         try:
-            result = plan(scenario_id, answers, role=plan_role(view), **screen).to_json()
+            result = ordered_plan(plan(scenario_id, answers, role=plan_role(view), **screen).to_json(),
+                                  page_region(view.request))
         except InputError as exc:
             errors[exc.field if exc.field in answers or exc.field in SCREEN_FIELDS else "_form"] = (
                 exc.problem + (f" (accepted: {', '.join(map(str, exc.accepted))})" if isinstance(exc.accepted, (list, tuple)) else "")
