@@ -60,7 +60,8 @@ def test_a_red_flag_the_patient_reports_names_the_regions_number(client: TestCli
     timeline = client.get(f"{API}/patients/{world.patient_id}/timeline", headers=world.headers("patient"))
     cards = client.post(f"{API}/cds-services/lutea-patient-view", headers=headers, json={
         "hook": "patient-view", "hookInstance": "x", "context": {"patientId": str(world.patient_id)}})
-    for response in (mine, timeline, cards):
+    bundle = client.get(f"{API}/fhir/Patient/{world.patient_id}/$everything", headers=headers)
+    for response in (mine, timeline, cards, bundle):
         assert response.status_code == 200, response.text
         _no_uk_service_elsewhere(region, response.text)
     assert f"Call {EMERGENCY[region]}" in mine.text
