@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lutea.errors import InputError
 from lutea.proxies import IPNetwork, parse_networks
+from lutea.regions import DEFAULT_REGION, region
 
 SECRET_FILE = Path(".lutea-secret")
 
@@ -48,7 +49,7 @@ class Settings(BaseSettings):
     request_deadline_s: float = Field(default=8.0, gt=0)
     # The clinic's region (regions.yaml: uk, us, eu, au): the emergency number and services every
     # patient-facing message names, and the guideline bodies a plan lists first (lutea.regions).
-    region: str = "uk"
+    region: str = DEFAULT_REGION
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -59,9 +60,7 @@ class Settings(BaseSettings):
     @field_validator("region")
     @classmethod
     def _known_region(cls, value: str) -> str:
-        from lutea.regions import region  # the accepted ids are data (regions.yaml)
-
-        try:
+        try:  # the accepted ids are data (regions.yaml)
             return region(value).id
         except InputError as exc:
             raise ValueError(f"LUTEA_REGION: {exc.problem}; accepted: {exc.accepted}") from None
