@@ -21,7 +21,14 @@ from lutea.errors import InputError, KnowledgeError
 from lutea.knowledge import load_knowledge
 from lutea.knowledge.loader import PLACEHOLDER, load_from
 from lutea.pathways import plan
-from lutea.regions import fill_contacts, for_region, order_sources, ordered_plan, region, region_ids
+from lutea.regions import (
+    fill_contacts,
+    for_region,
+    order_sources,
+    region,
+    region_ids,
+    regional_order,
+)
 from lutea.triage import triage
 
 KB = load_knowledge()
@@ -158,7 +165,7 @@ def test_a_plan_lists_the_regions_guideline_bodies_first_and_drops_none() -> Non
         assert sorted(ordered) == sorted(mixed) and ordered[-1] == "label-prometrium-us"  # a label is no guideline body
     for pair in combinations(["label-prometrium-us", "label-crinone-us"], 2):  # stable among the unranked
         assert order_sources(list(pair), "us") == list(pair)
-    shown = ordered_plan({"sources": mixed, "regimens": [{"sources": mixed}]}, "us")
+    shown = regional_order({"sources": mixed, "regimens": [{"sources": mixed}]}, "us")
     assert shown["sources"][0] == shown["regimens"][0]["sources"][0] == "acog-co700"
 
 
@@ -183,3 +190,23 @@ def test_the_loader_refuses_a_placeholder_no_region_gives(tmp_path: Path) -> Non
     path.write_text(path.read_text(encoding="utf-8").replace("{emergency_number}", "{poison_line}", 1), encoding="utf-8")
     with pytest.raises(KnowledgeError, match=r"red_flags.yaml entry .*\['poison_line'\].*accepted: early_pregnancy_service"):
         load_from(data)
+
+
+@settings(max_examples=200, deadline=None)
+@given(raw=st.one_of(st.text(max_size=12), st.sampled_from(["uk", "US", " eu ", "Au", "gb", "usa", "112", ""])))
+def test_any_region_text_is_a_region_or_an_input_error_naming_the_accepted(raw: str) -> None:
+    try:
+        chosen = region(raw)
+    except InputError as refused:
+        assert refused.field == "region" and refused.accepted == "uk, us, eu, au"
+        assert raw.strip().lower() not in REGIONS
+    else:
+        assert chosen.id == raw.strip().lower()
+
+
+def test_the_scenario_list_shows_the_regions_guideline_bodies_first() -> None:
+    from lutea.pathways import list_scenarios
+
+    workup = next(s for s in list_scenarios() if s["id"] == "ovulation-workup")
+    assert regional_order(workup, "uk")["sources"] == ["nice-cg156", "asrm-lpd-2021"]
+    assert regional_order(workup, "us")["sources"] == ["asrm-lpd-2021", "nice-cg156"]

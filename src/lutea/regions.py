@@ -81,9 +81,9 @@ def _fill(value: Any, region_id: str, kb: KnowledgeBase) -> Any:
     return value
 
 
-def ordered_plan(plan_json: dict[str, Any], region_id: str, kb: KnowledgeBase | None = None) -> dict[str, Any]:
-    """A plan (Plan.to_json) with its sources and each regimen's sources in the region's order of
-    guideline bodies (a stable sort: nothing is dropped)."""
+def regional_order(plan_json: dict[str, Any], region_id: str, kb: KnowledgeBase | None = None) -> dict[str, Any]:
+    """A plan (Plan.to_json) or a scenario (pathways.list_scenarios) with its sources and each
+    regimen's in the region's order of guideline bodies (a stable sort: nothing is dropped)."""
     out = dict(plan_json)
     if "sources" in out:
         out["sources"] = order_sources(out["sources"], region_id, kb)

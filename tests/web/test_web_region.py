@@ -11,16 +11,32 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from argon2 import PasswordHasher
 from playwright.sync_api import Browser, expect
-from web_helpers import PASSWORD, PHONE, axe_violations, browser_context, login, serve_app, shot, sideways_overflow_px
+from web_helpers import (
+    PASSWORD,
+    PHONE,
+    axe_violations,
+    browser_context,
+    login,
+    serve_app,
+    shot,
+    sideways_overflow_px,
+)
 
 from lutea.config import Settings
-from lutea.store import crud, make_engine, make_sessionmaker, models, passwords, upgrade_to_head
+from lutea.store import (
+    crud,
+    make_engine,
+    make_sessionmaker,
+    models,
+    passwords,
+    upgrade_to_head,
+)
 
 UK_ONLY = re.compile(r"\b999\b|\bA&E\b|\bNHS\b|\b111\b")
 
 
 @pytest.fixture(scope="module")
-def australia(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+def australia(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app of an Australian clinic, with one pregnant patient (6 weeks) and her account (an
     alice... address: web_helpers.login then expects her record page)."""
     saved = passwords._hasher
@@ -35,18 +51,16 @@ def australia(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, i
         crud.add(s, models.Episode(patient_id=patient.id, kind="pregnancy",
                                    start_date=(datetime.now(UTC) - timedelta(weeks=6)).date()))
         crud.create_user(s, "alice.au@web.test", PASSWORD, "patient", patient.id)
-        patient_id = patient.id
     engine.dispose()
     try:
         with serve_app(settings) as base_url:
-            yield base_url, patient_id
+            yield base_url
     finally:
         passwords._hasher = saved
 
 
-def test_heavy_bleeding_in_pregnancy_on_the_phone_names_australias_services(browser: Browser, australia) -> None:
-    base_url, patient_id = australia
-    phone = browser_context(browser, base_url, PHONE)
+def test_heavy_bleeding_in_pregnancy_on_the_phone_names_australias_services(browser: Browser, australia: str) -> None:
+    phone = browser_context(browser, australia, PHONE)
     page = phone.new_page()
     login(page, "alice.au@web.test")
     form = page.locator("#symptoms-form")

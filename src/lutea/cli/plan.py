@@ -19,7 +19,7 @@ from lutea.errors import InputError
 from lutea.knowledge import load_knowledge
 from lutea.pathways import list_scenarios, parse_answer, question_named
 from lutea.pathways import plan as build_plan
-from lutea.regions import for_region, ordered_plan
+from lutea.regions import for_region, regional_order
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -70,7 +70,7 @@ def plan(
     Services and the order of guideline sources are those of the clinic's region (--region)."""
     region_id = clinic_region(region)
     if list_scenarios_:
-        scenarios = list_scenarios()
+        scenarios = [regional_order(s, region_id) for s in list_scenarios()]
         if as_json:
             print_json({"knowledge_version": load_knowledge().version, "scenarios": scenarios})
             return
@@ -94,7 +94,7 @@ def plan(
     answers = _answers(scenario, shorthand, answer or [])
     result = build_plan(scenario, answers, role=role, allergies=_split(allergies),
                         conditions=_split(conditions), medications=_split(medications))
-    payload = for_region(ordered_plan(result.to_json(), region_id), region_id)
+    payload = for_region(regional_order(result.to_json(), region_id), region_id)
     if as_json:
         print_json(payload)
         return

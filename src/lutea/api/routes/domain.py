@@ -24,7 +24,7 @@ from lutea.pk.assay import parse_assay
 from lutea.pk.baseline import BaselineContext, ContextKind
 from lutea.pk.simulate import simulate as simulate_core
 from lutea.records.inputs import Day, StrictInput, Time
-from lutea.regions import ordered_plan
+from lutea.regions import regional_order
 from lutea.units import Specimen, to_canonical
 
 router = APIRouter(tags=["domain"])
@@ -159,9 +159,12 @@ class PlanRequest(_In):
 
 
 @router.get("/plan/scenarios")
-def scenarios(user: UserDep) -> dict[str, Any]:
-    """The pathways and their questions (as `lutea plan --list --json`)."""
-    return {"knowledge_version": load_knowledge().version, "scenarios": list_scenarios()}
+def scenarios(user: UserDep, request: Request) -> dict[str, Any]:
+    """The pathways and their questions (as `lutea plan --list --json`); sources list the clinic
+    region's guideline bodies first."""
+    region_id = request.app.state.settings.region
+    return {"knowledge_version": load_knowledge().version,
+            "scenarios": [regional_order(s, region_id) for s in list_scenarios()]}
 
 
 @router.post("/plan")
@@ -173,4 +176,4 @@ def plan(body: PlanRequest, user: UserDep, request: Request) -> dict[str, Any]:
         raise InputError("scenario", f"unknown scenario {body.scenario!r}", ids)
     result = build_plan(body.scenario, body.answers, role=_core_role(user), allergies=body.allergies,
                         conditions=body.conditions, medications=body.medications)
-    return ordered_plan(result.to_json(), request.app.state.settings.region)
+    return regional_order(result.to_json(), request.app.state.settings.region)
