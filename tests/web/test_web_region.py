@@ -72,6 +72,7 @@ def test_heavy_bleeding_in_pregnancy_on_the_phone_names_australias_services(brow
     banner = page.locator("#triage-banner")
     # healthdirect-triple-zero: triple zero (000); healthdirect-what-care: the nearest hospital emergency department
     expect(banner).to_contain_text("Go to the nearest hospital emergency department now, or call 000 (triple zero)")
+    assert banner.inner_text().count("or call 000") == 1  # what to do, once (her text already says it)
     body = page.locator("body").inner_text()
     assert UK_ONLY.search(body) is None, UK_ONLY.search(body)
     assert "{" not in body

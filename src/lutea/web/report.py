@@ -61,7 +61,8 @@ def _text_lines(view: TimelineView, role: str, region_id: str) -> list[str]:
     if view.red_flags:
         lines.append("RED FLAGS - ACT NOW")
         for f in view.red_flags:
-            text = f"[urgent] {f.title}: {f.text} {f.action or ''} (sources: {', '.join(f.sources)})"
+            action = f.action if f.action and f.action not in f.text else ""  # a patient's text includes it
+            text = f"[urgent] {f.title}: {f.text} {action} (sources: {', '.join(f.sources)})"
             lines += textwrap.wrap(fill_contacts(text, region_id), WRAP)
         lines.append("")
     lines.append("Findings (urgent first)")
