@@ -10,10 +10,12 @@ import os
 from datetime import UTC, datetime, timedelta
 
 import uvicorn
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from lutea.api import create_app
 from lutea.config import Settings
+from lutea.regions import region_ids
 from lutea.store import crud, make_engine, make_sessionmaker, models, upgrade_to_head
 from lutea.units import Specimen, to_canonical
 from lutea.web.demo import seed_web_demo
@@ -76,10 +78,15 @@ def seed(settings: Settings) -> None:
 
 
 def main() -> None:
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:  # e.g. LUTEA_REGION=mars: say what is accepted, no traceback
+        raise SystemExit("lutea: " + "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())) from None
     seed(settings)
     print(f"lutea web app on http://{HOST}:{PORT}/ (sign in with a demo account below)")
     print(f"lutea API on http://{HOST}:{PORT}/api/v1 (docs: /api/v1/docs), database {settings.database_url}")
+    print(f"clinic region {settings.region} (emergency number and services in patient messages; "
+          f"change with LUTEA_REGION={'|'.join(region_ids())} make run)")
     print("demo accounts (POST /api/v1/auth/token with username=email, password=...):")
     for role, (email, password) in ACCOUNTS.items():
         print(f"  {role:<9} {email:<22} {password}")

@@ -14,6 +14,7 @@ from lutea.findings import Severity
 from lutea.knowledge import load_knowledge
 from lutea.knowledge.schema import Condition
 from lutea.pathways import holds, list_scenarios, parse_answer, plan
+from lutea.regions import for_region
 
 VIGNETTES = sorted((Path(__file__).parent / "vignettes" / "pathways").glob("*.yaml"))
 DOSE = re.compile(r"\d+(\.\d+)?\s*(mg|milligram)", re.IGNORECASE)
@@ -283,7 +284,9 @@ def test_location_unknown_for_a_patient_is_plain_and_has_no_dose():
                                   "progesterone can be considered.")]
     first = payload["findings"][0]
     assert first["code"] == "plan.note.pul-ectopic-warning-signs"
-    assert "outside the womb" in first["message"] and "999" in first["message"]
+    # the core names services by placeholder; each shell fills them for the clinic's region
+    assert "outside the womb" in first["message"] and "{emergency_number}" in first["message"]
+    assert "999" in for_region(first, "uk")["message"] and "911" in for_region(first, "us")["message"]
     texts = " ".join(f["message"] for f in payload["findings"])
     assert "hCG blood tests" in texts and "scan" in texts
 

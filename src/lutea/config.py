@@ -9,13 +9,15 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from lutea.errors import InputError
 from lutea.proxies import IPNetwork, parse_networks
+from lutea.regions import DEFAULT_REGION, region
 
 SECRET_FILE = Path(".lutea-secret")
 
 
 class Settings(BaseSettings):
-    """LUTEA_DATABASE_URL, LUTEA_SECRET_KEY, LUTEA_TOKEN_LIFETIME_MIN, LUTEA_LOGIN_*, LUTEA_TRUSTED_PROXIES ..."""
+    """LUTEA_DATABASE_URL, LUTEA_REGION, LUTEA_SECRET_KEY, LUTEA_TOKEN_LIFETIME_MIN, LUTEA_LOGIN_*, LUTEA_TRUSTED_PROXIES ..."""
 
     model_config = SettingsConfigDict(env_prefix="LUTEA_", extra="ignore")
 
@@ -45,12 +47,23 @@ class Settings(BaseSettings):
     # the one writing is not starved of the interpreter by the others, at most the worker threads.
     workers: int = Field(default=8, ge=1, le=40)
     request_deadline_s: float = Field(default=8.0, gt=0)
+    # The clinic's region (regions.yaml: uk, us, eu, au): the emergency number and services every
+    # patient-facing message names, and the guideline bodies a plan lists first (lutea.regions).
+    region: str = DEFAULT_REGION
 
     @field_validator("trusted_proxies")
     @classmethod
     def _readable_networks(cls, value: str) -> str:
         parse_networks(value)
         return value
+
+    @field_validator("region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        try:  # the accepted ids are data (regions.yaml)
+            return region(value).id
+        except InputError as exc:
+            raise ValueError(f"LUTEA_REGION: {exc.problem}; accepted: {exc.accepted}") from None
 
     def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
         """LUTEA_TRUSTED_PROXIES as networks (empty: trust no forwarding header)."""

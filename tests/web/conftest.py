@@ -3,24 +3,19 @@ Debian's Chromium driven headless by Playwright. Screenshots go to artifacts/scr
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 from argon2 import PasswordHasher
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from web_helpers import DESK, PASSWORD, browser_context, serve_app
 
-from lutea.api import create_app
 from lutea.config import Settings
 from lutea.store import crud, models, passwords
 from lutea.units import Specimen, to_canonical
-from web_helpers import DESK, PASSWORD, browser_context
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -36,12 +31,6 @@ class World:
     patient: str
     other_patient: str
     database_url: str = ""  # to read the audit trail the pages wrote
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _seed(settings: Settings) -> tuple[int, int]:
@@ -90,22 +79,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     settings = Settings(database_url=f"sqlite:///{directory}/web.db", secret_key="web-test-" + "k" * 40,
                         secret_file=directory / "secret", login_max_failures=50)
     alice, beatrice = _seed(settings)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
-                                           proxy_headers=False))  # as scripts/serve.py
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the web app did not start")
-        time.sleep(0.05)
     try:
-        yield World(f"http://127.0.0.1:{port}", alice, beatrice, "doctor@web.test", "alice@web.test",
-                    "beatrice@web.test", settings.database_url)
+        with serve_app(settings) as base_url:
+            yield World(base_url, alice, beatrice, "doctor@web.test", "alice@web.test", "beatrice@web.test",
+                        settings.database_url)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         passwords._hasher = saved
 
 

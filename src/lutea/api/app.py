@@ -20,9 +20,21 @@ from lutea.config import Settings
 from lutea.errors import InputError
 from lutea.records import AccessDenied, RecordNotFound, Unauthenticated
 from lutea.records.access import Overloaded
+from lutea.regions import for_region
 from lutea.store import make_engine, make_sessionmaker, upgrade_to_head
 
 API_PREFIX = "/api/v1"
+
+
+def regional_json(region_id: str) -> type[JSONResponse]:
+    """The API's JSON response for one clinic region: every text's contact placeholders
+    ({emergency_number} ...) filled for it (lutea.regions), whatever the route."""
+
+    class RegionalJSONResponse(JSONResponse):
+        def render(self, content: object) -> bytes:
+            return super().render(for_region(content, region_id))
+
+    return RegionalJSONResponse
 WORKER_THREADS = 40  # anyio's default thread limiter, on which FastAPI runs sync routes and dependencies
 COMMON_RESPONSES: dict[int | str, dict[str, object]] = {
     400: {"description": "the request body could not be read"},
@@ -51,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
         lifespan=lifespan,
+        default_response_class=regional_json(settings.region),
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -9,22 +9,23 @@ from typing import Annotated
 import typer
 
 from lutea._interpret_rules import num
-from lutea.cli._common import console, domain_errors, print_json
+from lutea.cli._common import RegionOption, clinic_region, console, domain_errors, print_json
 from lutea.context import make_context, resolve_treatment
 from lutea.errors import InputError
 from lutea.findings import Finding
 from lutea.interpret import interpret as interpret_result
 from lutea.measurement import Measurement
+from lutea.regions import fill_contacts
 from lutea.fields import parse_day, parse_gestational_days, parse_moment, parse_number
 
 _STYLE = {"urgent": "bold white on red", "advise": "bold yellow", "info": "cyan"}
 Opt = typer.Option
 
 
-def _print(findings: tuple[Finding, ...]) -> None:
+def _print(findings: tuple[Finding, ...], region_id: str) -> None:
     for f in findings:
         console.print(f"[{_STYLE[f.severity.value]}]{f.severity.value.upper()}[/] [bold]{f.code}[/]")
-        console.print(f"  {f.patient_message}")
+        console.print(f"  {fill_contacts(f.patient_message, region_id)}")
         console.print(f"  [dim]clinician:[/] {f.message}")
         console.print(f"  [dim]sources: {', '.join(f.sources)}[/]")
         if f.claims:
@@ -61,9 +62,11 @@ def interpret(
     interval_h: Annotated[str | None, Opt("--interval-h", metavar="NUMBER", help="Dosing interval in hours.")] = None,
     last_dose: Annotated[str | None, Opt("--last-dose", metavar="TIME", help="Time of the last dose, with offset.")] = None,
     treatment_start: Annotated[str | None, Opt("--treatment-start", metavar="DATE|TIME", help="Day the progesterone started, or the time of the first dose with offset (default: long enough for steady state).")] = None,
+    region: RegionOption = None,
     as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
 ) -> None:
     """Interpret one progesterone result in its context (cycle, LH, pregnancy, menopause, treatment, IVF)."""
+    region_id = clinic_region(region)
     if value is None:
         raise InputError("value", "missing", "--value NUMBER with --unit")
     last = parse_moment(last_dose, "last_dose")
@@ -94,7 +97,7 @@ def interpret(
     )
     result = interpret_result(measurement, context)
     if as_json:
-        print_json(result.to_json())
+        print_json(result.to_json(), region_id)
         return
     shown = ", ".join(f"{num(v)} {k.replace('_', '/').replace('ml', 'mL').replace('/l', '/L')}" for k, v in result.value.items())
     console.print(f"[bold]{shown}[/] ({measurement.specimen.value})")
@@ -106,7 +109,7 @@ def interpret(
     ri = result.reference_interval
     if ri:
         console.print(f"reference interval: {ri['label']} [{ri['assay']}] ({', '.join(ri['sources'])})")
-    _print(result.findings)
+    _print(result.findings, region_id)
     console.print(f"[dim]knowledge base {result.knowledge_version}[/]")
 
 
@@ -114,6 +117,7 @@ def interpret(
 def interpret_series(
     file: Annotated[Path, typer.Argument(help="CSV with columns date,pdg,unit[,lh]; one reading a day.")],
     lh_date: Annotated[str | None, Opt("--lh-date", metavar="DATE", help="LH peak date, if not marked in the file.")] = None,
+    region: RegionOption = None,
     as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
 ) -> None:
     """Confirm ovulation from a daily urine PdG series after the LH surge (columns: date, pdg, unit, lh)."""
@@ -122,13 +126,14 @@ def interpret_series(
     from lutea.series import interpret_series as read_series
     from lutea.series import parse_pdg_csv
 
+    region_id = clinic_region(region)
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError("file", f"cannot read {str(file)!r} ({exc.strerror})", "a readable CSV file") from None
     result = read_series(parse_pdg_csv(text, source=file.name), lh_peak_on=parse_day(lh_date, "lh_date"))
     if as_json:
-        print_json(result.to_json())
+        print_json(result.to_json(), region_id)
         return
     table = Table(title=f"urine PdG, LH peak {result.lh_peak_on or 'unknown'}")
     for column in ("date", "PdG ug/mL", "LH", "days after LH", "counted", ">= threshold"):
@@ -138,5 +143,5 @@ def interpret_series(
         after = "" if r["days_after_lh"] is None else f"{r['days_after_lh']:+d}"
         table.add_row(r["date"], f"{r['ug_ml']:g}", lh, after, "yes" if r["counted"] else "", "yes" if r["positive"] else "")
     console.print(table)
-    _print(result.findings)
+    _print(result.findings, region_id)
     console.print(f"[dim]knowledge base {result.knowledge_version}[/]")

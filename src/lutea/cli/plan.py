@@ -8,11 +8,18 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from lutea.cli._common import console, domain_errors, print_json
+from lutea.cli._common import (
+    RegionOption,
+    clinic_region,
+    console,
+    domain_errors,
+    print_json,
+)
 from lutea.errors import InputError
 from lutea.knowledge import load_knowledge
 from lutea.pathways import list_scenarios, parse_answer, question_named
 from lutea.pathways import plan as build_plan
+from lutea.regions import for_region, regional_order
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -56,11 +63,14 @@ def plan(
     conditions: Annotated[list[str] | None, typer.Option("--conditions", help="Conditions, e.g. vte-history.")] = None,
     medications: Annotated[list[str] | None, typer.Option("--medications", help="Medicines, e.g. carbamazepine.")] = None,
     role: Annotated[str, typer.Option("--role", help="patient or clinician; patients see no doses.")] = "clinician",
+    region: RegionOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """A plan for a clinical pathway: eligibility, regimens, safety screening; red flags first."""
+    """A plan for a clinical pathway: eligibility, regimens, safety screening; red flags first.
+    Services and the order of guideline sources are those of the clinic's region (--region)."""
+    region_id = clinic_region(region)
     if list_scenarios_:
-        scenarios = list_scenarios()
+        scenarios = [regional_order(s, region_id) for s in list_scenarios()]
         if as_json:
             print_json({"knowledge_version": load_knowledge().version, "scenarios": scenarios})
             return
@@ -84,7 +94,7 @@ def plan(
     answers = _answers(scenario, shorthand, answer or [])
     result = build_plan(scenario, answers, role=role, allergies=_split(allergies),
                         conditions=_split(conditions), medications=_split(medications))
-    payload = result.to_json()
+    payload = for_region(regional_order(result.to_json(), region_id), region_id)
     if as_json:
         print_json(payload)
         return

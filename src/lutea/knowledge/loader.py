@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -41,6 +42,7 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "balance_targets": schema.BalanceTarget,
     "expected_levels": schema.ExpectedLevelRule,
     "claims": schema.Claim,
+    "regions": schema.Region,
 }
 
 T = TypeVar("T", bound=BaseModel)
@@ -165,6 +167,7 @@ def _cross_check(sections: dict[str, list[BaseModel]]) -> None:
     _cross_check_red_flag_symptoms(sections)
     _cross_check_products(sections)
     _cross_check_claims(sections)
+    _cross_check_contacts(sections)
 
 
 def finding_codes(sections: dict[str, list[BaseModel]]) -> set[str]:
@@ -190,6 +193,45 @@ def _cross_check_claims(sections: dict[str, list[BaseModel]]) -> None:
             unknown = set(getattr(claim.related, kind)) - names  # type: ignore[attr-defined]
             if unknown:
                 raise KnowledgeError(f"claims.yaml entry {claim.id}: related {kind} unknown {sorted(unknown)}")  # type: ignore[attr-defined]
+
+
+PLACEHOLDER = re.compile(r"\{([a-z][a-z_]*)\}")
+
+
+def _texts(value: Any) -> Iterator[str]:
+    """Every string inside an entry, nested models, lists and mappings included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, BaseModel):
+        for field_name in type(value).model_fields:
+            yield from _texts(getattr(value, field_name))
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _texts(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _texts(item)
+
+
+def _cross_check_contacts(sections: dict[str, list[BaseModel]]) -> None:
+    """Every region gives the same contacts, and every placeholder a text uses is one of them
+    (or a cut-off placeholder of a pathway, rendered from thresholds.yaml)."""
+    regions = sections.get("regions", [])
+    keys = set(regions[0].contacts) if regions else set()  # type: ignore[attr-defined]
+    for region in regions:
+        if set(region.contacts) != keys:  # type: ignore[attr-defined]
+            raise KnowledgeError(f"regions.yaml entry {region.id}: contacts {sorted(region.contacts)} differ from "  # type: ignore[attr-defined]
+                                 f"{regions[0].id}'s {sorted(keys)}; every region gives every contact")  # type: ignore[attr-defined]
+    allowed = keys | {p.strip("{}") for p in schema.CUTOFF_PLACEHOLDERS}
+    for name, entries in sections.items():
+        if name in ("sources", "regions"):
+            continue
+        for entry in entries:
+            unknown = {m for text in _texts(entry) for m in PLACEHOLDER.findall(text)} - allowed
+            if unknown:
+                accepted = ", ".join(sorted(keys)) or "none (regions.yaml is missing)"
+                raise KnowledgeError(f"{name}.yaml entry {entry.id}: placeholders {sorted(unknown)} are not contacts "  # type: ignore[attr-defined]
+                                     f"of every region in regions.yaml; accepted: {accepted}")
 
 
 def _cross_check_products(sections: dict[str, list[BaseModel]]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Literal
 
@@ -720,6 +721,28 @@ class TriageSymptom(Cited):
 
     label: str
     aliases: list[str] = Field(default_factory=list)
+
+
+# --- Regions: where the clinic is (owned by lutea.regions) -----------------------------------
+
+CONTACT_KEY = r"^[a-z][a-z_]*$"
+
+
+class Region(Cited):
+    """A clinic's region: the wording of each contact patient texts name through a placeholder
+    ({emergency_number} ...), and its order of preference of guideline bodies (matched against a
+    source's `authors`)."""
+
+    name: str
+    contacts: dict[str, str] = Field(min_length=1)
+    guideline_publishers: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _keys(self) -> "Region":
+        bad = sorted(k for k in self.contacts if not re.match(CONTACT_KEY, k))
+        if bad:
+            raise ValueError(f"region {self.id}: contact keys {bad} are not lower_case_words")
+        return self
 
 
 # --- Default balance target of an episode (owned by lutea.records.balance) -----------------

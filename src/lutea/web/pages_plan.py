@@ -11,9 +11,10 @@ from fastapi.responses import HTMLResponse, Response
 from lutea.errors import InputError
 from lutea.knowledge import load_knowledge
 from lutea.pathways import list_scenarios, parse_answer, plan
+from lutea.regions import regional_order
 from lutea.web.access import FormDep, Viewer, ViewerDep
 from lutea.web.session import PageError
-from lutea.web.templating import render
+from lutea.web.templating import page_region, render
 
 router = APIRouter()
 SCREEN_FIELDS = ("allergies", "conditions", "medications")
@@ -33,7 +34,8 @@ def _scenario(scenario_id: str) -> dict[str, Any]:
 
 @router.get("/plan", response_class=HTMLResponse)
 def scenarios(view: ViewerDep) -> Response:
-    return render(view.request, "plan_list.html", user=view.user, session=view.session, scenarios=list_scenarios())
+    scenarios = [regional_order(s, page_region(view.request)) for s in list_scenarios()]
+    return render(view.request, "plan_list.html", user=view.user, session=view.session, scenarios=scenarios)
 
 
 @router.get("/plan/{scenario_id}", response_class=HTMLResponse)
@@ -75,7 +77,8 @@ def make_plan(view: ViewerDep, form: FormDep, scenario_id: str) -> Response:
     result = None
     if not errors:
         try:
-            result = plan(scenario_id, answers, role=plan_role(view), **screen).to_json()
+            result = regional_order(plan(scenario_id, answers, role=plan_role(view), **screen).to_json(),
+                                  page_region(view.request))
         except InputError as exc:
             errors[exc.field if exc.field in answers or exc.field in SCREEN_FIELDS else "_form"] = (
                 exc.problem + (f" (accepted: {', '.join(map(str, exc.accepted))})" if isinstance(exc.accepted, (list, tuple)) else "")

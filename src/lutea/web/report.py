@@ -18,7 +18,9 @@ from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 
 from lutea.records.inputs import MAX_ID  # noqa: E402
 from lutea.knowledge import load_knowledge  # noqa: E402
+from lutea.regions import DEFAULT_REGION, fill_contacts  # noqa: E402
 from lutea.web.access import ViewerDep, open_patient  # noqa: E402
+from lutea.web.templating import page_region  # noqa: E402
 from lutea.web.timeline import TimelineView, build_timeline  # noqa: E402
 
 router = APIRouter()
@@ -54,16 +56,19 @@ def _chart(ax: plt.Axes, chart: dict) -> None:
         ax.legend(fontsize=7, loc="upper left")
 
 
-def _text_lines(view: TimelineView, role: str) -> list[str]:
+def _text_lines(view: TimelineView, role: str, region_id: str) -> list[str]:
     lines = []
     if view.red_flags:
         lines.append("RED FLAGS - ACT NOW")
         for f in view.red_flags:
-            lines += textwrap.wrap(f"[urgent] {f.title}: {f.text} {f.action or ''} (sources: {', '.join(f.sources)})", WRAP)
+            action = f.action if f.action and f.action not in f.text else ""  # a patient's text includes it
+            text = f"[urgent] {f.title}: {f.text} {action} (sources: {', '.join(f.sources)})"
+            lines += textwrap.wrap(fill_contacts(text, region_id), WRAP)
         lines.append("")
     lines.append("Findings (urgent first)")
     for c in view.cards:
-        lines += textwrap.wrap(f"[{c.severity}] {c.about}: {c.message} (sources: {', '.join(c.sources)})", WRAP)
+        text = f"[{c.severity}] {c.about}: {c.message} (sources: {', '.join(c.sources)})"
+        lines += textwrap.wrap(fill_contacts(text, region_id), WRAP)
     lines += ["", "Results"]
     for m in view.measurements:
         lines.append(f"  {m.sampled_at:%Y-%m-%d %H:%M} UTC  {m.value:g} {m.unit} ({m.specimen}, {m.assay})")
@@ -75,8 +80,9 @@ def _text_lines(view: TimelineView, role: str) -> list[str]:
     return lines
 
 
-def timeline_pdf(view: TimelineView, role: str) -> bytes:
-    """The report as PDF bytes: one chart page, then the findings and results as text."""
+def timeline_pdf(view: TimelineView, role: str, region_id: str = DEFAULT_REGION) -> bytes:
+    """The report as PDF bytes: one chart page, then the findings and results as text, with the
+    services of the clinic's region (lutea.regions)."""
     buffer = io.BytesIO()
     created = datetime.now(UTC)
     with PdfPages(buffer, metadata={"Title": f"lutea report: {view.patient.display_name}", "Creator": "lutea"}) as pdf:
@@ -85,7 +91,7 @@ def timeline_pdf(view: TimelineView, role: str) -> bytes:
         fig.text(0.08, 0.94, f"created {created:%Y-%m-%d %H:%M} UTC; knowledge base {load_knowledge().version}. "
                  "Decision support, not a diagnosis or a prescription.", fontsize=8)
         _chart(fig.add_axes((0.1, 0.55, 0.85, 0.35)), view.chart)
-        lines = _text_lines(view, role)
+        lines = _text_lines(view, role, region_id)
         pages = [lines[:LINES_PER_PAGE // 2]] + [lines[i:i + LINES_PER_PAGE]
                                                  for i in range(LINES_PER_PAGE // 2, len(lines), LINES_PER_PAGE)]
         fig.text(0.08, 0.47, "\n".join(pages[0]), fontsize=7, va="top", family="monospace")
@@ -104,5 +110,5 @@ def report(view: ViewerDep, patient_id: int = Path(ge=1, le=MAX_ID)) -> Response
     access, patient = open_patient(view, patient_id)
     view_data = build_timeline(view.db, patient, view.user.role)
     access.audit("export", "report")  # the record leaves lutea as a file
-    return Response(timeline_pdf(view_data, view.user.role), media_type="application/pdf",
+    return Response(timeline_pdf(view_data, view.user.role, page_region(view.request)), media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="lutea-patient-{patient_id}.pdf"'})

@@ -8,8 +8,12 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
 
 from lutea.knowledge import load_knowledge
+from lutea.regions import DEFAULT_REGION, fill_contacts
 from lutea.store import models
 from lutea.web.session import CSRF_FIELD, WebSession
 
@@ -18,6 +22,27 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 SEVERITY_WORDS = {"urgent": "Urgent", "advise": "Advice", "info": "Information"}
 TEMPLATES.env.globals["severity_word"] = lambda s: SEVERITY_WORDS.get(s, s)
 TEMPLATES.env.globals["CSRF_FIELD"] = CSRF_FIELD
+
+
+def page_region(request: Request) -> str:
+    """The clinic's region of the app serving this page (LUTEA_REGION, lutea.config)."""
+    return str(request.app.state.settings.region)
+
+
+@pass_context
+def _regional(context: Context, value: Any) -> Any:
+    """Every value a page prints, with its contact placeholders ({emergency_number} ...) filled
+    for the clinic's region (lutea.regions): one place for every page and message."""
+    if not isinstance(value, str) or "{" not in value:
+        return value
+    request = context.get("request")
+    region_id = page_region(request) if request is not None else DEFAULT_REGION
+    if isinstance(value, Markup):  # already HTML: the wording goes in escaped
+        return Markup(fill_contacts(str(value), region_id, quote=lambda text: str(escape(text))))
+    return fill_contacts(value, region_id)
+
+
+TEMPLATES.env.finalize = _regional
 
 
 def source_name(source_id: str) -> str:

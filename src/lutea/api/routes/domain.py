@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import Field
 
 from lutea.api.deps import UserDep
@@ -24,6 +24,7 @@ from lutea.pk.assay import parse_assay
 from lutea.pk.baseline import BaselineContext, ContextKind
 from lutea.pk.simulate import simulate as simulate_core
 from lutea.records.inputs import Day, StrictInput, Time
+from lutea.regions import regional_order
 from lutea.units import Specimen, to_canonical
 
 router = APIRouter(tags=["domain"])
@@ -158,18 +159,21 @@ class PlanRequest(_In):
 
 
 @router.get("/plan/scenarios")
-def scenarios(user: UserDep) -> dict[str, Any]:
-    """The pathways and their questions (as `lutea plan --list --json`)."""
-    return {"knowledge_version": load_knowledge().version, "scenarios": list_scenarios()}
+def scenarios(user: UserDep, request: Request) -> dict[str, Any]:
+    """The pathways and their questions (as `lutea plan --list --json`); sources list the clinic
+    region's guideline bodies first."""
+    region_id = request.app.state.settings.region
+    return {"knowledge_version": load_knowledge().version,
+            "scenarios": [regional_order(s, region_id) for s in list_scenarios()]}
 
 
 @router.post("/plan")
-def plan(body: PlanRequest, user: UserDep) -> dict[str, Any]:
+def plan(body: PlanRequest, user: UserDep, request: Request) -> dict[str, Any]:
     """A guideline plan with safety screening, red flags first (as `lutea plan --json`); patients
-    and admins get the patient view."""
+    and admins get the patient view. Sources list the clinic region's guideline bodies first."""
     ids = [p.id for p in load_knowledge().entries("pathways")]
     if body.scenario not in ids:
         raise InputError("scenario", f"unknown scenario {body.scenario!r}", ids)
     result = build_plan(body.scenario, body.answers, role=_core_role(user), allergies=body.allergies,
                         conditions=body.conditions, medications=body.medications)
-    return result.to_json()
+    return regional_order(result.to_json(), request.app.state.settings.region)
