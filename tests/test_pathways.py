@@ -118,9 +118,10 @@ def test_vignette_as_patient_has_no_dose_and_says_when_to_seek_care(path: Path):
 def test_plan_json_has_the_published_shape():
     case = _load(VIGNETTES[0])
     payload = _plan(case).to_json()
-    assert list(payload) == ["scenario", "eligible", "reasons", "regimens", "contraindications", "interactions",
-                             "findings", "sources", "knowledge_version", "role"]
-    assert set(payload["regimens"][0]) == {"product", "route", "dose_mg", "interval_h", "start", "stop", "sources"}
+    assert list(payload) == ["scenario", "eligible", "reasons", "regimens", "risk_profiles", "contraindications",
+                             "interactions", "findings", "sources", "knowledge_version", "role"]
+    assert set(payload["regimens"][0]) == {"product", "substance", "route", "dose_mg", "interval_h", "start", "stop",
+                                           "sources"}
 
 
 def test_unknown_scenario_lists_the_scenarios():

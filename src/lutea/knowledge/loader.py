@@ -39,6 +39,7 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "baseline_levels": schema.BaselineLevel,
     "balance_targets": schema.BalanceTarget,
     "expected_levels": schema.ExpectedLevelRule,
+    "risk_profiles": schema.RiskProfile,
 }
 
 T = TypeVar("T", bound=BaseModel)
@@ -162,6 +163,17 @@ def _cross_check(sections: dict[str, list[BaseModel]]) -> None:
                                      f"{sorted(unknown)}")
     _cross_check_red_flag_symptoms(sections)
     _cross_check_products(sections)
+    _cross_check_risk_profiles(sections)
+
+
+def _cross_check_risk_profiles(sections: dict[str, list[BaseModel]]) -> None:
+    """A pathway compares only substances that have a risk profile."""
+    known = {p.id for p in sections.get("risk_profiles", [])}  # type: ignore[attr-defined]
+    for pathway in sections.get("pathways", []):
+        unknown = set(pathway.risk_comparison) - known  # type: ignore[attr-defined]
+        if unknown:
+            raise KnowledgeError(f"pathways.yaml entry {pathway.id}: risk_comparison names substances without a "  # type: ignore[attr-defined]
+                                 f"risk profile {sorted(unknown)}")
 
 
 def _cross_check_products(sections: dict[str, list[BaseModel]]) -> None:
