@@ -167,8 +167,14 @@ def _cross_check(sections: dict[str, list[BaseModel]]) -> None:
 
 
 def _cross_check_risk_profiles(sections: dict[str, list[BaseModel]]) -> None:
-    """A pathway compares only substances that have a risk profile."""
+    """A pathway compares, and a product names, only substances that have a risk profile."""
     known = {p.id for p in sections.get("risk_profiles", [])}  # type: ignore[attr-defined]
+    if not known:
+        return
+    for product in sections.get("products", []):
+        substance = getattr(product, "substance", None)
+        if substance is not None and substance not in known:
+            raise KnowledgeError(f"products.yaml entry {product.id}: substance {substance!r} has no risk profile")  # type: ignore[attr-defined]
     for pathway in sections.get("pathways", []):
         unknown = set(pathway.risk_comparison) - known  # type: ignore[attr-defined]
         if unknown:

@@ -143,7 +143,15 @@ class Symptom(Cited):
     red_flags: list[str] = Field(default_factory=list)
 
 
-Route = Literal["oral", "vaginal", "im", "sc", "transdermal", "rectal", "iv"]
+Route = Literal["oral", "vaginal", "im", "sc", "transdermal", "rectal", "iv", "intrauterine"]
+
+# The active substance of a product: progesterone itself, or a synthetic progestogen. Other entries
+# (risk profiles, pathways) key on these ids.
+Substance = Literal[
+    "progesterone", "dydrogesterone", "medroxyprogesterone-acetate", "norethisterone", "dienogest",
+    "levonorgestrel",
+]
+PROGESTERONE: Substance = "progesterone"
 
 
 class LabelledRegimen(_Strict):
@@ -167,9 +175,11 @@ class ProductWarning(_Strict):
 
 
 class Product(Cited):
-    """A progesterone product: what it is, its route and formulation, and its label facts."""
+    """A progesterone or progestogen product: its substance, route and formulation, and its label
+    facts. A serum progesterone assay measures only products whose substance is progesterone."""
 
     names: list[str] = Field(min_length=1)
+    substance: Substance
     route: Route
     routes: list[Route] = Field(default_factory=list)  # further licensed routes (oral capsule used vaginally)
     formulation: str
