@@ -1,6 +1,6 @@
 """A new pathway's plan in the browser: the perimenopause plan renders its progestogens' risk
 profiles side by side (E3N, ESTHER, Vinogradova 2019, WHI), for the clinician with the numbers and
-for the patient in plain words; axe-core finds no serious or critical violation, and the table
+for the patient in plain words, and so does the Balance page for her regimens; axe-core finds no serious or critical violation, and the table
 scrolls inside its own box on a phone. The PMS plan shows no regimen."""
 
 from __future__ import annotations
@@ -44,6 +44,12 @@ def test_perimenopause_plan_renders_the_risk_profiles_side_by_side(browser: Brow
     result = page.locator("#plan-result")
     expect(result).to_contain_text("Do not prescribe progesterone for PMS")
     expect(page.locator("#risk-table")).to_have_count(0)
+    assert axe_violations(page) == []
+    # the Balance page sets the progestogens of her current and candidate regimens side by side
+    page.goto(f"/patients/{world.patient_id}/balance")
+    balance_risks = page.locator("#risk-profiles")
+    expect(balance_risks).to_contain_text("Micronised progesterone")
+    expect(balance_risks.locator("#risk-table")).to_contain_text("RR 1 (95% CI 0.83 to 1.22)")
     assert axe_violations(page) == []
     desk.close()
 
