@@ -432,5 +432,8 @@ def test_dydrogesterone_is_evidence_not_a_regimen_in_threatened_miscarriage_and_
 
 @pytest.mark.parametrize("age, eligible", [(45, False), (45.5, True), (60, True)])
 def test_perimenopause_is_diagnosed_clinically_over_45(age, eligible):
-    """NICE NG23: without laboratory tests in otherwise healthy women aged over 45."""
-    assert plan("perimenopause", {**PERI, "age_years": age}).eligible is eligible
+    """NICE NG23 1.2.1: without laboratory tests in otherwise healthy women aged over 45; 1.2.5: an FSH
+    test only at 40 to 45 with symptoms including a change in the menstrual cycle (or under 40)."""
+    result = plan("perimenopause", {**PERI, "age_years": age})
+    assert result.eligible is eligible
+    assert any("FSH test" in r and "40 to 45" in r for r in result.reasons) is not eligible
