@@ -218,3 +218,13 @@ def test_perimenopause_from_the_cli_prints_the_profiles_side_by_side():
     assert "risk profiles with oestrogen" in result.stdout
     patient = runner.invoke(app, [*args, "--role", "patient", "--json"])
     assert "dose_mg" not in patient.stdout and not re.search(r"\d+\s*mg", patient.stdout)
+
+
+def test_a_bad_answer_to_a_new_pathway_exits_2_naming_the_question():
+    result = runner.invoke(app, ["plan", "--scenario", "perimenopause", "--answer", "age_years=fifty",
+                                 "--answer", "irregular_periods=yes", "--answer", "vasomotor_symptoms=yes",
+                                 "--answer", "uterus_present=yes"])
+    assert result.exit_code == 2 and "age_years" in result.stderr and result.stderr.count("\n") == 1
+    wrong = runner.invoke(app, ["plan", "--scenario", "endometriosis", "--answer", "endometriosis_pain=yes",
+                                "--answer", "trying_to_conceive=no", "--answer", "progestogen_preference=danazol"])
+    assert wrong.exit_code == 2 and "dienogest" in wrong.stderr
