@@ -422,6 +422,7 @@ def test_dydrogesterone_is_evidence_not_a_regimen_in_threatened_miscarriage_and_
     # Devall 2021 (CD013792) summary of findings: dydrogesterone vs placebo live birth RR 0.98 (0.89-1.07)
     assert "0.98 (95% CI 0.89-1.07" in note.message and "devall2021-cochrane" in note.sources
     assert "duphaston" not in {r.product for r in tm.regimens}
+    assert "plan.note.dydrogesterone-evidence" not in _codes(plan("threatened-miscarriage", TM))  # location unknown
     ivf = plan("ivf-luteal-support", {"protocol": "fresh"})
     lps = next(f for f in ivf.findings if f.code == "plan.note.dydrogesterone-luteal-support")
     # Griesinger 2020 IPD meta-analysis: ongoing pregnancy OR 1.32 (1.08-1.61), live birth OR 1.28 (1.04-1.57)
