@@ -213,7 +213,7 @@ def test_perimenopause_from_the_cli_prints_the_profiles_side_by_side():
     assert len(payload["risk_profiles"]["substances"]) == 6
     result = runner.invoke(app, args, env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
-    # E3N (fournier2008-e3n): dydrogesterone RR 1.16 (0.94-1.43); Vinogradova 2019: CEE+MPA VTE OR 2.1 (1.92-2.31)
+    # E3N (fournier2008-e3n): dydrogesterone RR 1.16 (0.94-1.43); Vinogradova 2019: CEE+MPA VTE OR 2.10 (1.92-2.31)
     assert "RR 1.16 (0.94-1.43)" in result.stdout and "OR 2.1 (1.92-2.31)" in result.stdout
     assert "risk profiles with oestrogen" in result.stdout
     patient = runner.invoke(app, [*args, "--role", "patient", "--json"])

@@ -49,7 +49,7 @@ def test_perimenopause_plan_renders_the_risk_profiles_side_by_side(browser: Brow
     page.goto(f"/patients/{world.patient_id}/balance")
     balance_risks = page.locator("#risk-profiles")
     expect(balance_risks).to_contain_text("Micronised progesterone")
-    expect(balance_risks.locator("#risk-table")).to_contain_text("RR 1 (95% CI 0.83 to 1.22)")
+    expect(balance_risks.locator("#risk-table")).to_contain_text("RR 1.00 (95% CI 0.83 to 1.22)")
     assert axe_violations(page) == []
     desk.close()
 

@@ -118,6 +118,11 @@ def _print(payload: dict[str, Any]) -> None:
     console.print("sources: " + ", ".join(payload["sources"]))
 
 
+def _ratio(value: float) -> str:
+    """A ratio as the sources print it: 1.00 rather than 1, otherwise as given (0.7, 1.18)."""
+    return f"{value:.2f}" if float(value).is_integer() else f"{value:g}"
+
+
 def _cell(cell: dict[str, Any]) -> str:
     """One outcome of one substance: its estimates (clinician) or messages (patient), or why none."""
     parts = []
@@ -125,8 +130,8 @@ def _cell(cell: dict[str, Any]) -> str:
         if "message" in e:
             parts.append(e["message"])
         elif e.get("value") is not None:
-            ci = f" ({e['ci95'][0]:g}-{e['ci95'][1]:g})" if e.get("ci95") else ""
-            parts.append(f"{e['measure']} {e['value']:g}{ci} [{', '.join(e['sources'])}]")
+            ci = f" ({_ratio(e['ci95'][0])}-{_ratio(e['ci95'][1])})" if e.get("ci95") else ""
+            parts.append(f"{e['measure']} {_ratio(e['value'])}{ci} [{', '.join(e['sources'])}]")
         else:
             parts.append(f"{e['finding']} [{', '.join(e['sources'])}]")
     return "; ".join(parts) or (cell.get("note") or "")
@@ -143,7 +148,7 @@ def _print_risks(risks: dict[str, Any]) -> None:
         table.add_row(row["name"], *(escape(_cell(row["cells"][s["substance"]])) for s in risks["substances"]))
     console.print(table)
     for pooled in risks["pooled"]:
-        text = pooled.get("message") or (f"{pooled['measure']} {pooled['value']:g} ({pooled['ci95'][0]:g}-"
-                                         f"{pooled['ci95'][1]:g}): {pooled['exposure']}")
+        text = pooled.get("message") or (f"{pooled['measure']} {_ratio(pooled['value'])} ({_ratio(pooled['ci95'][0])}-"
+                                         f"{_ratio(pooled['ci95'][1])}): {pooled['exposure']}")
         console.print(f"  pooled, {pooled['name']}: {escape(text)} [{', '.join(pooled['sources'])}]")
     console.print(f"  {escape(risks['context'])}")
