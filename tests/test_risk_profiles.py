@@ -35,11 +35,14 @@ def test_substance_estimates_are_the_published_ones(substance, outcome, measure,
     assert (estimate.measure, estimate.value, estimate.ci95) == (measure, value, ci95)
 
 
-def test_mpa_breast_cancer_is_the_whi_stop_without_an_invented_number():
-    """WHI 2002: stopped because the invasive breast cancer statistic crossed its boundary; the HR was not read."""
-    (whi,) = _own("medroxyprogesterone-acetate", "breast-cancer")
-    assert whi.value is None and whi.measure is None and "whi2002" in whi.sources
-    assert "stopping boundary" in whi.finding
+def test_mpa_breast_cancer_is_the_whi_stop_and_its_hazard_ratio_without_an_invented_interval():
+    """WHI 2002: stopped because the invasive breast cancer statistic crossed its boundary (no ratio read);
+    Chlebowski 2003: invasive breast cancer HR 1.24 (199 vs 150 cases), no CI in the abstract."""
+    stop, ratio = _own("medroxyprogesterone-acetate", "breast-cancer")
+    assert stop.value is None and stop.measure is None and "whi2002" in stop.sources
+    assert "stopping boundary" in stop.finding
+    assert (ratio.measure, ratio.value, ratio.ci95) == ("HR", 1.24, None)
+    assert ratio.sources == ["chlebowski2003-whi-breast"]
 
 
 @pytest.mark.parametrize("substance", ["norethisterone", "dienogest", "levonorgestrel"])
