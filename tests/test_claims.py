@@ -85,7 +85,7 @@ def test_pms_is_unsupported_on_the_cochrane_review() -> None:
     # Cochrane CD003415 (Ford 2012): of 17 studies 2 trials met the criteria, 280 women, 115 analysable.
     entry = get_claim("progesterone-for-pms")
     assert entry.verdict == "unsupported"
-    assert "cochrane-pms-progesterone-2012" in entry.sources
+    assert "ford2012-cochrane-pms" in entry.sources
     assert "280 women" in entry.evidence and "115 analysable" in entry.evidence
 
 

@@ -119,9 +119,10 @@ def test_vignette_as_patient_has_no_dose_and_says_when_to_seek_care(path: Path):
 def test_plan_json_has_the_published_shape():
     case = _load(VIGNETTES[0])
     payload = _plan(case).to_json()
-    assert list(payload) == ["scenario", "eligible", "reasons", "regimens", "contraindications", "interactions",
-                             "findings", "sources", "claims", "knowledge_version", "role"]
-    assert set(payload["regimens"][0]) == {"product", "route", "dose_mg", "interval_h", "start", "stop", "sources"}
+    assert list(payload) == ["scenario", "eligible", "reasons", "regimens", "risk_profiles", "contraindications",
+                             "interactions", "findings", "sources", "claims", "knowledge_version", "role"]
+    assert set(payload["regimens"][0]) == {"product", "substance", "route", "dose_mg", "interval_h", "start", "stop",
+                                           "sources"}
 
 
 def test_unknown_scenario_lists_the_scenarios():
@@ -165,11 +166,12 @@ def test_enum_answer_is_checked_against_options():
     assert "fresh" in str(err.value)
 
 
-def test_list_scenarios_names_six_pathways_with_questions():
+def test_list_scenarios_names_ten_pathways_with_questions():
     scenarios = list_scenarios()
     assert [s["id"] for s in scenarios] == ["threatened-miscarriage", "recurrent-miscarriage", "ivf-luteal-support",
                                             "preterm-birth-short-cervix", "menopause-endometrial-protection",
-                                            "ovulation-workup"]
+                                            "ovulation-workup", "perimenopause", "endometriosis",
+                                            "pcos-endometrial-protection", "premenstrual-syndrome"]
     assert all(s["questions"] for s in scenarios)
 
 
@@ -327,3 +329,115 @@ def test_question_default_and_aliases_are_checked_by_the_schema():
     with pytest.raises(ValueError, match="unknown options"):
         PathwayQuestion.model_validate({"id": "x", "text": "x", "type": "enum", "options": ["a"],
                                         "option_aliases": {"b": ["bee"]}})
+
+
+# --- progestogens: the new pathways and the risk profiles of a plan ----------------------------
+
+PMS = {"symptom_diary_cycles": 2, "symptoms_luteal_only": True}
+PERI = {"age_years": 49, "irregular_periods": True, "vasomotor_symptoms": True, "uterus_present": True}
+ALL_SUBSTANCES = {"progesterone", "dydrogesterone", "medroxyprogesterone-acetate", "norethisterone", "dienogest",
+                  "levonorgestrel"}
+
+
+@given(cycles=st.integers(min_value=0, max_value=24), luteal=st.booleans(),
+       tried=st.sampled_from([None, True, False]), role=st.sampled_from(["clinician", "patient"]))
+def test_pms_never_offers_a_progesterone_or_progestogen_regimen(cycles, luteal, tried, role):
+    """RCOG GTG48 and Cochrane (ford2012-cochrane-pms: two trials, 280 women, do not show progesterone works)."""
+    answers = {"symptom_diary_cycles": cycles, "symptoms_luteal_only": luteal, "simple_measures_tried": tried}
+    result = plan("premenstrual-syndrome", answers, role=role)
+    assert result.regimens == () and result.risk_profiles is None
+    assert "plan.do-not.progesterone-for-pms" in _codes(result)
+    assert result.eligible is (cycles >= 2 and luteal)
+
+
+def test_pms_plan_says_progesterone_is_not_recommended_in_both_views():
+    clinician = plan("premenstrual-syndrome", PMS)
+    do_not = next(f for f in clinician.findings if f.code == "plan.do-not.progesterone-for-pms")
+    # Cochrane CD003415 (Ford 2012): two eligible trials, 280 participants, 115 with analysable results
+    assert "280 women" in do_not.message and "115" in do_not.message
+    assert do_not.sources == ("ford2012-cochrane-pms",)
+    patient = plan("premenstrual-syndrome", PMS, role="patient").to_json()
+    _assert_no_dose(patient)
+    text = " ".join(f["message"] for f in patient["findings"])
+    assert "Progesterone has not been shown to help premenstrual syndrome" in text
+    assert patient["regimens"] == []
+
+
+def test_endometriosis_offers_the_licensed_progestogens_and_their_profiles():
+    result = plan("endometriosis", {"endometriosis_pain": True, "trying_to_conceive": False})
+    # Visanne SmPC: 2 mg daily without a break; Primolut N (Bayer): 5 mg twice daily from day 5
+    assert [(r.product, r.substance, r.dose_mg, r.interval_h) for r in result.regimens] == [
+        ("visanne", "dienogest", 2, 24), ("primolut-n", "norethisterone", 5, 12)]
+    risks = result.to_json()["risk_profiles"]
+    assert [s["substance"] for s in risks["substances"]] == ["dienogest", "norethisterone"]
+    only = plan("endometriosis", {"endometriosis_pain": True, "trying_to_conceive": False,
+                                  "progestogen_preference": "dienogest"})
+    assert [r.product for r in only.regimens] == ["visanne"]
+
+
+def test_pcos_combined_pill_is_a_note_not_a_regimen():
+    result = plan("pcos-endometrial-protection", {"infrequent_periods": True, "protection_preference": "combined-pill"})
+    assert result.eligible is True and result.regimens == ()
+    assert "plan.note.pcos-combined-pill" in _codes(result)
+
+
+def test_perimenopause_and_menopause_set_all_six_progestogens_side_by_side():
+    for scenario, answers in (("perimenopause", PERI),
+                              ("menopause-endometrial-protection", {"uterus_present": True, "hrt_regimen": "continuous",
+                                                                    "oestrogen_dose": "standard"})):
+        risks = plan(scenario, answers).to_json()["risk_profiles"]
+        assert {s["substance"] for s in risks["substances"]} == ALL_SUBSTANCES
+        breast = next(r for r in risks["rows"] if r["outcome"] == "breast-cancer")["cells"]
+        # E3N (fournier2008-e3n): oestrogen-progesterone RR 1.00 (0.83-1.22), -dydrogesterone 1.16 (0.94-1.43)
+        assert breast["progesterone"]["estimates"][0]["value"] == 1.00
+        assert breast["progesterone"]["estimates"][0]["ci95"] == [0.83, 1.22]
+        assert breast["dydrogesterone"]["estimates"][0]["ci95"] == [0.94, 1.43]
+        assert breast["norethisterone"]["estimates"] == [] and breast["norethisterone"]["note"]
+        vte = next(r for r in risks["rows"] if r["outcome"] == "venous-thromboembolism")["cells"]
+        # Vinogradova 2019: CEE with MPA OR 2.10 (1.92-2.31), the highest; oestradiol with dydrogesterone 1.18
+        assert vte["medroxyprogesterone-acetate"]["estimates"][0]["value"] == 2.10
+        assert vte["dydrogesterone"]["estimates"][0]["value"] == 1.18
+        assert {"fournier2008-e3n", "canonico2007-esther", "vinogradova2019-vte"} <= set(plan(scenario, answers).sources)
+
+
+def test_a_plan_shows_the_profile_of_the_progestogen_chosen_and_patients_get_plain_words():
+    only_dydrogesterone = plan("perimenopause", {**PERI, "progestogen_preference": "dydrogesterone"}, role="patient")
+    payload = only_dydrogesterone.to_json()
+    _assert_no_dose(payload)
+    assert payload["regimens"][0]["substance"] == "dydrogesterone"
+    first = payload["risk_profiles"]["substances"][0]
+    assert first["substance"] == "dydrogesterone" and "blood clots" in first["summary"]
+    cell = payload["risk_profiles"]["rows"][0]["cells"]["dydrogesterone"]["estimates"][0]
+    assert set(cell) == {"message", "scope", "sources"}  # no measure, interval or exposure for a patient
+    assert "do not describe" in payload["risk_profiles"]["context"]
+
+
+def test_a_progesterone_plan_in_pregnancy_shows_the_oestrogen_context():
+    result = plan("threatened-miscarriage", {**TM, "pregnancy_location": "intrauterine"})
+    risks = result.to_json()["risk_profiles"]
+    assert [s["substance"] for s in risks["substances"]] == ["progesterone"]
+    assert "in pregnancy" in risks["context"]
+
+
+def test_dydrogesterone_is_evidence_not_a_regimen_in_threatened_miscarriage_and_ivf():
+    tm = plan("threatened-miscarriage", {**TM, "pregnancy_location": "intrauterine"})
+    note = next(f for f in tm.findings if f.code == "plan.note.dydrogesterone-evidence")
+    # Devall 2021 (CD013792) summary of findings: dydrogesterone vs placebo live birth RR 0.98 (0.89-1.07)
+    assert "0.98 (95% CI 0.89-1.07" in note.message and "devall2021-cochrane" in note.sources
+    assert "duphaston" not in {r.product for r in tm.regimens}
+    assert "plan.note.dydrogesterone-evidence" not in _codes(plan("threatened-miscarriage", TM))  # location unknown
+    ivf = plan("ivf-luteal-support", {"protocol": "fresh"})
+    lps = next(f for f in ivf.findings if f.code == "plan.note.dydrogesterone-luteal-support")
+    # Griesinger 2020 IPD meta-analysis: ongoing pregnancy OR 1.32 (1.08-1.61), live birth OR 1.28 (1.04-1.57)
+    assert "OR 1.32 (95% CI 1.08-1.61)" in lps.message and "1.28 (1.04-1.57)" in lps.message
+    assert "duphaston" not in {r.product for r in ivf.regimens}
+    assert "plan.note.dydrogesterone-luteal-support" not in _codes(plan("ivf-luteal-support", {"protocol": "hrt-fet"}))
+
+
+@pytest.mark.parametrize("age, eligible", [(45, False), (45.5, True), (60, True)])
+def test_perimenopause_is_diagnosed_clinically_over_45(age, eligible):
+    """NICE NG23 1.2.1: without laboratory tests in otherwise healthy women aged over 45; 1.2.5: an FSH
+    test only at 40 to 45 with symptoms including a change in the menstrual cycle (or under 40)."""
+    result = plan("perimenopause", {**PERI, "age_years": age})
+    assert result.eligible is eligible
+    assert any("FSH test" in r and "40 to 45" in r for r in result.reasons) is not eligible

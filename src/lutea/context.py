@@ -29,7 +29,7 @@ from lutea.timeline import elapsed_hours
 
 Sex = Literal["female", "male"]
 Protocol = Literal["hrt-fet", "natural-fet", "fresh"]
-Route = Literal["oral", "vaginal", "im", "sc", "transdermal", "rectal", "iv"]
+Route = Literal["oral", "vaginal", "im", "sc", "transdermal", "rectal", "iv", "intrauterine"]
 GestationalBasis = Literal["transfer", "scan", "stated", "lmp"]
 PregnancyLocation = Literal["intrauterine", "unknown", "ectopic"]
 _GA_PRIORITY: tuple[GestationalBasis, ...] = ("transfer", "scan", "stated", "lmp")

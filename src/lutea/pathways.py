@@ -18,14 +18,9 @@ from lutea.cutoffs import applicable_thresholds, choose
 from lutea.errors import InputError
 from lutea.findings import Finding, Severity, ordered
 from lutea.knowledge import KnowledgeBase, load_knowledge
-from lutea.knowledge.schema import (
-    THRESHOLD_OPS,
-    Condition,
-    Pathway,
-    PathwayNote,
-    PathwayQuestion,
-    Threshold,
-)
+from lutea.knowledge.schema import THRESHOLD_OPS, Condition, Pathway, PathwayNote, PathwayQuestion, Threshold
+from lutea.risk_profiles import compare as compare_risks
+from lutea.risk_profiles import substance_of
 from lutea.safety import (
     ROLES,
     ContraindicationHit,
@@ -56,12 +51,13 @@ class PlannedRegimen:
     meaning: str
     off_label: bool
     sources: tuple[str, ...]
+    substance: str = "progesterone"
 
     def to_json(self, role: Role = "clinician") -> dict[str, Any]:
         if role == "patient":
-            return {"product": self.product, "route": self.route, "meaning": self.meaning,
-                    "start": self.start, "stop": self.stop, "sources": list(self.sources)}
-        return {"product": self.product, "route": self.route, "dose_mg": self.dose_mg,
+            return {"product": self.product, "substance": self.substance, "route": self.route,
+                    "meaning": self.meaning, "start": self.start, "stop": self.stop, "sources": list(self.sources)}
+        return {"product": self.product, "substance": self.substance, "route": self.route, "dose_mg": self.dose_mg,
                 "interval_h": self.interval_h, "start": self.start, "stop": self.stop,
                 "sources": list(self.sources)}
 
@@ -82,14 +78,17 @@ class Plan:
     knowledge_version: str
     role: Role
     claims: tuple[str, ...] = ()  # graded claims the plan touches (claims.yaml)
+    risk_profiles: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The plan as JSON in one shape for every shell; no dose for role patient."""
+        """The plan as JSON in one shape for every shell; no dose for role patient. `risk_profiles`
+        sets the progestogens of the regimens (and those the pathway compares) side by side."""
         return {
             "scenario": self.scenario,
             "eligible": self.eligible,
             "reasons": list(self.patient_reasons if self.role == "patient" else self.reasons),
             "regimens": [r.to_json(self.role) for r in self.regimens],
+            "risk_profiles": self.risk_profiles,
             "contraindications": [c.to_json(self.role) for c in self.contraindications],
             "interactions": [i.to_json(self.role) for i in self.interactions],
             "findings": [finding_json(f, self.role) for f in self.findings],
@@ -410,7 +409,8 @@ def plan(
         regimens.append(PlannedRegimen(
             id=regimen.id, product=regimen.product, route=regimen.route, dose_mg=regimen.dose_mg,
             interval_h=regimen.interval_h, start=text(regimen.start), stop=text(regimen.stop),
-            meaning=text(regimen.meaning), off_label=regimen.off_label, sources=tuple(dict.fromkeys(cited))))
+            meaning=text(regimen.meaning), off_label=regimen.off_label, sources=tuple(dict.fromkeys(cited)),
+            substance=substance_of(regimen.product, kb)))
     if not candidates:  # still tell the person what their allergies, conditions and medicines mean
         hits, _ = contraindications_for(allergies, conditions, None, kb)
         contra = {h.id: h for h in hits}
@@ -458,17 +458,20 @@ def plan(
         findings.extend(_patient_findings(pathway, kb))
 
     all_findings = tuple(link(red_flags + ordered(safety_net + findings), kb))
+    chosen = [r.substance for r in regimens] + (list(pathway.risk_comparison) if eligible else [])
+    risks = compare_risks(chosen, role, kb) if chosen else None  # type: ignore[arg-type]
     sources = dict.fromkeys(pathway.sources)
     for item in (*pathway.criteria, *regimens, *contra.values(), *inter.values(), *all_findings):
         for source in item.sources:
             sources.setdefault(source, None)
-    for source in stated:
+    for source in [*stated, *(risks["sources"] if risks else [])]:
         sources.setdefault(source, None)
     return Plan(
         scenario=pathway.id, eligible=eligible, reasons=tuple(reasons), patient_reasons=tuple(patient_reasons),
         regimens=tuple(regimens), contraindications=tuple(contra.values()), interactions=tuple(inter.values()),
         findings=all_findings, sources=tuple(sources), knowledge_version=kb.version, role=role,  # type: ignore[arg-type]
-        claims=plan_claims(pathway.id, all_findings, kb))
+        claims=plan_claims(pathway.id, all_findings, kb),
+        risk_profiles=risks)
 
 
 def _safety_findings(contra: Sequence[ContraindicationHit], inter: Sequence[InteractionHit],

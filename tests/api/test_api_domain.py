@@ -62,6 +62,44 @@ def test_plan_matches_the_cli_and_patients_get_the_patient_view(client: TestClie
     assert patient.json() == _cli_json(*args, "--role", "patient")
 
 
+NEW_PATHWAYS = [
+    ("endometriosis", {"endometriosis_pain": True, "trying_to_conceive": False},
+     ["--answer", "endometriosis_pain=yes", "--answer", "trying_to_conceive=no"]),
+    ("pcos-endometrial-protection", {"infrequent_periods": True}, ["--answer", "infrequent_periods=yes"]),
+    ("premenstrual-syndrome", {"symptom_diary_cycles": 2, "symptoms_luteal_only": True},
+     ["--answer", "symptom_diary_cycles=2", "--answer", "symptoms_luteal_only=yes"]),
+    ("perimenopause", {"age_years": 49, "irregular_periods": True, "vasomotor_symptoms": True, "uterus_present": True},
+     ["--answer", "age_years=49", "--answer", "irregular_periods=yes", "--answer", "vasomotor_symptoms=yes",
+      "--answer", "uterus_present=yes"]),
+]
+
+
+@pytest.mark.parametrize(("scenario", "answers", "args"), NEW_PATHWAYS, ids=[p[0] for p in NEW_PATHWAYS])
+def test_new_pathway_plans_match_the_cli_with_their_risk_profiles(client: TestClient, world, scenario, answers, args) -> None:
+    body = {"scenario": scenario, "answers": answers}
+    clinician = client.post(f"{API}/plan", json=body, headers=world.headers("doctor"))
+    assert clinician.status_code == 200, clinician.text
+    payload = clinician.json()
+    assert payload == _cli_json("plan", "--scenario", scenario, *args)
+    assert payload["eligible"] is True
+    if scenario == "premenstrual-syndrome":  # Cochrane CD003415: no progesterone; no regimen at all
+        assert payload["regimens"] == [] and payload["risk_profiles"] is None
+    else:
+        assert {r["substance"] for r in payload["regimens"]} <= {s["substance"] for s in payload["risk_profiles"]["substances"]}
+    patient = client.post(f"{API}/plan", json=body, headers=world.headers("patient")).json()
+    assert patient == _cli_json("plan", "--scenario", scenario, *args, "--role", "patient")
+    assert "dose_mg" not in json.dumps(patient)
+
+
+def test_new_pathways_are_listed_and_a_bad_answer_is_422(client: TestClient, world) -> None:
+    listed = client.get(f"{API}/plan/scenarios", headers=world.headers("patient")).json()["scenarios"]
+    assert {p[0] for p in NEW_PATHWAYS} <= {s["id"] for s in listed}
+    bad = client.post(f"{API}/plan", json={"scenario": "perimenopause", "answers": {
+        "age_years": "fifty", "irregular_periods": True, "vasomotor_symptoms": True, "uterus_present": True}},
+        headers=world.headers("doctor"))
+    assert bad.status_code == 422 and "age_years" in bad.text
+
+
 def test_individualize_gives_patients_no_doses(client: TestClient, world) -> None:
     body = {
         "regimen": "400 mg vaginal q12h from 2026-03-01T08:00+00:00 x 10d",

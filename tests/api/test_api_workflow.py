@@ -131,6 +131,14 @@ def test_balance_of_a_programmed_fet_ranks_against_her_transfer_day_cut_off(clie
     # the rescue options are near the top, not below regimens that give less
     rescue = [i for i, c in enumerate(candidates) if c["kind"] == "addition"]
     assert rescue and min(rescue) < 3, [c["regimen"] for c in candidates]
+    # each candidate names the progestogen it gives, and the balance sets their risk profiles side by side
+    assert body["current"]["substances"] == ["progesterone"]
+    assert all(c["substances"] for c in candidates)
+    compared = {s["substance"] for s in body["risk_profiles"]["substances"]}
+    assert compared == {s for c in [body["current"], *candidates] for s in c["substances"]}
+    # E3N (fournier2008-e3n): oestrogen with progesterone, breast cancer RR 1.00 (0.83-1.22)
+    breast = next(r for r in body["risk_profiles"]["rows"] if r["outcome"] == "breast-cancer")
+    assert breast["cells"]["progesterone"]["estimates"][0]["ci95"] == [0.83, 1.22]
     # a patient sees no dose options
     assert client.get(f"{API}/patients/{world.patient_id}/balance", headers=world.headers("patient")).status_code == 403
 

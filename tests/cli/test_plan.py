@@ -74,7 +74,7 @@ def test_list_names_scenarios_and_questions():
     result = runner.invoke(app, ["plan", "--list", "--json"])
     assert result.exit_code == 0
     scenarios = json.loads(result.stdout)["scenarios"]
-    assert len(scenarios) == 6
+    assert len(scenarios) == 10
     text = runner.invoke(app, ["plan", "--list"]).stdout
     assert "cervical_length_mm" in text and "ovulation-workup" in text
 
@@ -159,3 +159,72 @@ def test_list_shows_the_location_question_with_its_default_and_former_id():
     assert "aliases" not in questions["symptoms"]  # only set where used
     text = runner.invoke(app, ["plan", "--list"]).stdout
     assert "hrt-fet" in text  # enum options are printed, not eaten as markup
+
+
+# --- the progestogen pathways (issue 17): each from the CLI, with its risk profiles ----------------
+
+NEW = {
+    "endometriosis": ["--answer", "endometriosis_pain=yes", "--answer", "trying_to_conceive=no"],
+    "pcos-endometrial-protection": ["--answer", "infrequent_periods=yes"],
+    "premenstrual-syndrome": ["--answer", "symptom_diary_cycles=2", "--answer", "symptoms_luteal_only=yes"],
+    "perimenopause": ["--answer", "age_years=49", "--answer", "irregular_periods=yes",
+                      "--answer", "vasomotor_symptoms=yes", "--answer", "uterus_present=yes"],
+}
+
+
+def test_plan_list_names_the_new_pathways():
+    text = runner.invoke(app, ["plan", "--list"]).stdout
+    for scenario in NEW:
+        assert scenario in text
+    assert "progestogen_preference" in text and "symptom_diary_cycles" in text
+
+
+def test_endometriosis_from_the_cli_offers_dienogest_and_norethisterone():
+    """Visanne SmPC: 2 mg daily; Primolut N: 5 mg twice daily for endometriosis (labels)."""
+    payload = json.loads(runner.invoke(app, ["plan", "--scenario", "endometriosis", *NEW["endometriosis"], "--json"]).stdout)
+    assert [(r["product"], r["substance"], r["dose_mg"]) for r in payload["regimens"]] == [
+        ("visanne", "dienogest", 2.0), ("primolut-n", "norethisterone", 5.0)]
+    assert [s["substance"] for s in payload["risk_profiles"]["substances"]] == ["dienogest", "norethisterone"]
+    trying = runner.invoke(app, ["plan", "--scenario", "endometriosis", "--answer", "endometriosis_pain=yes",
+                                 "--answer", "trying_to_conceive=yes", "--json"])
+    assert json.loads(trying.stdout)["eligible"] is False
+
+
+def test_pcos_from_the_cli_offers_cyclic_mpa_and_the_lng_ius():
+    payload = json.loads(runner.invoke(app, ["plan", "--scenario", "pcos-endometrial-protection",
+                                             *NEW["pcos-endometrial-protection"], "--json"]).stdout)
+    assert {r["product"] for r in payload["regimens"]} == {"provera", "mirena"}
+    assert "plan.note.pcos-combined-pill" in [f["code"] for f in payload["findings"]]
+
+
+def test_pms_from_the_cli_offers_no_regimen_and_says_why():
+    """Cochrane CD003415 (ford2012-cochrane-pms): progesterone not shown to work; RCOG GTG48 diary first."""
+    args = ["plan", "--scenario", "premenstrual-syndrome", *NEW["premenstrual-syndrome"]]
+    payload = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    assert payload["eligible"] is True and payload["regimens"] == [] and payload["risk_profiles"] is None
+    assert "plan.do-not.progesterone-for-pms" in [f["code"] for f in payload["findings"]]
+    plain = runner.invoke(app, args).stdout
+    assert "regimens" not in plain and "Do not prescribe progesterone for PMS" in plain
+
+
+def test_perimenopause_from_the_cli_prints_the_profiles_side_by_side():
+    args = ["plan", "--scenario", "perimenopause", *NEW["perimenopause"]]
+    payload = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    assert len(payload["risk_profiles"]["substances"]) == 6
+    result = runner.invoke(app, args, env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    # E3N (fournier2008-e3n): dydrogesterone RR 1.16 (0.94-1.43); Vinogradova 2019: CEE+MPA VTE OR 2.10 (1.92-2.31)
+    assert "RR 1.16 (0.94-1.43)" in result.stdout and "OR 2.1 (1.92-2.31)" in result.stdout
+    assert "risk profiles with oestrogen" in result.stdout
+    patient = runner.invoke(app, [*args, "--role", "patient", "--json"])
+    assert "dose_mg" not in patient.stdout and not re.search(r"\d+\s*mg", patient.stdout)
+
+
+def test_a_bad_answer_to_a_new_pathway_exits_2_naming_the_question():
+    result = runner.invoke(app, ["plan", "--scenario", "perimenopause", "--answer", "age_years=fifty",
+                                 "--answer", "irregular_periods=yes", "--answer", "vasomotor_symptoms=yes",
+                                 "--answer", "uterus_present=yes"])
+    assert result.exit_code == 2 and "age_years" in result.stderr and result.stderr.count("\n") == 1
+    wrong = runner.invoke(app, ["plan", "--scenario", "endometriosis", "--answer", "endometriosis_pain=yes",
+                                "--answer", "trying_to_conceive=no", "--answer", "progestogen_preference=danazol"])
+    assert wrong.exit_code == 2 and "dienogest" in wrong.stderr

@@ -149,6 +149,20 @@ def test_order_sign_checks_the_pathway(client: TestClient, world: World) -> None
     assert not any(c["source"]["topic"]["code"] == "pathway.differs" for c in matches)
 
 
+def test_order_sign_for_a_pathway_shows_the_progestogens_risk_profile(client: TestClient, world: World) -> None:
+    """E3N (fournier2008-e3n): oestrogen with progesterone, breast cancer RR 1.00; ESTHER OR 0.7 for VTE."""
+    cards = client.post(f"{API}/cds-services/lutea-order-sign", headers=world.headers("doctor"), json=_hook(
+        "order-sign", {"patientId": "pat-1",
+                       "draftOrders": _draft("Utrogestan", 200, "QD", "perimenopause")}, {})).json()["cards"]
+    risk = next(c for c in cards if c["source"]["topic"]["code"] == "risk.profile")
+    assert risk["indicator"] == "info" and risk["detail"].startswith("Micronised progesterone")
+    assert "RR 1.00" in risk["detail"] and "OR 0.7" in risk["detail"]
+    assert any("PMC6891893" in link["url"] or "pubmed17309934" in link["url"] for link in risk["links"])
+    plain = client.post(f"{API}/cds-services/lutea-order-sign", headers=world.headers("doctor"), json=_hook(
+        "order-sign", {"patientId": "pat-1", "draftOrders": _draft("Utrogestan", 200, "QD")}, {})).json()["cards"]
+    assert not any(c["source"]["topic"]["code"] == "risk.profile" for c in plain)
+
+
 def test_order_sign_ignores_other_medicines_and_refuses_no_orders(client: TestClient, world: World) -> None:
     response = client.post(f"{API}/cds-services/lutea-order-sign", headers=world.headers("doctor"), json=_hook(
         "order-sign", {"patientId": "pat-1", "draftOrders": _draft("Folic acid 400 microgram tablet", 0.4, "QD")}, {}))

@@ -18,9 +18,9 @@ def _copy(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_six_pathways_and_their_sections_load():
+def test_ten_pathways_and_their_sections_load():
     kb = load_knowledge()
-    assert len(kb.entries("pathways")) == 6
+    assert len(kb.entries("pathways")) == 10
     assert kb.entries("contraindications") and kb.entries("interactions") and kb.entries("side_effects")
 
 
@@ -115,3 +115,12 @@ def test_labarta_2017_is_described_with_the_211_recipients_analysed():
     assert "211 analysed" in kb.sources["labarta2017"].note
     assert "211" in kb.get("thresholds", "et-low-hrt-vaginal-labarta2017").default_reason
     assert kb.sources["label-utrogestan-uk"].title.startswith("Utrogestan 100 mg capsules")
+
+
+def test_risk_comparison_of_an_unknown_substance_is_rejected(tmp_path):
+    d = _copy(tmp_path)
+    doc = yaml.safe_load((d / "pathways.yaml").read_text())
+    doc["entries"][0]["risk_comparison"] = ["estradiol"]
+    (d / "pathways.yaml").write_text(yaml.safe_dump(doc))
+    with pytest.raises(KnowledgeError, match="without a risk profile"):
+        load_from(d)

@@ -120,9 +120,47 @@ def _print(payload: dict[str, Any]) -> None:
         for r in payload["regimens"]:
             table.add_row(*(escape(str(r[c])) for c in columns))
         console.print(table)
+    if payload.get("risk_profiles"):
+        _print_risks(payload["risk_profiles"])
     for f in payload["findings"]:
         if f["severity"] != "urgent":
             console.print(f"[bold]{f['severity']}[/bold] {f['code']}: {escape(f['message'])}")
     console.print("sources: " + ", ".join(payload["sources"]))
     if payload.get("claims"):
         console.print("claims checked (lutea claims ID): " + ", ".join(payload["claims"]))
+
+
+def _ratio(value: float) -> str:
+    """A ratio as the sources print it: 1.00 rather than 1, otherwise as given (0.7, 1.18)."""
+    return f"{value:.2f}" if float(value).is_integer() else f"{value:g}"
+
+
+def _cell(cell: dict[str, Any]) -> str:
+    """One outcome of one substance: its estimates (clinician) or messages (patient), or why none."""
+    parts = []
+    for e in cell["estimates"]:
+        if "message" in e:
+            parts.append(e["message"])
+        elif e.get("value") is not None:
+            ci = f" ({_ratio(e['ci95'][0])}-{_ratio(e['ci95'][1])})" if e.get("ci95") else ""
+            parts.append(f"{e['measure']} {_ratio(e['value'])}{ci} [{', '.join(e['sources'])}]")
+        else:
+            parts.append(f"{e['finding']} [{', '.join(e['sources'])}]")
+    return "; ".join(parts) or (cell.get("note") or "")
+
+
+def _print_risks(risks: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    table = Table(title="risk profiles with oestrogen, side by side")
+    table.add_column("outcome")
+    for s in risks["substances"]:
+        table.add_column(s["name"])
+    for row in risks["rows"]:
+        table.add_row(row["name"], *(escape(_cell(row["cells"][s["substance"]])) for s in risks["substances"]))
+    console.print(table)
+    for pooled in risks["pooled"]:
+        text = pooled.get("message") or (f"{pooled['measure']} {_ratio(pooled['value'])} ({_ratio(pooled['ci95'][0])}-"
+                                         f"{_ratio(pooled['ci95'][1])}): {pooled['exposure']}")
+        console.print(f"  pooled, {pooled['name']}: {escape(text)} [{', '.join(pooled['sources'])}]")
+    console.print(f"  {escape(risks['context'])}")

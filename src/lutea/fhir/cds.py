@@ -15,6 +15,7 @@ from typing import Any
 from lutea.fhir import codes
 from lutea.fhir.medication_in import MedicationIn
 from lutea.knowledge import KnowledgeBase, load_knowledge
+from lutea.risk_profiles import risk_profile, substance_of
 from lutea.safety import SafetyReport
 
 PATIENT_VIEW_ID = "lutea-patient-view"
@@ -145,7 +146,15 @@ def order_sign_cards(order: dict[str, Any], medication: MedicationIn, report: Sa
             cards.append(card(finding.code, severity, finding.message, finding.sources, kb, suggestions))
     if scenario:
         cards += _pathway_cards(order, medication, scenario, kb)
+        if medication.product:  # a plan's choice of progestogen: its risk profile, as the plan shows it
+            cards.append(_risk_card(medication.product, kb))
     return sorted(cards, key=lambda c: ("critical", "warning", "info").index(c["indicator"]))
+
+
+def _risk_card(product: str, kb: KnowledgeBase) -> dict[str, Any]:
+    """The ordered product's substance with oestrogen: breast cancer and VTE (lutea.risk_profiles)."""
+    profile = risk_profile(substance_of(product, kb), kb)
+    return card("risk.profile", "info", f"{profile.name}: {profile.summary}", profile.sources, kb)
 
 
 def _pathway_cards(order: dict[str, Any], medication: MedicationIn, scenario: str, kb: KnowledgeBase) -> list[dict[str, Any]]:

@@ -70,11 +70,13 @@ ROUTE_SNOMED: dict[str, str] = {
     "37161004": "rectal",
     "45890007": "transdermal",
     "47625008": "iv",
+    "62226000": "intrauterine",
 }
 ROUTE_TO_SNOMED = {route: code for code, route in ROUTE_SNOMED.items()}
 ROUTE_DISPLAY = {
     "oral": "Oral route", "vaginal": "Per vagina", "im": "Intramuscular route", "sc": "Subcutaneous route",
     "rectal": "Per rectum", "transdermal": "Transdermal route", "iv": "Intravenous route",
+    "intrauterine": "Intrauterine route",
 }
 
 # referencerange-meaning codes lutea uses for a cycle phase or a population

@@ -20,7 +20,7 @@ _TIMING_CODES = {"QD": 24.0, "BID": 12.0, "TID": 8.0, "QID": 6.0, "QOD": 48.0, "
                  "Q8H": 8.0, "Q12H": 12.0, "Q24H": 24.0, "AM": 24.0, "PM": 24.0}
 _ROUTE_WORDS = {"oral": "oral", "mouth": "oral", "vagina": "vaginal", "vaginal": "vaginal", "intramuscular": "im",
                 "subcutaneous": "sc", "rectal": "rectal", "rectum": "rectal", "transdermal": "transdermal",
-                "topical": "transdermal", "intravenous": "iv"}
+                "topical": "transdermal", "intravenous": "iv", "intrauterine": "intrauterine"}
 
 
 @dataclass(frozen=True)

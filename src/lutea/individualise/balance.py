@@ -82,6 +82,8 @@ class RankedCandidate:
             "sources": list(c.sources),
             "caveats": list(c.caveats),
             "start": c.start.isoformat() if c.start else None,
+            "products": list(dict.fromkeys(ev.product for ev in c.events
+                                           if ev.product and (c.start is None or ev.time >= c.start))),
         }
 
 

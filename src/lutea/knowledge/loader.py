@@ -43,6 +43,7 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "expected_levels": schema.ExpectedLevelRule,
     "claims": schema.Claim,
     "regions": schema.Region,
+    "risk_profiles": schema.RiskProfile,
 }
 
 T = TypeVar("T", bound=BaseModel)
@@ -168,6 +169,7 @@ def _cross_check(sections: dict[str, list[BaseModel]]) -> None:
     _cross_check_products(sections)
     _cross_check_claims(sections)
     _cross_check_contacts(sections)
+    _cross_check_risk_profiles(sections)
 
 
 def finding_codes(sections: dict[str, list[BaseModel]]) -> set[str]:
@@ -232,6 +234,22 @@ def _cross_check_contacts(sections: dict[str, list[BaseModel]]) -> None:
                 accepted = ", ".join(sorted(keys)) or "none (regions.yaml is missing)"
                 raise KnowledgeError(f"{name}.yaml entry {entry.id}: placeholders {sorted(unknown)} are not contacts "  # type: ignore[attr-defined]
                                      f"of every region in regions.yaml; accepted: {accepted}")
+
+
+def _cross_check_risk_profiles(sections: dict[str, list[BaseModel]]) -> None:
+    """A pathway compares, and a product names, only substances that have a risk profile."""
+    known = {p.id for p in sections.get("risk_profiles", [])}  # type: ignore[attr-defined]
+    if not known:
+        return
+    for product in sections.get("products", []):
+        substance = getattr(product, "substance", None)
+        if substance is not None and substance not in known:
+            raise KnowledgeError(f"products.yaml entry {product.id}: substance {substance!r} has no risk profile")  # type: ignore[attr-defined]
+    for pathway in sections.get("pathways", []):
+        unknown = set(pathway.risk_comparison) - known  # type: ignore[attr-defined]
+        if unknown:
+            raise KnowledgeError(f"pathways.yaml entry {pathway.id}: risk_comparison names substances without a "  # type: ignore[attr-defined]
+                                 f"risk profile {sorted(unknown)}")
 
 
 def _cross_check_products(sections: dict[str, list[BaseModel]]) -> None:

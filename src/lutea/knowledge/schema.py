@@ -144,7 +144,15 @@ class Symptom(Cited):
     red_flags: list[str] = Field(default_factory=list)
 
 
-Route = Literal["oral", "vaginal", "im", "sc", "transdermal", "rectal", "iv"]
+Route = Literal["oral", "vaginal", "im", "sc", "transdermal", "rectal", "iv", "intrauterine"]
+
+# The active substance of a product: progesterone itself, or a synthetic progestogen. Other entries
+# (risk profiles, pathways) key on these ids.
+Substance = Literal[
+    "progesterone", "dydrogesterone", "medroxyprogesterone-acetate", "norethisterone", "dienogest",
+    "levonorgestrel",
+]
+PROGESTERONE: Substance = "progesterone"
 
 
 class LabelledRegimen(_Strict):
@@ -168,9 +176,11 @@ class ProductWarning(_Strict):
 
 
 class Product(Cited):
-    """A progesterone product: what it is, its route and formulation, and its label facts."""
+    """A progesterone or progestogen product: its substance, route and formulation, and its label
+    facts. A serum progesterone assay measures only products whose substance is progesterone."""
 
     names: list[str] = Field(min_length=1)
+    substance: Substance
     route: Route
     routes: list[Route] = Field(default_factory=list)  # further licensed routes (oral capsule used vaginally)
     formulation: str
@@ -588,6 +598,9 @@ class Pathway(Cited):
     do_not: list[PathwayNote] = Field(default_factory=list)
     notes: list[PathwayNote] = Field(default_factory=list)
     luteal_test_days_before_period: int | None = Field(default=None, ge=1, le=14)
+    # substances (risk_profiles.yaml ids) whose risk profiles the plan sets side by side even when
+    # no regimen names them (the progestogen choice of menopausal therapy)
+    risk_comparison: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _answers_known(self) -> "Pathway":
@@ -621,6 +634,48 @@ class Pathway(Cited):
         out += [(r.when, [r.start, r.stop, r.meaning, r.note or ""]) for r in self.regimens]
         out += [(n.when, [n.message, n.patient_message]) for n in (*self.monitoring, *self.do_not, *self.notes)]
         return out
+
+
+# --- Risk profiles of progestogens with oestrogen (owned by lutea.risk_profiles) -----------
+
+RiskOutcome = Literal["breast-cancer", "venous-thromboembolism"]
+RISK_OUTCOMES: tuple[str, ...] = ("breast-cancer", "venous-thromboembolism")
+
+
+class RiskEstimate(_Strict):
+    """One published estimate of an outcome with a progestogen given with oestrogen: the measure
+    (relative risk, odds or hazard ratio) with its 95% CI where the source gives them, what was
+    compared, and whether it is specific to the substance or pooled over all progestogens."""
+
+    outcome: RiskOutcome
+    measure: Literal["RR", "OR", "HR"] | None = None
+    value: float | None = Field(default=None, gt=0)
+    ci95: tuple[float, float] | None = None
+    scope: Literal["substance", "pooled"] = "substance"
+    exposure: str
+    finding: str
+    patient_message: str
+    sources: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _interval(self) -> "RiskEstimate":
+        if self.value is not None and self.measure is None:
+            raise ValueError(f"{self.outcome} estimate: a value needs its measure (RR, OR or HR)")
+        if self.ci95 is not None:
+            low, high = self.ci95
+            if self.value is None or not 0 < low <= self.value <= high:
+                raise ValueError(f"{self.outcome} estimate: 95% CI {self.ci95} must surround the value {self.value}")
+        return self
+
+
+class RiskProfile(Cited):
+    """What lutea's sources say about breast cancer and venous thromboembolism with one
+    progestogen given with oestrogen (id: the substance, as products name it)."""
+
+    name: str
+    summary: str
+    patient_summary: str
+    estimates: list[RiskEstimate] = Field(default_factory=list)
 
 
 class Contraindication(Cited):

@@ -20,7 +20,7 @@ from functools import lru_cache
 from lutea.errors import InputError
 from lutea.timeline import EARLIEST, LATEST  # the dates lutea reads from text
 
-ROUTES = ("oral", "vaginal", "im", "sc", "transdermal", "rectal", "iv")
+ROUTES = ("oral", "vaginal", "im", "sc", "transdermal", "rectal", "iv", "intrauterine")
 
 # route word -> (route, formulation or None for the route's default)
 ROUTE_WORDS: dict[str, tuple[str, str | None]] = {
@@ -44,8 +44,11 @@ ROUTE_WORDS: dict[str, tuple[str, str | None]] = {
     "pr": ("rectal", None),
     "iv": ("iv", None),
     "intravenous": ("iv", None),
+    "intrauterine": ("intrauterine", None),
+    "iud": ("intrauterine", None),
+    "ius": ("intrauterine", None),
 }
-ROUTE_ACCEPTED = "oral, vaginal, vaginal-gel, vaginal-insert, vaginal-capsule, vaginal-pessary, im, sc, transdermal, rectal"
+ROUTE_ACCEPTED = "oral, vaginal, vaginal-gel, vaginal-insert, vaginal-capsule, vaginal-pessary, im, sc, transdermal, rectal, intrauterine"
 
 # formulation word -> (formulation, route it implies when no route is given)
 FORMULATION_WORDS: dict[str, tuple[str, str]] = {
@@ -177,7 +180,7 @@ class RegimenPart:
 
     def to_text(self) -> str:
         """Canonical regimen text of this part (parses back to the same part)."""
-        words = [f"{self.dose_mg:g} mg", _route_word(self.route, self.formulation)]
+        words = [f"{self.dose_mg:g} mg", _route_word(self.route, self.formulation, self.product)]
         if self.product:
             words.insert(0, self.product)
         if self.clock is not None:
@@ -229,10 +232,12 @@ def single_interval_h(text: str, *, default_start: datetime | None = None) -> fl
     return intervals.pop() if len(intervals) == 1 else None
 
 
-def _route_word(route: str, formulation: str) -> str:
+def _route_word(route: str, formulation: str, product: str | None = None) -> str:
     for word, (r, f) in ROUTE_WORDS.items():
         if r == route and f == formulation:
             return word
+    if product is not None and formulation == _find_product_id(product).formulation:
+        return route  # the product names its formulation ('Duphaston 10 mg oral' is a tablet)
     return route if formulation == default_formulation(route) else f"{route} {formulation}"
 
 
@@ -257,6 +262,7 @@ class _Product:
     routes: tuple[str, ...]
     formulation: str
     strengths_mg: tuple[float, ...]
+    substance: str = "progesterone"
 
 
 @lru_cache(maxsize=1)
@@ -279,6 +285,7 @@ def _products() -> tuple[_Product, ...]:
                 tuple(dict.fromkeys([p.route, *p.routes])),
                 p.formulation,
                 tuple(float(s) for s in p.strengths_mg),
+                p.substance,
             )
         )
     return tuple(out)
@@ -561,8 +568,8 @@ def _parse_part(chunk: str, offset: int, full: str) -> RegimenPart:
         raise RegimenError("no route", chunk.strip(), offset + len(chunk) - len(chunk.lstrip()), ROUTE_ACCEPTED)
     if formulation is None:
         formulation = default_formulation(route)
-    else:
-        _check_formulation(route, formulation, route_pos, full)
+    elif product is None or product.substance == "progesterone":
+        _check_formulation(route, formulation, route_pos, full)  # a progestogen has no progesterone route model
     if interval is None and (count is not None or duration_h is not None or until is not None):
         if frequency_seen:
             raise RegimenError("a single dose has no duration", chunk.strip(), offset)

@@ -18,6 +18,8 @@ from lutea.individualise import Individualiser, Target, balance_report, parse_ta
 from lutea.knowledge import KnowledgeBase, load_knowledge
 from lutea.knowledge.schema import Threshold
 from lutea.records.access import RecordAccess
+from lutea.risk_profiles import compare as compare_risks
+from lutea.risk_profiles import substance_of
 from lutea.records.plausibility import resolve_product
 from lutea.records.prediction import (
     FIT_DRAWS,
@@ -97,6 +99,13 @@ def _product_sources(product_id: str) -> tuple[str, ...]:
         return ()
 
 
+def _substances(candidate: dict[str, Any], current_product: str) -> list[str]:
+    """The substances a candidate gives from the change on (its products'; the current product's
+    when it names none), whose risk profiles the balance sets side by side."""
+    products = candidate.get("products") or [current_product]
+    return list(dict.fromkeys(substance_of(p) for p in products))
+
+
 def _target_json(target: Target | None, chosen: DefaultTarget | None) -> dict[str, Any] | None:
     if target is None:
         return None
@@ -140,12 +149,14 @@ def patient_balance(access: RecordAccess, target_text: str | None = None, now: d
                   "high": [round(float(v), 3) for v in prediction.high_ng_ml],
                   "levels": [{"t": lv.time.isoformat(), "ng_ml": lv.conc_ng_ml} for lv in levels]},
     }
+    current_substances = [substance_of(treatment.product)]
     if target is None:
         at = min(range(len(times)), key=lambda i: abs((times[i] - change).total_seconds()))
         out["current"] = {"regimen": regimen, "predicted_ng_ml": round(float(prediction.median_ng_ml[at]), 2),
                           "interval_90": [round(float(prediction.low_ng_ml[at]), 2), round(float(prediction.high_ng_ml[at]), 2)],
-                          "p_target": None, "sources": list(current_sources)}
+                          "p_target": None, "sources": list(current_sources), "substances": current_substances}
         out["candidates"] = []
+        out["risk_profiles"] = compare_risks(current_substances, "clinician")
         access.audit("read", "balance")
         return out
     report = balance_report(fit, target, role="clinician", change_at=change, current_text=regimen,
@@ -153,12 +164,16 @@ def patient_balance(access: RecordAccess, target_text: str | None = None, now: d
     ranked = report["candidates"]
     current = next(c for c in ranked if c["kind"] == "continue")
     out["current"] = {"regimen": regimen, "predicted_ng_ml": current["predicted"], "interval_90": current["ci90"],
-                      "p_target": current["p_target"], "sources": current["sources"], "caveats": current["caveats"]}
+                      "p_target": current["p_target"], "sources": current["sources"], "caveats": current["caveats"],
+                      "substances": current_substances}
     out["candidates"] = [{"regimen": c["regimen"], "label": c["label"], "kind": c["kind"], "start": c["start"],
                           "predicted_ng_ml": c["predicted"], "interval_90": c["ci90"], "p_target": c["p_target"],
                           "administrations_per_day": c["administrations_per_day"],
-                          "dose_mg_per_day": c["dose_mg_per_day"], "sources": c["sources"], "caveats": c["caveats"]}
+                          "dose_mg_per_day": c["dose_mg_per_day"], "sources": c["sources"], "caveats": c["caveats"],
+                          "substances": _substances(c, treatment.product)}
                          for c in ranked if c["kind"] != "continue"]
+    out["risk_profiles"] = compare_risks(
+        current_substances + [s for c in out["candidates"] for s in c["substances"]], "clinician")
     out["parameters"] = report["parameters"]
     out["method"] = report["method"]
     out["assay_sources"] = report["prediction"]["assay_sources"]

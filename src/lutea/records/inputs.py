@@ -34,7 +34,7 @@ Protocol = Literal["hrt-fet", "natural-fet", "fresh"]
 PregnancyLocation = Literal["intrauterine", "unknown", "ectopic"]  # where the latest scan placed it
 SpecimenName = Literal["serum", "plasma", "saliva", "urine"]
 AssayName = Literal["any", "immunoassay", "lcms"]
-RouteName = Literal["oral", "vaginal", "im", "sc", "transdermal", "rectal", "iv"]
+RouteName = Literal["oral", "vaginal", "im", "sc", "transdermal", "rectal", "iv", "intrauterine"]
 MAX_ID = 2_147_483_647  # INTEGER columns on PostgreSQL (and what SQLite accepts)
 RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 _ROW_ID_TEXT = re.compile(r"[0-9]{1,10}")  # ASCII digits only: str.isdigit() also takes '²'

@@ -25,7 +25,8 @@ PROTOCOL_WORDS = {  # (clinician, patient)
     "fresh": ("fresh transfer", "fresh embryo transfer"),
 }
 ROUTE_WORDS = {"vaginal": "vaginal", "oral": "oral", "im": "intramuscular", "sc": "subcutaneous",
-               "transdermal": "skin-patch", "rectal": "rectal", "iv": "intravenous"}
+               "transdermal": "skin-patch", "rectal": "rectal", "iv": "intravenous",
+               "intrauterine": "intrauterine"}
 FLAG_WORDS = {"H": "high", "L": "low", "N": "normal"}
 
 
