@@ -95,3 +95,13 @@ def claim(access: RecordAccess, source_type: str, source_key: str, record_type: 
     session.add(link)
     session.flush()
     return link
+
+
+def source_keys_of(session: Session, patient_id: int) -> dict[tuple[str, int], tuple[str, ...]]:
+    """The sources each record of a patient was imported from, by (record_type, record_id), oldest first."""
+    out: dict[tuple[str, int], tuple[str, ...]] = {}
+    rows = session.scalars(select(SourceLink).where(SourceLink.patient_id == patient_id).order_by(SourceLink.id))
+    for link in rows:
+        key = (link.record_type, link.record_id)
+        out[key] = (*out.get(key, ()), link.source_key)
+    return out
