@@ -151,6 +151,9 @@ def _why_none(case: Case, implausible: bool) -> str:
     if implausible:
         return "the value is implausible for this specimen, so lutea judged nothing else on it (check the unit and specimen)"
     ctx, d = case.ctx, case.derived
+    specimen = "serum" if case.serum else case.measurement.specimen.value
+    if not any(ri.specimen == specimen for ri in case.kb.entries("reference_intervals")):
+        return f"lutea's knowledge base has no reference interval for {case.measurement.specimen.value}"
     if ctx.pregnant and d.gestational_weeks is None:
         return "the gestational age is not known (give the LMP or the gestational age)"
     if ctx.protocol:

@@ -22,13 +22,14 @@ from lutea.fhir import cds, codes, importer
 from lutea.fhir.bundle import Entry, read_entries
 from lutea.fhir.elements import concept_text, has_code
 from lutea.fhir.mapping_in import read_bundle
+from lutea.fhir.patient_ref import parse_patient_ref, unknown_identifier
 from lutea.fhir.medication_in import medication_in
 from lutea.interpret import interpret
 from lutea.knowledge import load_knowledge
 from lutea.measurement import Measurement
 from lutea.records import AccessDenied, RecordAccess, open_record, patients
 from lutea.records.access import record_denial_in
-from lutea.records.identifiers import find_link
+from lutea.records.identifiers import find_link, patient_with_identifier
 from lutea.records.inputs import row_id
 from lutea.safety import screen
 from lutea.store import crud, models
@@ -90,6 +91,33 @@ def import_fhir(
 def everything(access: AccessDep) -> dict[str, Any]:
     """The patient's record as a FHIR R4 Bundle (validated with fhir.resources R4B models)."""
     bundle = importer.export_patient(access.session, access.patient_id)
+    access.audit("export", "fhir")
+    return bundle
+
+
+@router.get("/fhir/Patient/$everything", response_class=FhirJSONResponse,
+            responses={404: {"description": "no record you may reach has this identifier"},
+                       422: {"description": "not an identifier system|value"}})
+def everything_by_identifier(
+    session: SessionDep, user: UserDep, request: Request,
+    identifier: Annotated[str, Query(max_length=400, description="The Patient identifier as system|value, e.g. "
+                                     "https://ehr.example.org/mrn|MRN-40311 (or a lutea patient id).")],
+) -> Any:
+    """The record of the patient a Patient identifier names, as a FHIR R4 Bundle. A record that does
+    not exist and one the caller may not reach get the same 404 (the refusal is audited)."""
+    ref = parse_patient_ref(identifier, "identifier")
+    if isinstance(ref, int):
+        patient_id: int | None = ref
+    else:
+        patient_id = patient_with_identifier(session, *ref, own_patient_id=user.patient_id if user.role == "patient" else None)
+    where = {"client_addr": client_addr(request), "path": request.url.path}
+    if patient_id is None or not crud.can_access(session, user, patient_id):
+        if patient_id is not None:  # audited in this transaction, which commits: the answer is not an error
+            record_denial_in(session, AccessDenied("no access", user=user, patient_id=patient_id, **where))
+        words = unknown_identifier(*ref) if not isinstance(ref, int) else f"no patient record you may reach has the id {ref}"
+        return JSONResponse({"detail": words}, status_code=404)
+    access = open_record(session, user, patient_id, request.app.state.settings, **where)
+    bundle = importer.export_patient(session, patient_id)
     access.audit("export", "fhir")
     return bundle
 
