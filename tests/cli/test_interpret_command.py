@@ -21,7 +21,7 @@ def test_issue_example_json_shape():
                  "--cycle-length", "35", "--json")
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
-    assert set(payload) == {"value", "context", "reference_interval", "findings", "knowledge_version"}
+    assert set(payload) == {"value", "context", "reference_interval", "findings", "knowledge_version", "flag"}
     assert payload["value"]["nmol_l"] == 18.0 and payload["value"]["ng_ml"] == pytest.approx(5.660, abs=1e-3)
     assert payload["context"]["cycle_day"] == 21 and payload["context"]["in_mid_luteal_window"] is False
     assert [f["code"] for f in payload["findings"]][0] == "timing.mistimed"
