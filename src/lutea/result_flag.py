@@ -13,6 +13,7 @@ from typing import Any
 
 from lutea._interpret_rules import Case, show, show_threshold, threshold_conc
 from lutea.findings import Finding, Severity
+from lutea.knowledge import KnowledgeBase, load_knowledge
 from lutea.knowledge.schema import ReferenceInterval, Threshold
 from lutea.units import Specimen, convert, to_canonical
 
@@ -79,6 +80,10 @@ def _names(f: Finding) -> set[str]:
     return set(named)
 
 
+def _names_thresholds(f: Finding) -> bool:
+    return bool(f.detail.get("thresholds") or f.detail.get("threshold"))
+
+
 def _code(direction: str, stating: Finding | None) -> str:
     return CRITICAL_CODES[direction] if stating is not None and stating.severity is Severity.URGENT else direction
 
@@ -123,15 +128,20 @@ def _above(t: Threshold, conc: float) -> bool:
     return conc > limit if t.comparison in ("gt", "le") else conc >= limit
 
 
-def _threshold_flag(case: Case, stating: Finding, findings: list[Finding]) -> ResultFlag | None:
-    named = [case.kb.get("thresholds", tid) for tid in (stating.detail.get("thresholds") or [stating.detail.get("threshold")])
-             if isinstance(tid, str)]
+def _threshold_flag(conc: float, stating: Finding, findings: list[Finding], kb: KnowledgeBase) -> ResultFlag | None:
+    """The flag against the cut-offs one finding names (None if it names no lower or upper bound)."""
+    named = []
+    for tid in stating.detail.get("thresholds") or [stating.detail.get("threshold")]:
+        try:
+            named.append(kb.get("thresholds", tid))
+        except (KeyError, LookupError, TypeError):
+            continue  # a stored finding may name a cut-off a later knowledge base dropped
     lower = next((t for t in named if t.kind in LOWER_BOUND_KINDS), None)
     upper = next((t for t in named if t.kind in UPPER_BOUND_KINDS), None)
     if lower is None and upper is None:
         return None
-    direction = ("L" if lower is not None and _below(lower, case.conc)
-                 else "H" if upper is not None and _above(upper, case.conc) else "N")
+    direction = ("L" if lower is not None and _below(lower, conc)
+                 else "H" if upper is not None and _above(upper, conc) else "N")
     first = lower or upper
     assert first is not None
     specimen = Specimen(first.specimen)
@@ -172,21 +182,33 @@ def result_flag(case: Case, interval: ReferenceInterval | None, findings: list[F
         return _interval_flag(case, interval, findings)
     if not implausible:
         for f in findings:
-            flag = _threshold_flag(case, f, findings) if (f.detail.get("thresholds") or f.detail.get("threshold")) else None
+            flag = _threshold_flag(case.conc, f, findings, case.kb) if _names_thresholds(f) else None
             if flag is not None:
                 return flag
     text = f"No reference interval or decision cut-off applies: {_why_none(case, implausible)}; no range is given."
     return ResultFlag(None, None, text + _headline(findings, None), specimen=case.measurement.specimen.value)
 
 
+def _stored_finding(body: dict[str, Any]) -> Finding:
+    return Finding(str(body.get("code", "")), Severity(body.get("severity", "info")), str(body.get("message", "")),
+                   str(body.get("patient_message", "")), tuple(body.get("sources") or ()), dict(body.get("detail") or {}))
+
+
 def stored_flag(result: dict[str, Any], value_canonical: float, specimen: Specimen) -> dict[str, Any]:
     """The flag of a stored interpretation (Interpretation.to_json); one stored before lutea kept
-    its flag is read against its stored reference interval, or says that it has none."""
+    its flag is read against its stored reference interval, else the cut-offs its findings name
+    (as `result_flag` reads them), or says that it has none."""
     if result.get("flag"):
         return dict(result["flag"])
     ri = result.get("reference_interval")
     version = result.get("knowledge_version", "an earlier version")
     if not ri:
+        kb = load_knowledge()
+        findings = [_stored_finding(body) for body in result.get("findings") or []]
+        for f in findings:
+            flag = _threshold_flag(value_canonical, f, findings, kb) if _names_thresholds(f) else None
+            if flag is not None:
+                return flag.to_json()
         return {"code": None, "basis": None, "ids": [], "kinds": [], "sources": [], "critical": False,
                 "text": f"Interpreted with lutea knowledge {version}, which did not record the interval or cut-off "
                         "it read the result against; interpret the result again to flag it. No range is given."}

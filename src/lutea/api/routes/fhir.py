@@ -22,8 +22,8 @@ from lutea.fhir import cds, codes, importer
 from lutea.fhir.bundle import Entry, read_entries
 from lutea.fhir.elements import concept_text, has_code
 from lutea.fhir.mapping_in import read_bundle
-from lutea.fhir.patient_ref import parse_patient_ref, unknown_identifier
 from lutea.fhir.medication_in import medication_in
+from lutea.fhir.patient_ref import parse_patient_ref, unknown_identifier
 from lutea.interpret import interpret
 from lutea.knowledge import load_knowledge
 from lutea.measurement import Measurement
