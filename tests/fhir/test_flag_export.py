@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from lutea import _interpret_rules as rules
 from lutea.context import Treatment, derive, make_context
 from lutea.cutoffs import transfer_day_cutoff
-from lutea.fhir import codes
+from lutea.fhir import cds, codes
 from lutea.fhir.importer import export_patient, import_bundle
 from lutea.fhir.mapping_out import MeasurementOut, observation_resource
 from lutea.findings import Finding, Severity
@@ -163,3 +163,22 @@ def test_an_urgent_finding_on_the_cut_off_makes_the_flag_critical() -> None:
     obs = observation_resource(m, 1, kb)[0]
     assert obs["interpretation"][0]["coding"][0] == {"system": codes.OBSERVATION_INTERPRETATION, "code": "LL",
                                                      "display": "Critical low"}
+
+
+def test_cds_cards_take_their_indicator_and_flag_from_the_result_flag() -> None:
+    kb = load_knowledge()
+    # 1 ng/mL after the menopause: above the postmenopausal interval (Mayo, <= 0.20 ng/mL), an info finding
+    high = interpret(Measurement(1.0, "ng/mL", "serum", None, SAMPLED), make_context(postmenopausal=True)).to_json()
+    assert high["flag"]["code"] == "H"
+    assert not [f for f in high["findings"] if f["severity"] in cds.CARD_SEVERITIES]
+    (card,) = cds.patient_view_cards([{"label": "Progesterone 1 ng/mL", **high}], kb)
+    assert card["indicator"] == "info" and card["source"]["topic"]["code"] == "H"
+    assert card["source"]["topic"]["system"] == codes.OBSERVATION_INTERPRETATION
+    assert card["detail"].startswith(f"Progesterone 1 ng/mL: High (H) against {high['flag']['label']}.")
+    # a critical flag makes the card of the finding stating it critical
+    cutoff = transfer_day_cutoff("hrt-fet", "vaginal", kb)
+    assert cutoff is not None
+    finding = {"code": "art.et_day_low", "severity": "advise", "message": "Low on transfer day.", "sources": list(cutoff.sources)}
+    flag = {"code": "LL", "critical": True, "finding": "art.et_day_low", "label": "the cut-off", "sources": []}
+    (critical,) = cds.patient_view_cards([{"label": "Progesterone 2 ng/mL", "flag": flag, "findings": [finding]}], kb)
+    assert critical["indicator"] == "critical" and "Critical low (LL)" in critical["detail"]
