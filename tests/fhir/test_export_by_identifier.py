@@ -134,3 +134,15 @@ def test_the_cds_card_carries_the_flag_of_the_exported_observation(client: TestC
         "context": {"patientId": str(world.patient_id), "userId": "Practitioner/1"}}).json()["cards"]
     assert code == "L" and cards
     assert all(f"({code}) against {label_range}" in c["detail"] for c in cards)
+
+
+def test_tracker_rows_exported_and_imported_again_change_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LUTEA_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    runner = CliRunner()
+    patient_id = json.loads(runner.invoke(cli, ["import", "fhir", str(DATA / "lab_report.json"), "--json"]).output)["patient_id"]
+    stored = runner.invoke(cli, ["import", "tracker", str(DATA / "generic_cycle.csv"), "--patient", str(patient_id), "--json"])
+    assert stored.exit_code == 0 and json.loads(stored.output)["stored"]["measurements"] > 0, stored.output
+    out = tmp_path / "export.json"
+    assert runner.invoke(cli, ["export", "fhir", "--patient", MRN, "-o", str(out)]).exit_code == 0
+    again = json.loads(runner.invoke(cli, ["import", "fhir", str(out), "--json"]).output)
+    assert (again["patient_id"], again["created"]) == (patient_id, {})

@@ -34,6 +34,9 @@ from lutea.safety import screen
 from lutea.store import crud, models
 
 
+TRACKER = "tracker"  # the source type of tracker rows (tracker_store): lutea's export carries their keys
+
+
 @dataclass
 class ImportReport:
     """What an import did: the patient, records created and unchanged, resources not used, warnings."""
@@ -164,7 +167,7 @@ def import_records(access_for: Any, records: BundleRecords, patient_id: int | No
         identifiers.claim(access, "episode", e.source_key, "episodes", episode.id, e.label)
         report.count("episodes", episode.id)
     for y in records.symptoms:
-        if identifiers.seen(session, pid, "symptom", [y.source_key]):
+        if any(identifiers.seen(session, pid, kind, [y.source_key]) for kind in ("symptom", TRACKER)):
             report.unchanged.append(y.label)
             continue
         try:
@@ -183,7 +186,7 @@ def import_records(access_for: Any, records: BundleRecords, patient_id: int | No
         identifiers.claim(access, "medication", m.source_key, "treatments", treatment.id, m.label)
         report.count("treatments", treatment.id)
     for m in sorted(records.measurements, key=lambda x: x.sampled_at):
-        if identifiers.seen(session, pid, "Observation", [m.source_key]):
+        if any(identifiers.seen(session, pid, kind, [m.source_key]) for kind in ("Observation", TRACKER)):
             report.unchanged.append(m.label)
             continue
         stored = add_measurement(access, m)
