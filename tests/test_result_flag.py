@@ -34,6 +34,8 @@ def test_a_cycle_result_is_flagged_on_the_side_its_reference_finding_names(value
     assert (flag.code, flag.finding, flag.ids) == (DIRECTION[finding.code], finding.code, (result.reference_interval["id"],))
     ri = load_knowledge().get("reference_intervals", flag.ids[0])
     assert (flag.low, flag.high, flag.unit) == (ri.low, ri.high, ri.unit)
+    conc, low, high = (to_canonical(v, u, "serum") for v, u in ((value, unit), (ri.low, ri.unit), (ri.high, ri.unit)))
+    assert flag.code == ("L" if conc < low else "H" if conc > high else "N")
 
 
 @settings(max_examples=80, deadline=None)

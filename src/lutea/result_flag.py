@@ -96,11 +96,21 @@ def _headline(findings: list[Finding], stating: Finding | None) -> str:
     return f" lutea's reading: {main[0].message}"
 
 
+REFERENCE_DIRECTION = {"reference.below": "L", "reference.within": "N", "reference.above": "H"}
+
+
+def _interval_direction(conc: float, low: float, high: float, unit: str, specimen: Specimen, stating: Finding | None) -> str:
+    """L, N or H as the reference finding (_interpret_rules.reference) says; compared here only for
+    a stored interpretation without one."""
+    if stating is not None and stating.code in REFERENCE_DIRECTION:
+        return REFERENCE_DIRECTION[stating.code]
+    low_conc, high_conc = to_canonical(low, unit, specimen), to_canonical(high, unit, specimen)
+    return "L" if conc < low_conc else "H" if conc > high_conc else "N"
+
+
 def _interval_flag(case: Case, ri: ReferenceInterval, findings: list[Finding]) -> ResultFlag:
-    specimen = case.measurement.specimen
-    low, high = to_canonical(ri.low, ri.unit, specimen), to_canonical(ri.high, ri.unit, specimen)
-    direction = "L" if case.conc < low else "H" if case.conc > high else "N"
     stating = next((f for f in findings if ri.id in _names(f)), None)
+    direction = _interval_direction(case.conc, ri.low, ri.high, ri.unit, case.measurement.specimen, stating)
     weeks = f", gestational weeks {ri.gestational_weeks[0]:g}-{ri.gestational_weeks[1]:g}" if ri.gestational_weeks else ""
     phase = "" if ri.phase in ("pregnancy", "male", "postmenopausal") else f", {ri.phase} phase"
     words = {"L": "below", "H": "above", "N": "within"}[direction]
@@ -212,8 +222,9 @@ def stored_flag(result: dict[str, Any], value_canonical: float, specimen: Specim
         return {"code": None, "basis": None, "ids": [], "kinds": [], "sources": [], "critical": False,
                 "text": f"Interpreted with lutea knowledge {version}, which did not record the interval or cut-off "
                         "it read the result against; interpret the result again to flag it. No range is given."}
-    low, high = to_canonical(ri["low"], ri["unit"], specimen), to_canonical(ri["high"], ri["unit"], specimen)
-    code = "L" if value_canonical < low else "H" if value_canonical > high else "N"
+    findings = [_stored_finding(body) for body in result.get("findings") or []]
+    stating = next((f for f in findings if f.detail.get("interval") == ri.get("id")), None)
+    code = _interval_direction(value_canonical, ri["low"], ri["high"], ri["unit"], specimen, stating)
     words = {"L": "below", "H": "above", "N": "within"}[code]
     return {"code": code, "basis": "reference_interval", "low": ri["low"], "high": ri["high"], "unit": ri["unit"],
             "specimen": ri.get("specimen"), "ids": [ri["id"]], "kinds": [ri.get("phase")], "population": ri.get("population"),
