@@ -123,3 +123,14 @@ def test_hostile_arguments_exit_2_naming_the_field(args) -> None:
     result = CliRunner().invoke(app, ["interpret", *args])
     assert result.exit_code == 2, result.output
     assert "error:" in result.output
+
+
+def test_human_output_shows_the_flag_and_what_it_was_read_against():
+    from lutea.cutoffs import transfer_day_cutoff
+
+    cutoff = transfer_day_cutoff("hrt-fet", "vaginal")  # Labarta 2021: < 8.8 ng/mL on transfer day
+    low = run("interpret", "--value", "6.2", "--protocol", "hrt-fet", "--route", "vaginal")
+    assert low.exit_code == 0, low.output
+    assert f"flag: L against transfer-day lower cut-off < {cutoff.value:g} {cutoff.unit}" in low.output
+    unknown = run("interpret", "--value", "6.2")
+    assert "flag: none (no reference interval or cut-off applies)" in unknown.output
