@@ -8,7 +8,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "lutea"
 SHELLS = {"api", "web", "cli", "fhir", "batch"}
 CORE = {"knowledge", "pk", "individualise", "units", "context", "interpret", "_interpret_rules", "pathways",
-        "safety", "triage", "cutoffs", "cycle", "series", "findings", "measurement", "timeline", "claims", "regions", "risk_profiles"}
+        "safety", "triage", "cutoffs", "cycle", "series", "findings", "measurement", "timeline", "claims", "regions", "risk_profiles", "result_flag"}
 # the ASGI application assembles the two HTTP shells; the API's FHIR routes and the CLI use the
 # FHIR codec (fhir/); the CLI runs the batch engine
 ALLOWED = {("api", "web"), ("api", "fhir"), ("cli", "fhir"), ("cli", "batch"), ("api", "batch")}

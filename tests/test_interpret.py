@@ -218,8 +218,9 @@ def test_sampling_dates_must_agree():
 
 def test_json_shape():
     payload = interpret(serum(18, "nmol/L"), make_context(cycle_day=21, cycle_length_days=35)).to_json()
-    assert set(payload) == {"value", "context", "reference_interval", "findings", "knowledge_version"}
+    assert set(payload) == {"value", "context", "reference_interval", "findings", "knowledge_version", "flag"}
     assert set(payload["value"]) == {"ng_ml", "nmol_l"}
+    assert payload["flag"]["ids"] == [payload["reference_interval"]["id"]]
     for f in payload["findings"]:
         assert {"code", "severity", "message", "patient_message", "sources"} <= set(f)
     assert payload["reference_interval"]["sources"]

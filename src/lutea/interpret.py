@@ -17,19 +17,22 @@ from lutea.findings import Finding, ordered
 from lutea.knowledge import KnowledgeBase, load_knowledge
 from lutea.knowledge.schema import ReferenceInterval
 from lutea.measurement import Measurement
+from lutea.result_flag import ResultFlag, result_flag
 from lutea.triage import normalise_symptoms, triage
 from lutea.units import Specimen, from_canonical
 
 
 @dataclass(frozen=True)
 class Interpretation:
-    """The reading of one result: values, context, reference interval, ordered findings, KB version."""
+    """The reading of one result: values, context, reference interval, ordered findings, KB version,
+    and the H/L/N flag with the interval or cut-off it was read against (`flag`)."""
 
     value: dict[str, float]
     context: dict[str, Any]
     reference_interval: dict[str, Any] | None
     findings: tuple[Finding, ...]
     knowledge_version: str
+    flag: ResultFlag | None = None
 
     @property
     def codes(self) -> list[str]:
@@ -42,6 +45,7 @@ class Interpretation:
             "reference_interval": self.reference_interval,
             "findings": [f.to_json() for f in self.findings],
             "knowledge_version": self.knowledge_version,
+            "flag": self.flag.to_json() if self.flag else None,
         }
 
 
@@ -106,10 +110,12 @@ def interpret(measurement: Measurement, context: Context, kb: KnowledgeBase | No
     ctx_json["specimen"] = measurement.specimen.value
     if measurement.assay:
         ctx_json["assay"] = measurement.assay
+    findings = ordered(findings)
     return Interpretation(
         value=value_in_units(measurement),
         context=ctx_json,
         reference_interval=_interval_json(interval),
-        findings=tuple(link(ordered(findings), kb)),
+        findings=tuple(link(findings, kb)),
         knowledge_version=kb.version,
+        flag=result_flag(case, interval, findings, implausible=bool(implausible)),
     )

@@ -24,6 +24,9 @@ GLOBAL_ROUTES = {
     # FHIR and CDS Hooks (routes/fhir.py): the target patient is in the body; the route checks
     # access itself (clinicians: assigned patients; a new patient only for a clinician) - tests/fhir
     ("post", "/api/v1/fhir"),
+    # the patient is named by an identifier; the route answers 404 for one the caller may not
+    # reach (audited), the same as an unknown one - tests/fhir/test_export_by_identifier.py
+    ("get", "/api/v1/fhir/Patient/$everything"),
     ("get", "/api/v1/cds-services"),  # service discovery, no patient data
     ("post", "/api/v1/cds-services/lutea-patient-view"),
     ("post", "/api/v1/cds-services/lutea-order-sign"),

@@ -21,7 +21,7 @@ def test_issue_example_json_shape():
                  "--cycle-length", "35", "--json")
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
-    assert set(payload) == {"value", "context", "reference_interval", "findings", "knowledge_version"}
+    assert set(payload) == {"value", "context", "reference_interval", "findings", "knowledge_version", "flag"}
     assert payload["value"]["nmol_l"] == 18.0 and payload["value"]["ng_ml"] == pytest.approx(5.660, abs=1e-3)
     assert payload["context"]["cycle_day"] == 21 and payload["context"]["in_mid_luteal_window"] is False
     assert [f["code"] for f in payload["findings"]][0] == "timing.mistimed"
@@ -123,3 +123,14 @@ def test_hostile_arguments_exit_2_naming_the_field(args) -> None:
     result = CliRunner().invoke(app, ["interpret", *args])
     assert result.exit_code == 2, result.output
     assert "error:" in result.output
+
+
+def test_human_output_shows_the_flag_and_what_it_was_read_against():
+    from lutea.cutoffs import transfer_day_cutoff
+
+    cutoff = transfer_day_cutoff("hrt-fet", "vaginal")  # Labarta 2021: < 8.8 ng/mL on transfer day
+    low = run("interpret", "--value", "6.2", "--protocol", "hrt-fet", "--route", "vaginal")
+    assert low.exit_code == 0, low.output
+    assert f"flag: L against transfer-day lower cut-off < {cutoff.value:g} {cutoff.unit}" in low.output
+    unknown = run("interpret", "--value", "6.2")
+    assert "flag: none (no reference interval or cut-off applies)" in unknown.output

@@ -18,9 +18,9 @@ from lutea.fhir.mapping_out import (
     PregnancyOut,
     Record,
     TreatmentOut,
-    interpretation_code,
     record_bundle,
 )
+from lutea.result_flag import stored_flag
 from lutea.units import Specimen
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
@@ -79,6 +79,11 @@ def test_treatment_and_pregnancy_resources_carry_lutea_extensions() -> None:
 
 
 @pytest.mark.parametrize(("conc", "code"), [(4.9, "L"), (5.0, "N"), (20.0, "N"), (20.01, "H")])
-def test_interpretation_code_against_the_interval(conc: float, code: str) -> None:
-    interval = {"low": 5.0, "high": 20.0, "unit": "ng/mL"}
-    assert interpretation_code(conc, interval, Specimen.SERUM) == code
+def test_an_interpretation_stored_before_flags_is_read_against_its_stored_interval(conc: float, code: str) -> None:
+    legacy = {"reference_interval": {"id": "x", "low": 5.0, "high": 20.0, "unit": "ng/mL"}, "knowledge_version": "old"}
+    assert stored_flag(legacy, conc, Specimen.SERUM)["code"] == code
+
+
+def test_an_interpretation_stored_before_flags_without_an_interval_says_so() -> None:
+    flag = stored_flag({"reference_interval": None, "knowledge_version": "2026.1"}, 3.0, Specimen.SERUM)
+    assert flag["code"] is None and "2026.1" in flag["text"] and "No range is given" in flag["text"]

@@ -59,3 +59,16 @@ def test_context_in_words_for_each_role() -> None:
 def test_rows_are_newest_first() -> None:
     rows = result_rows([_m(1, 5.0, NOW - timedelta(days=2)), _m(2, 9.0, NOW)], {}, "clinician")
     assert [r.measurement.id for r in rows] == [2, 1]
+
+
+def test_flag_under_an_upper_cut_off_is_normal_and_a_stored_flag_is_shown_as_stored() -> None:
+    """An IM transfer-day result under the upper cut-off (Kofinas 2015: > 20 ng/mL) is N, not L."""
+    stored = {"reference_interval": None, "findings": [
+        {"code": "art.et_day_adequate", "severity": "info", "message": "15 ng/mL is adequate.", "patient_message": "",
+         "sources": ["kofinas2015"], "detail": {"thresholds": ["et-high-hrt-im-kofinas2015"]}}]}
+    row = result_row(_m(1, 15.0), stored, "clinician", {})
+    assert (row.flag, row.against) == ("N", "transfer-day upper cut-off > 20 ng/mL (63.6 nmol/L)")
+    above = result_row(_m(2, 25.0), stored, "clinician", {})
+    assert above.flag == "H"
+    kept = {**stored, "flag": {"code": "L", "basis": "threshold", "label": "a stored cut-off"}}
+    assert result_row(_m(3, 15.0), kept, "clinician", {}).flag == "L"

@@ -67,17 +67,24 @@ def import_fhir(
 @export_app.command("fhir")
 @domain_errors
 def export_fhir(
-    patient: Annotated[int, typer.Option("--patient", help="Patient record id.")],
+    patient: Annotated[str, typer.Option("--patient", help="Patient record id, or an identifier system|value "
+                                         "the record was imported with (https://ehr.example.org/mrn|MRN-40311).")],
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the bundle here (default: stdout).")] = None,
 ) -> None:
     """Export a patient's record as a FHIR R4 Bundle, validated with fhir.resources (R4B models)."""
     from lutea.config import Settings
     from lutea.fhir.importer import export_patient
+    from lutea.fhir.patient_ref import parse_patient_ref, unknown_identifier
+    from lutea.records.identifiers import patient_with_identifier
     from lutea.store import crud
 
+    ref = parse_patient_ref(patient, "--patient")
     with _sessions(Settings()).begin() as session:
-        bundle = export_patient(session, patient)
-        crud.record_audit(session, user=None, action="export", patient_id=patient, record_type="fhir", client_addr="cli")
+        patient_id = ref if isinstance(ref, int) else patient_with_identifier(session, *ref)
+        if patient_id is None:
+            raise InputError("--patient", unknown_identifier(*ref), "an identifier a record was imported with, or its id")
+        bundle = export_patient(session, patient_id)
+        crud.record_audit(session, user=None, action="export", patient_id=patient_id, record_type="fhir", client_addr="cli")
     if output is None:
         print_json(bundle)
         return

@@ -109,6 +109,9 @@ def interpret(
     ri = result.reference_interval
     if ri:
         console.print(f"reference interval: {ri['label']} [{ri['assay']}] ({', '.join(ri['sources'])})")
+    if result.flag is not None:  # the flag a lab viewer shows (FHIR Observation.interpretation)
+        console.print(f"flag: {result.flag.code} against {result.flag.label}" if result.flag.code
+                      else "flag: none (no reference interval or cut-off applies)", markup=False)
     _print(result.findings, region_id)
     console.print(f"[dim]knowledge base {result.knowledge_version}[/]")
 

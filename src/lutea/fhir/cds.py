@@ -1,6 +1,8 @@
 """CDS Hooks (pure): the discovery document and cards built from lutea's findings.
 
-`patient-view` turns the urgent and advisory findings of a patient's latest results into cards;
+`patient-view` turns the urgent and advisory findings of a patient's latest results into cards,
+each opening with the result's flag (lutea.result_flag: the same code and range the exported
+Observation carries), plus a card for the abnormal flag of a result without one;
 `order-sign` screens a draft progesterone MedicationRequest with lutea.safety.screen and checks it
 against a pathway's regimens. Cards cite lutea's sources (links to the evidence). Indicators:
 urgent -> critical, advise -> warning, info -> info.
@@ -22,6 +24,7 @@ PATIENT_VIEW_ID = "lutea-patient-view"
 ORDER_SIGN_ID = "lutea-order-sign"
 PATHWAY_SYSTEM = "http://lutea.dev/CodeSystem/lutea-pathways"
 CARD_SEVERITIES = ("urgent", "advise")
+CARD_RANK = {"urgent": 0, "advise": 1, "info": 2}
 _PROGESTERONE_CODES = ",".join(f"{codes.LOINC}|{c}" for c in codes.PROGESTERONE_LOINC)
 
 
@@ -62,15 +65,17 @@ def _links(source_ids: Iterable[str], kb: KnowledgeBase) -> list[dict[str, str]]
 
 
 def card(code: str, severity: str, message: str, source_ids: Sequence[str], kb: KnowledgeBase,
-         suggestions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """One card: summary under 140 characters, the full message as detail, sources as links."""
+         suggestions: list[dict[str, Any]] | None = None, *, result_line: str = "", detail: str | None = None,
+         topic_system: str = codes.LUTEA_FINDINGS, topic_display: str | None = None) -> dict[str, Any]:
+    """One card: summary under 140 characters, the full message as detail (after the result's flag
+    line, when the card is about a result), sources as links."""
     links = _links(source_ids, kb)
     summary = message if len(message) <= 139 else message[:136].rsplit(" ", 1)[0] + "..."
     out: dict[str, Any] = {
-        "uuid": str(uuid.uuid4()), "summary": summary, "detail": message,
+        "uuid": str(uuid.uuid4()), "summary": summary, "detail": detail or f"{result_line} {message}".strip(),
         "indicator": codes.CARD_INDICATOR.get(severity, "info"),
         "source": {"label": f"lutea knowledge base {kb.version}",
-                   "topic": {"system": codes.LUTEA_FINDINGS, "code": code, "display": code}},
+                   "topic": {"system": topic_system, "code": code, "display": topic_display or code}},
         "links": links,
     }
     if links:
@@ -81,15 +86,50 @@ def card(code: str, severity: str, message: str, source_ids: Sequence[str], kb: 
     return out
 
 
-def patient_view_cards(findings: Iterable[dict[str, Any]], kb: KnowledgeBase | None = None) -> list[dict[str, Any]]:
-    """Cards for urgent and advisory findings (JSON as Finding.to_json), urgent first, one per code."""
+ABNORMAL_CODES = ("L", "H", "LL", "HH", "AA")
+
+
+def flag_line(result: dict[str, Any]) -> str:
+    """A result and its flag in words, as the exported Observation's interpretation gives them."""
+    flag = result.get("flag") or {}
+    code = flag.get("code")
+    if not code:
+        return f"{result['label']}: no reference interval or cut-off applies."
+    return f"{result['label']}: {codes.INTERPRETATION_DISPLAY[code]} ({code}) against {flag.get('label') or 'its range'}."
+
+
+def _severity(finding_severity: str, result: dict[str, Any], code: str) -> str:
+    """urgent when the finding is, or when it states a critical flag (LL, HH, AA) of its result."""
+    flag = result.get("flag") or {}
+    return "urgent" if flag.get("critical") and flag.get("finding") == code else finding_severity
+
+
+def patient_view_cards(results: Iterable[dict[str, Any]], kb: KnowledgeBase | None = None) -> list[dict[str, Any]]:
+    """Cards for the latest results (`label`, `flag` as lutea.result_flag gives it, `findings` as
+    Finding.to_json): one per urgent or advisory finding code, its detail opening with the result's
+    flag; and one for an abnormal flag (L, H, LL, HH, AA) of a result with no such card. Urgent first."""
     kb = kb or load_knowledge()
-    chosen: dict[str, dict[str, Any]] = {}
-    for finding in findings:
-        if finding.get("severity") in CARD_SEVERITIES and finding["code"] not in chosen:
-            chosen[finding["code"]] = finding
-    ordered = sorted(chosen.values(), key=lambda f: CARD_SEVERITIES.index(f["severity"]))
-    return [card(f["code"], f["severity"], f["message"], f.get("sources") or [], kb) for f in ordered]
+    results = list(results)
+    chosen: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+    for result in results:
+        for finding in result.get("findings") or []:
+            if finding.get("severity") in CARD_SEVERITIES and finding["code"] not in chosen:
+                chosen[finding["code"]] = (finding, result)
+    cards: list[tuple[int, dict[str, Any]]] = []
+    for code, (finding, result) in chosen.items():
+        severity = _severity(finding["severity"], result, code)
+        cards.append((CARD_RANK[severity], card(code, severity, finding["message"], finding.get("sources") or [], kb,
+                                                  result_line=flag_line(result))))
+    stated = {id(result) for _finding, result in chosen.values()}  # a card already opens with its flag
+    for result in results:
+        flag = result.get("flag") or {}
+        if flag.get("code") in ABNORMAL_CODES and id(result) not in stated:
+            severity = "urgent" if flag.get("critical") else flag.get("severity") or "info"
+            line = flag_line(result)
+            cards.append((CARD_RANK[severity], card(
+                flag["code"], severity, line, flag.get("sources") or [], kb, detail=f"{line} {flag.get('text', '')}".strip(),
+                topic_system=codes.OBSERVATION_INTERPRETATION, topic_display=codes.INTERPRETATION_DISPLAY[flag["code"]])))
+    return [c for _, c in sorted(cards, key=lambda pair: pair[0])]
 
 
 def _modified(order: dict[str, Any], dose_mg: float | None = None, interval_h: float | None = None,

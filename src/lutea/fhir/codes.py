@@ -79,9 +79,20 @@ ROUTE_DISPLAY = {
     "intrauterine": "Intrauterine route",
 }
 
-# referencerange-meaning codes lutea uses for a cycle phase or a population
-RANGE_TYPE_BY_PHASE = {"follicular": "follicular", "luteal": "luteal", "mid-luteal": "luteal",
-                       "postmenopausal": "postmenopausal", "postmenopause": "postmenopausal"}
+# referencerange-meaning codes lutea uses for the interval's phase or population, or the kind of
+# decision cut-off a flag was read against (a transfer-day cut-off bounds the range linked with the
+# best outcomes: "therapeutic"); anything else is "normal"
+RANGE_TYPE_BY_KIND = {"follicular": "follicular", "peri-ovulatory": "midcycle", "luteal": "luteal", "mid-luteal": "luteal",
+                      "postmenopausal": "postmenopausal", "et_day_low": "therapeutic", "et_day_high": "therapeutic"}
+
+# v3-ObservationInterpretation codes a flag can carry (lutea.result_flag) and their display
+INTERPRETATION_DISPLAY = {"L": "Low", "N": "Normal", "H": "High", "LL": "Critical low", "HH": "Critical high",
+                          "AA": "Critical abnormal"}
+
+# An identifier in this system carries, verbatim, the source a lutea record was imported from
+# (lutea.records.identifiers: a relative id, an absolute URL ...), so importing lutea's own export
+# again finds the record it came from.
+LUTEA_SOURCE = "http://lutea.dev/fhir/source"
 
 # UCUM unit codes of each specimen's accepted units
 UCUM_UNITS = {"ng/mL": "ng/mL", "nmol/L": "nmol/L", "pg/mL": "pg/mL", "pmol/L": "pmol/L", "ug/mL": "ug/mL"}

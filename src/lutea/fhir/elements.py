@@ -11,11 +11,15 @@ from typing import Any
 
 from lutea.errors import InputError
 from lutea.fhir.bundle import Entry
+from lutea.fhir.codes import LUTEA_SOURCE
 
 
 def source_key(entry: Entry) -> str:
-    """The key a record keeps of its source: identifier, absolute fullUrl, type/id or a content hash."""
+    """The key a record keeps of its source: identifier, absolute fullUrl, type/id or a content hash
+    (a lutea source identifier, codes.LUTEA_SOURCE, gives back the key it carries)."""
     for ident in entry.resource.get("identifier") or []:
+        if ident.get("system") == LUTEA_SOURCE and isinstance(ident.get("value"), str) and ident["value"]:
+            return ident["value"][:300]  # lutea's own export: the key the record was imported with
         if ident.get("value"):
             return f"{entry.type}|{ident.get('system', '')}|{ident['value']}"[:300]
     if entry.full_url and entry.full_url.startswith(("http://", "https://")):

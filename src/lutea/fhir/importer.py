@@ -34,6 +34,9 @@ from lutea.safety import screen
 from lutea.store import crud, models
 
 
+TRACKER = "tracker"  # the source type of tracker rows (tracker_store): lutea's export carries their keys
+
+
 @dataclass
 class ImportReport:
     """What an import did: the patient, records created and unchanged, resources not used, warnings."""
@@ -164,7 +167,7 @@ def import_records(access_for: Any, records: BundleRecords, patient_id: int | No
         identifiers.claim(access, "episode", e.source_key, "episodes", episode.id, e.label)
         report.count("episodes", episode.id)
     for y in records.symptoms:
-        if identifiers.seen(session, pid, "symptom", [y.source_key]):
+        if any(identifiers.seen(session, pid, kind, [y.source_key]) for kind in ("symptom", TRACKER)):
             report.unchanged.append(y.label)
             continue
         try:
@@ -183,7 +186,7 @@ def import_records(access_for: Any, records: BundleRecords, patient_id: int | No
         identifiers.claim(access, "medication", m.source_key, "treatments", treatment.id, m.label)
         report.count("treatments", treatment.id)
     for m in sorted(records.measurements, key=lambda x: x.sampled_at):
-        if identifiers.seen(session, pid, "Observation", [m.source_key]):
+        if any(identifiers.seen(session, pid, kind, [m.source_key]) for kind in ("Observation", TRACKER)):
             report.unchanged.append(m.label)
             continue
         stored = add_measurement(access, m)
@@ -217,12 +220,14 @@ def patient_record(session: Session, patient_id: int) -> mapping_out.Record:
     for row in crud.list_records(session, models.Interpretation, patient_id):
         if row.measurement_id is not None:
             latest[row.measurement_id] = row
-    record = mapping_out.Record(mapping_out.PatientOut(patient.id, patient.display_name, patient.birth_date, patient.sex))
+    keys = identifiers.source_keys_of(session, patient_id)
+    record = mapping_out.Record(mapping_out.PatientOut(patient.id, patient.display_name, patient.birth_date, patient.sex,
+                                                       keys.get(("patients", patient.id), ())))
     for m in crud.list_records(session, models.Measurement, patient_id):
         stored = latest.get(m.id)
         record.measurements.append(mapping_out.MeasurementOut(
             m.id, m.specimen, m.value, m.unit, m.assay, m.sampled_at, m.laboratory,
-            stored.result if stored else None, stored.created_at if stored else None))
+            stored.result if stored else None, stored.created_at if stored else None, keys.get(("measurements", m.id), ())))
     episodes = crud.list_records(session, models.Episode, patient_id)
     pregnant = any(e.kind == "pregnancy" and e.end_date is None for e in episodes)
     for t in crud.list_records(session, models.Treatment, patient_id):
@@ -230,16 +235,19 @@ def patient_record(session: Session, patient_id: int) -> mapping_out.Record:
         report = screen(t.product, t.dose_mg if interval_h else None, interval_h, route=t.route, pregnant=pregnant)
         record.treatments.append(mapping_out.TreatmentOut(
             t.id, t.product, t.route, t.dose_mg, t.schedule, t.start, t.stop, t.acknowledge_off_label, interval_h,
-            tuple(f.to_json() for f in report.findings)))
+            tuple(f.to_json() for f in report.findings), keys.get(("treatments", t.id), ())))
     for e in episodes:
         if e.kind == "pregnancy":
-            record.pregnancies.append(mapping_out.PregnancyOut(e.id, e.start_date, e.end_date, e.lmp_date, e.note))
+            record.pregnancies.append(mapping_out.PregnancyOut(e.id, e.start_date, e.end_date, e.lmp_date, e.note,
+                                                               keys.get(("episodes", e.id), ())))
         else:
             details = {name: getattr(e, name) for name in ("cycle_length_days", "lmp_date", "lh_peak_date", "protocol",
                                                            "et_date", "embryo_age_days", "note")}
-            record.episodes.append(mapping_out.EpisodeOut(e.id, e.kind, e.start_date, e.end_date, details))
+            record.episodes.append(mapping_out.EpisodeOut(e.id, e.kind, e.start_date, e.end_date, details,
+                                                          keys.get(("episodes", e.id), ())))
     for y in crud.list_records(session, models.Symptom, patient_id):
-        record.symptoms.append(mapping_out.SymptomOut(y.id, y.symptom, y.severity, y.noted_at, y.note))
+        record.symptoms.append(mapping_out.SymptomOut(y.id, y.symptom, y.severity, y.noted_at, y.note,
+                                                      keys.get(("symptoms", y.id), ())))
     return record
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from lutea.fhir import codes
 from lutea.fhir.bundle import make_bundle, resource_uuid
 from lutea.knowledge import KnowledgeBase, load_knowledge
+from lutea.result_flag import stored_flag
 from lutea.units import Specimen, convert, to_canonical
 
 
@@ -23,6 +24,7 @@ class PatientOut:
     display_name: str
     birth_date: date | None
     sex: str
+    source_keys: tuple[str, ...] = ()  # the sources the record was imported from (lutea.records.identifiers)
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class MeasurementOut:
     laboratory: str | None
     interpretation: dict[str, Any] | None = None
     interpreted_at: datetime | None = None
+    source_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class TreatmentOut:
     acknowledge_off_label: bool
     interval_h: float | None = None
     findings: tuple[dict[str, Any], ...] = ()  # lutea.safety.screen findings (Finding.to_json)
+    source_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class PregnancyOut:
     end_date: date | None
     lmp_date: date | None
     note: str | None
+    source_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,7 @@ class EpisodeOut:
     start_date: date
     end_date: date | None
     details: dict[str, Any]  # cycle_length_days, lmp_date, lh_peak_date, protocol, et_date, embryo_age_days, note
+    source_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,7 @@ class SymptomOut:
     severity: int
     noted_at: datetime
     note: str | None
+    source_keys: tuple[str, ...] = ()
 
 
 @dataclass
@@ -93,6 +100,26 @@ class Record:
     pregnancies: list[PregnancyOut] = field(default_factory=list)
     episodes: list[EpisodeOut] = field(default_factory=list)
     symptoms: list[SymptomOut] = field(default_factory=list)
+
+
+def source_identifiers(keys: tuple[str, ...], resource_type: str) -> list[dict[str, str]]:
+    """The identifiers a record was imported with: a business identifier of the same resource type
+    as itself, any other source key verbatim in lutea's source system (so re-importing finds it)."""
+    business, other = [], []
+    for key in keys:
+        rtype, system, value = (key.split("|", 2) + ["", ""])[:3] if "|" in key else ("", "", "")
+        if rtype == resource_type and system and value:
+            business.append({"system": system, "value": value})
+        else:
+            other.append({"system": codes.LUTEA_SOURCE, "value": key})
+    # the first identifier is the one an import keys the resource by: a business identifier if any
+    return business + sorted(other, key=lambda i: not i["value"].startswith(("http://", "https://")))
+
+
+def _with_identifiers(resource: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    if keys:
+        resource["identifier"] = source_identifiers(keys, resource["resourceType"]) + resource.get("identifier", [])
+    return resource
 
 
 def _episode_extension(name: str, value: Any) -> dict[str, Any]:
@@ -117,7 +144,7 @@ def episode_of_care(e: EpisodeOut, patient_id: int) -> dict[str, Any]:
     extension = [_episode_extension(k, v) for k, v in sorted(e.details.items()) if v is not None]
     if extension:
         out["extension"] = extension
-    return out
+    return _with_identifiers(out, e.source_keys)
 
 
 def symptom_observation(s: SymptomOut, patient_id: int) -> dict[str, Any]:
@@ -134,7 +161,7 @@ def symptom_observation(s: SymptomOut, patient_id: int) -> dict[str, Any]:
     }
     if s.note:
         out["note"] = [{"text": s.note}]
-    return out
+    return _with_identifiers(out, s.source_keys)
 
 
 def _ref(rtype: str, rid: str) -> dict[str, str]:
@@ -149,7 +176,7 @@ def patient_resource(patient: PatientOut) -> dict[str, Any]:
     }
     if patient.birth_date:
         out["birthDate"] = patient.birth_date.isoformat()
-    return out
+    return _with_identifiers(out, patient.source_keys)
 
 
 def observation_code(specimen: Specimen, unit: str) -> dict[str, Any]:
@@ -178,37 +205,44 @@ def _source_urls(source_ids: list[str], kb: KnowledgeBase) -> list[str]:
     return urls
 
 
-def reference_range(interval: dict[str, Any], specimen: Specimen, unit: str, kb: KnowledgeBase) -> dict[str, Any]:
-    """The interval lutea applied, in the result's unit, with its meaning, population and sources."""
-    low = convert(interval["low"], interval["unit"], unit, specimen)
-    high = convert(interval["high"], interval["unit"], unit, specimen)
-    out: dict[str, Any] = {"low": _quantity(low, unit), "high": _quantity(high, unit)}
-    phase = interval.get("phase")
-    meaning = codes.RANGE_TYPE_BY_PHASE.get(phase or "") or codes.RANGE_TYPE_BY_PHASE.get(interval.get("population") or "")
-    out["type"] = {"coding": [{"system": codes.REFERENCE_RANGE_MEANING, "code": meaning or "normal"}]}
-    if interval.get("population") == "pregnant" or phase == "pregnancy":
-        out["appliesTo"] = [{"coding": [{"system": codes.SNOMED, "code": codes.SNOMED_PREGNANCY, "display": "Pregnancy"}]}]
-    urls = _source_urls(list(interval.get("sources") or []), kb)
-    weeks = interval.get("gestational_weeks")
-    text = interval.get("label") or interval.get("id", "")
-    if weeks:
-        text += f" (gestational weeks {weeks[0]:g}-{weeks[1]:g})"
-    if interval.get("assay"):
-        text += f"; assay {interval['assay']}"
+def _range_type(flag: dict[str, Any]) -> str:
+    kinds = [k for k in flag.get("kinds") or [] if k]
+    for kind in kinds:
+        if kind in codes.RANGE_TYPE_BY_KIND:
+            return codes.RANGE_TYPE_BY_KIND[kind]
+    return codes.RANGE_TYPE_BY_KIND.get(flag.get("population") or "", "normal")
+
+
+def reference_range(flag: dict[str, Any], specimen: Specimen, unit: str, kb: KnowledgeBase) -> dict[str, Any]:
+    """The interval or cut-off(s) the result's flag was read against (lutea.result_flag), in the
+    result's unit, with its meaning, the phase or population it applies to, and its sources."""
+    out: dict[str, Any] = {}
+    for bound in ("low", "high"):
+        if flag.get(bound) is not None:
+            out[bound] = _quantity(convert(flag[bound], flag["unit"], unit, specimen), unit)
+    out["type"] = {"coding": [{"system": codes.REFERENCE_RANGE_MEANING, "code": _range_type(flag)}]}
+    applies: dict[str, Any] = {"text": flag.get("applies_to") or ""}
+    if flag.get("population") == "pregnant" or "early_pregnancy_risk" in (flag.get("kinds") or []):
+        applies["coding"] = [{"system": codes.SNOMED, "code": codes.SNOMED_PREGNANCY, "display": "Pregnancy"}]
+    if applies["text"] or applies.get("coding"):
+        out["appliesTo"] = [applies]
+    what = "reference interval" if flag.get("basis") == "reference_interval" else "decision cut-off"
+    text = f"lutea {what} {', '.join(flag.get('ids') or [])}: {flag.get('label') or ''}"
+    urls = _source_urls(list(flag.get("sources") or []), kb)
     if urls:
         text += "; sources: " + " ".join(urls)
-    out["text"] = f"lutea reference interval {interval.get('id', '')}: {text}"
+    out["text"] = text
     return out
 
 
-def interpretation_code(conc: float, interval: dict[str, Any], specimen: Specimen) -> str:
-    """L, N or H: the result (canonical unit) against the interval lutea applied."""
-    low = to_canonical(interval["low"], interval["unit"], specimen)
-    high = to_canonical(interval["high"], interval["unit"], specimen)
-    return "L" if conc < low else "H" if conc > high else "N"
-
-
-_INTERPRETATION_DISPLAY = {"L": "Low", "N": "Normal", "H": "High"}
+def observation_interpretation(flag: dict[str, Any], knowledge_version: str) -> dict[str, Any]:
+    """lutea's verdict as an Observation.interpretation: the v3 code (none when nothing applied) and the words."""
+    concept: dict[str, Any] = {"text": f"{flag.get('text', '')} (lutea knowledge {knowledge_version})".strip()}
+    code = flag.get("code")
+    if code:
+        concept["coding"] = [{"system": codes.OBSERVATION_INTERPRETATION, "code": code,
+                              "display": codes.INTERPRETATION_DISPLAY[code]}]
+    return concept
 
 
 def observation_resource(m: MeasurementOut, patient_id: int, kb: KnowledgeBase) -> list[dict[str, Any]]:
@@ -234,12 +268,14 @@ def observation_resource(m: MeasurementOut, patient_id: int, kb: KnowledgeBase) 
                     "type": {"coding": [{"system": codes.SNOMED, "code": codes.SPECIMEN_SNOMED[specimen],
                                          "display": f"{specimen.value.capitalize()} specimen"}]}})
         obs["specimen"] = _ref("Specimen", spec_id)
-    interval = (m.interpretation or {}).get("reference_interval")
-    if interval:
-        obs["referenceRange"] = [reference_range(interval, specimen, m.unit, kb)]
-        code = interpretation_code(to_canonical(m.value, m.unit, specimen), interval, specimen)
-        obs["interpretation"] = [{"coding": [{"system": codes.OBSERVATION_INTERPRETATION, "code": code,
-                                              "display": _INTERPRETATION_DISPLAY[code]}]}]
+    if m.interpretation:
+        flag = stored_flag(m.interpretation, to_canonical(m.value, m.unit, specimen), specimen)
+        if flag.get("code") and (flag.get("low") is not None or flag.get("high") is not None):
+            obs["referenceRange"] = [reference_range(flag, specimen, m.unit, kb)]
+        obs["interpretation"] = [observation_interpretation(flag, m.interpretation.get("knowledge_version", kb.version))]
+    else:
+        obs["note"] = [{"text": "lutea has not interpreted this result: no interpretation or range is given."}]
+    _with_identifiers(obs, m.source_keys)
     return out
 
 
@@ -289,7 +325,7 @@ def medication_statement(t: TreatmentOut, patient_id: int, kb: KnowledgeBase, no
     extension = [{"url": codes.EXT_REGIMEN, "valueString": t.schedule}]
     if t.acknowledge_off_label:
         extension.append({"url": codes.EXT_OFF_LABEL, "valueBoolean": True})
-    return {
+    return _with_identifiers({
         "resourceType": "MedicationStatement", "id": f"t-{t.id}", "extension": extension,
         "status": "completed" if t.stop and t.stop < now else "active",
         "medicationCodeableConcept": {"coding": [{"system": codes.LUTEA_PRODUCTS, "code": product.id,
@@ -298,7 +334,7 @@ def medication_statement(t: TreatmentOut, patient_id: int, kb: KnowledgeBase, no
         "subject": _ref("Patient", f"p-{patient_id}"),
         "effectivePeriod": period,
         "dosage": [dosage],
-    }
+    }, t.source_keys)
 
 
 def pregnancy_resources(p: PregnancyOut, patient_id: int) -> list[dict[str, Any]]:
@@ -315,7 +351,7 @@ def pregnancy_resources(p: PregnancyOut, patient_id: int) -> list[dict[str, Any]
         condition["abatementDateTime"] = p.end_date.isoformat()
     if p.note:
         condition["note"] = [{"text": p.note}]
-    out = [condition]
+    out = [_with_identifiers(condition, p.source_keys)]
     if p.lmp_date:
         out.append({
             "resourceType": "Observation", "id": f"e-{p.id}-lmp", "status": "final",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time
 
-from lutea.fhir.importer import _validated, add_measurement
+from lutea.fhir.importer import TRACKER, _validated, add_measurement
 from lutea.fhir.mapping_in import MeasurementIn
 from lutea.fhir.tracker import TrackerSeries
 from lutea.records import RecordAccess, identifiers, service
@@ -22,20 +22,20 @@ def store_series(access: RecordAccess, series: TrackerSeries) -> dict[str, int]:
         moment = datetime.combine(day.on, time(0), UTC)
         if day.pdg_ug_ml is not None:
             key = f"{series.format}:{day.on.isoformat()}:pdg"
-            if identifiers.seen(session, patient_id, "tracker", [key]):
+            if identifiers.seen(session, patient_id, TRACKER, [key]):
                 counts["unchanged"] += 1
             else:
                 stored = add_measurement(access, MeasurementIn(
                     key, f"line {day.line}", "urine", day.pdg_ug_ml, "ug/mL", "any", moment, None))
-                identifiers.claim(access, "tracker", key, "measurements", stored.measurement.id)
+                identifiers.claim(access, TRACKER, key, "measurements", stored.measurement.id)
                 counts["measurements"] += 1
         for name in day.symptoms:
             key = f"{series.format}:{day.on.isoformat()}:symptom:{name.lower()}"
-            if identifiers.seen(session, patient_id, "tracker", [key]):
+            if identifiers.seen(session, patient_id, TRACKER, [key]):
                 counts["unchanged"] += 1
                 continue
             body = _validated(SymptomCreate, {"symptom": name[:100], "severity": 1, "noted_at": moment}, f"line {day.line}")
             symptom = service.add_symptom(access, body)  # a refused field is an InputError naming the line
-            identifiers.claim(access, "tracker", key, "symptoms", symptom.id)
+            identifiers.claim(access, TRACKER, key, "symptoms", symptom.id)
             counts["symptoms"] += 1
     return counts

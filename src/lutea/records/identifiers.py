@@ -95,3 +95,23 @@ def claim(access: RecordAccess, source_type: str, source_key: str, record_type: 
     session.add(link)
     session.flush()
     return link
+
+
+def source_keys_of(session: Session, patient_id: int) -> dict[tuple[str, int], tuple[str, ...]]:
+    """The sources each record of a patient was imported from, by (record_type, record_id), oldest first."""
+    out: dict[tuple[str, int], tuple[str, ...]] = {}
+    rows = session.scalars(select(SourceLink).where(SourceLink.patient_id == patient_id).order_by(SourceLink.id))
+    for link in rows:
+        key = (link.record_type, link.record_id)
+        out[key] = (*out.get(key, ()), link.source_key)
+    return out
+
+
+def patient_with_identifier(session: Session, system: str, value: str, *, own_patient_id: int | None = None) -> int | None:
+    """The patient record a Patient identifier (system and value) names: the record that owns it by a
+    proven link, or, for a patient's own account (`own_patient_id`), only her own record if it has
+    the identifier by any link. None when no such record (the caller cannot tell "another's" apart)."""
+    key = f"Patient|{system}|{value}"
+    if own_patient_id is not None:
+        return own_patient_id if find_link(session, "Patient", key, own_patient_id) is not None else None
+    return owner(session, "Patient", key)

@@ -2,13 +2,13 @@
 first, with the value in both units, an H/L/N flag against the interval or cut-off the stored
 interpretation used, its context in words, a one-line verdict, and the findings behind it.
 
-Nothing is re-interpreted here: the flag compares the stored value with the stored reference
-interval, or with the thresholds the stored findings name (`detail.threshold(s)`), read from the
-knowledge base; the words come from the stored context and the findings' own messages."""
+Nothing is re-interpreted here: the flag is the stored interpretation's (lutea.result_flag.stored_flag,
+the same the FHIR export and the CDS cards show); the words come from the stored context and the
+findings' own messages."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,8 +16,9 @@ from typing import Any
 from lutea.claims import claims_of
 from lutea.findings import Finding, Severity, ordered
 from lutea.knowledge import load_knowledge
+from lutea.result_flag import stored_flag
 from lutea.store import models
-from lutea.units import Specimen, to_canonical
+from lutea.units import Specimen
 
 PROTOCOL_WORDS = {  # (clinician, patient)
     "hrt-fet": ("programmed FET", "frozen embryo transfer in a medicated cycle"),
@@ -75,40 +76,19 @@ def _values(m: models.Measurement, stored: dict[str, Any]) -> list[str]:
     return shown or [f"{m.value:g} {m.unit}"]
 
 
-def _interval_flag(m: models.Measurement, ri: dict[str, Any]) -> tuple[str, str]:
-    specimen = Specimen(ri.get("specimen") or m.specimen)
-    unit = ri.get("unit") or "ng/mL"
-    low = to_canonical(ri["low"], unit, specimen) if ri.get("low") is not None else None
-    high = to_canonical(ri["high"], unit, specimen) if ri.get("high") is not None else None
-    flag = "L" if low is not None and m.value_canonical < low else "H" if high is not None and m.value_canonical > high else "N"
-    return flag, f"reference interval {ri.get('label') or ri.get('id')}"
-
-
-def _threshold_ids(findings: Iterable[Finding]) -> list[str]:
-    ids: list[str] = []
-    for f in findings:
-        named = f.detail.get("thresholds") or ([f.detail["threshold"]] if f.detail.get("threshold") else [])
-        ids += [t for t in named if isinstance(t, str)]
-    return ids
-
-
-def _threshold_flag(m: models.Measurement, ids: Sequence[str]) -> tuple[str, str]:
-    """L when the value is below a lower cut-off the findings name (a 'lt'/'le' threshold, or a
-    'ge'/'gt' one not reached), else N; the first cut-off in words."""
-    kb = load_knowledge()
-    flag, words = "N", ""
-    for tid in ids:
-        try:
-            th = kb.get("thresholds", tid)
-        except (KeyError, LookupError):
-            continue
-        cut = to_canonical(th.value, th.unit, Specimen(th.specimen))
-        below = m.value_canonical < cut if th.comparison in ("lt", "ge") else m.value_canonical <= cut
-        if below:
-            flag = "L"
-        if not words:
-            words = f"cut-off {th.value:g} {th.unit}"
-    return flag, words
+def _flag(m: models.Measurement, stored: dict[str, Any]) -> tuple[str, str]:
+    """The stored interpretation's flag (lutea.result_flag, as the FHIR export and CDS cards give it)
+    and what it was read against, in words; ("", "") when no interval or cut-off applied."""
+    if not stored:
+        return "", ""
+    flag = stored_flag(stored, m.value_canonical, Specimen(m.specimen))
+    code = flag.get("code") or ""
+    if not code:
+        return "", ""
+    # the table shows H, L or N; a critical flag (LL, HH, AA) also makes its finding urgent, shown first
+    shown = {"LL": "L", "HH": "H", "AA": "N"}.get(code, code)
+    label = flag.get("label") or ""
+    return shown, f"reference interval {label}" if flag.get("basis") == "reference_interval" else label
 
 
 def context_words(ctx: dict[str, Any], role: str, product_names: dict[str, str]) -> str:
@@ -161,12 +141,7 @@ def product_names() -> dict[str, str]:
 def result_row(m: models.Measurement, stored: dict[str, Any], role: str, names: dict[str, str]) -> ResultRow:
     """One result as a row of the table, in the words of this role."""
     findings = ordered(finding(b) for b in stored.get("findings", []))
-    ri = stored.get("reference_interval")
-    if ri:
-        flag, against = _interval_flag(m, ri)
-    else:
-        ids = _threshold_ids(findings)
-        flag, against = _threshold_flag(m, ids) if ids else ("", "")
+    flag, against = _flag(m, stored)
     worst = findings[0].severity.value if findings else "none"
     kb = load_knowledge()
     lines = [FindingLine(f.severity.value, f.code, (f.patient_message if role == "patient" else f.message) or f.message,

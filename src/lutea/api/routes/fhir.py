@@ -23,15 +23,18 @@ from lutea.fhir.bundle import Entry, read_entries
 from lutea.fhir.elements import concept_text, has_code
 from lutea.fhir.mapping_in import read_bundle
 from lutea.fhir.medication_in import medication_in
+from lutea.fhir.patient_ref import parse_patient_ref, unknown_identifier
 from lutea.interpret import interpret
 from lutea.knowledge import load_knowledge
 from lutea.measurement import Measurement
 from lutea.records import AccessDenied, RecordAccess, open_record, patients
 from lutea.records.access import record_denial_in
-from lutea.records.identifiers import find_link
+from lutea.records.identifiers import find_link, patient_with_identifier
 from lutea.records.inputs import row_id
+from lutea.result_flag import stored_flag
 from lutea.safety import screen
 from lutea.store import crud, models
+from lutea.units import Specimen
 
 router = APIRouter(tags=["fhir"])
 
@@ -94,6 +97,33 @@ def everything(access: AccessDep) -> dict[str, Any]:
     return bundle
 
 
+@router.get("/fhir/Patient/$everything", response_class=FhirJSONResponse,
+            responses={404: {"description": "no record you may reach has this identifier"},
+                       422: {"description": "not an identifier system|value"}})
+def everything_by_identifier(
+    session: SessionDep, user: UserDep, request: Request,
+    identifier: Annotated[str, Query(max_length=400, description="The Patient identifier as system|value, e.g. "
+                                     "https://ehr.example.org/mrn|MRN-40311 (or a lutea patient id).")],
+) -> Any:
+    """The record of the patient a Patient identifier names, as a FHIR R4 Bundle. A record that does
+    not exist and one the caller may not reach get the same 404 (the refusal is audited)."""
+    ref = parse_patient_ref(identifier, "identifier")
+    if isinstance(ref, int):
+        patient_id: int | None = ref
+    else:
+        patient_id = patient_with_identifier(session, *ref, own_patient_id=user.patient_id if user.role == "patient" else None)
+    where = {"client_addr": client_addr(request), "path": request.url.path}
+    if patient_id is None or not crud.can_access(session, user, patient_id):
+        if patient_id is not None:  # audited in this transaction, which commits: the answer is not an error
+            record_denial_in(session, AccessDenied("no access", user=user, patient_id=patient_id, **where))
+        words = unknown_identifier(*ref) if not isinstance(ref, int) else f"no patient record you may reach has the id {ref}"
+        return JSONResponse({"detail": words}, status_code=404)
+    access = open_record(session, user, patient_id, request.app.state.settings, **where)
+    bundle = importer.export_patient(session, patient_id)
+    access.audit("export", "fhir")
+    return bundle
+
+
 @router.get("/cds-services")
 def cds_discovery() -> dict[str, Any]:
     """CDS Hooks discovery: lutea's patient-view and order-sign services."""
@@ -151,12 +181,17 @@ def _read(bundle: dict[str, Any]) -> Any:
         raise InputError("prefetch", f"could not read the prefetched resources ({exc})", "FHIR R4 resources") from None
 
 
-def _prefetch_findings(bundle: dict[str, Any]) -> list[dict[str, Any]]:
+def _label(value: float, unit: str, specimen: str, sampled_at: datetime) -> str:
+    return f"Progesterone {value:g} {unit} ({specimen}, {sampled_at.date().isoformat()})"
+
+
+def _prefetch_results(bundle: dict[str, Any]) -> list[dict[str, Any]]:
+    """The latest prefetched result per specimen, interpreted: its label, flag and findings."""
     records = _read(bundle)
     latest: dict[str, Any] = {}
     for m in sorted(records.measurements, key=lambda x: x.sampled_at):
         latest[m.specimen] = m
-    findings: list[dict[str, Any]] = []
+    results: list[dict[str, Any]] = []
     sex = records.patient.sex if records.patient else "female"
     for m in latest.values():
         day = m.sampled_at.date()
@@ -166,12 +201,14 @@ def _prefetch_findings(bundle: dict[str, Any]) -> list[dict[str, Any]]:
         if pregnancy is not None:
             fields.update(pregnant=True, lmp=pregnancy.lmp_date)
         result = interpret(Measurement(m.value, m.unit, m.specimen, m.assay if m.assay != "any" else None, m.sampled_at),
-                           make_context(**fields))
-        findings += [f.to_json() for f in result.findings]
-    return findings
+                           make_context(**fields)).to_json()
+        results.append({"label": _label(m.value, m.unit, m.specimen, m.sampled_at), "flag": result["flag"],
+                        "findings": result["findings"]})
+    return results
 
 
-def _stored_findings(session: Any, patient_id: int) -> list[dict[str, Any]]:
+def _stored_results(session: Any, patient_id: int) -> list[dict[str, Any]]:
+    """The stored interpretation of the newest result per specimen: its label, flag and findings."""
     latest: dict[int, models.Interpretation] = {}
     for row in crud.list_records(session, models.Interpretation, patient_id):
         if row.measurement_id is not None:
@@ -179,25 +216,29 @@ def _stored_findings(session: Any, patient_id: int) -> list[dict[str, Any]]:
     newest: dict[str, models.Measurement] = {}
     for m in crud.list_records(session, models.Measurement, patient_id):
         newest[m.specimen] = m
-    findings: list[dict[str, Any]] = []
+    results: list[dict[str, Any]] = []
     for m in newest.values():
         if m.id in latest:
-            findings += latest[m.id].result.get("findings") or []
-    return findings
+            stored = latest[m.id].result
+            results.append({"label": _label(m.value, m.unit, m.specimen, m.sampled_at),
+                            "flag": stored_flag(stored, m.value_canonical, Specimen(m.specimen)),
+                            "findings": stored.get("findings") or []})
+    return results
 
 
 @router.post(f"/cds-services/{cds.PATIENT_VIEW_ID}",
              responses={403: {"description": "no such lutea patient, or no access to it (the same answer)"}})
 def patient_view(session: SessionDep, user: UserDep, request: Request, body: CdsRequest) -> CdsResponse:
-    """Cards for the urgent and advisory findings on the patient's latest results (prefetch or stored record)."""
+    """Cards for the urgent and advisory findings and abnormal flags of the patient's latest results
+    (prefetch or stored record), each with the result's flag."""
     bundle = _prefetch_bundle(body.prefetch)
     if bundle is not None:
-        return CdsResponse(cards=cds.patient_view_cards(_prefetch_findings(bundle)))
+        return CdsResponse(cards=cds.patient_view_cards(_prefetch_results(bundle)))
     patient_id = _stored_patient(session, user, request, body.context.get("patientId"))
     if patient_id is None:  # unreachable: a required lookup raises AccessDenied instead
         raise AccessDenied("no lutea patient", user=user)
     _audit(session, request, user, "read", patient_id, "cds-patient-view")
-    return CdsResponse(cards=cds.patient_view_cards(_stored_findings(session, patient_id)))
+    return CdsResponse(cards=cds.patient_view_cards(_stored_results(session, patient_id)))
 
 
 def _names(bundle: dict[str, Any] | None, types: tuple[str, ...], element: str) -> list[str]:
