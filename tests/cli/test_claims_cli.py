@@ -63,3 +63,13 @@ def test_plan_and_interpret_name_the_claims_they_touch():
     result = runner.invoke(app, ["interpret", "--value", "150", "--unit", "pg/mL", "--specimen", "saliva"])
     assert result.exit_code == 0, result.output
     assert "claims checked (lutea claims ID): saliva-urine-tissue-level" in result.stdout
+
+
+def test_claim_summary_names_the_service_of_the_clinics_region():
+    """A patient summary that sends her somewhere names the service of her clinic's region
+    (regions.yaml), in the table and in JSON alike."""
+    uk = runner.invoke(app, ["claims", "diet-yoga-prevent-miscarriage", "--json", "--region", "uk"])
+    us = runner.invoke(app, ["claims", "diet-yoga-prevent-miscarriage", "--region", "us"])
+    assert uk.exit_code == 0 and us.exit_code == 0
+    assert "contact your early pregnancy unit" in uk.stdout
+    assert "contact your OB-GYN" in us.stdout and "{" not in us.stdout

@@ -7,22 +7,25 @@ from typing import Annotated
 import typer
 
 from lutea.claims import all_claims, claim_json, get_claim
-from lutea.cli._common import console, domain_errors, print_json
+from lutea.cli._common import RegionOption, clinic_region, console, domain_errors, print_json
 from lutea.knowledge import load_knowledge
+from lutea.regions import fill_contacts
 
 
 @domain_errors
 def claims(
     claim_id: Annotated[str | None, typer.Argument(help="A claim id; omit to list every claim.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    region: RegionOption = None,
 ) -> None:
     """List the graded claims (supported, uncertain, unsupported, contradicted), or show one with
     its plain-language summary, what the sources say and where lutea links to it."""
     kb = load_knowledge()
+    region_id = clinic_region(region)
     if claim_id is None:
         entries = all_claims(kb)
         if as_json:
-            print_json({"knowledge_version": kb.version, "claims": [claim_json(c) for c in entries]})
+            print_json({"knowledge_version": kb.version, "claims": [claim_json(c) for c in entries]}, region_id)
             return
         from rich.table import Table
 
@@ -36,11 +39,11 @@ def claims(
         return
     entry = get_claim(claim_id, kb)
     if as_json:
-        print_json({"knowledge_version": kb.version, "claim": claim_json(entry)})
+        print_json({"knowledge_version": kb.version, "claim": claim_json(entry)}, region_id)
         return
     console.print(f"[bold]{entry.claim}[/bold]", highlight=False)
     console.print(f"verdict: {entry.verdict}", highlight=False)
-    console.print(entry.summary, highlight=False)
+    console.print(fill_contacts(entry.summary, region_id, kb), highlight=False)
     console.print(f"evidence: {entry.evidence}", highlight=False)
     console.print("sources: " + ", ".join(entry.sources), highlight=False)
     links = entry.related.model_dump()
