@@ -33,6 +33,7 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "interactions": schema.Interaction,
     "side_effects": schema.SideEffect,
     "pk_models": schema.PkRouteModel,
+    "progestogen_models": schema.ProgestogenModel,
     "balancing_scenarios": schema.BalancingScenario,
     "pk_arms": schema.PKArm,
     "assay_factors": schema.AssayFactor,
