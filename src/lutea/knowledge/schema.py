@@ -768,6 +768,9 @@ class Caveat(Cited):
     routes: list[Route] = Field(default_factory=list)
     assays: list[Literal["any", "immunoassay", "lcms", "unknown"]] = Field(default_factory=list)
     pregnancy_locations: list[Literal["intrauterine", "unknown", "ectopic"]] = Field(default_factory=list)
+    # the substances in use it applies to (empty: any, or none). Its texts may name them:
+    # {progestogen} and {patient_progestogen} become the synthetic progestogens in use.
+    substances: list[Substance] = Field(default_factory=list)
     message: str
     patient_message: str
 
