@@ -236,6 +236,7 @@ def validation_rows() -> list[ValidationRow]:
 
 
 FREE_2CMT = ("ka_per_h", "cl_l_per_h", "v_l", "q_l_per_h", "v2_l")
+_FIT_START = {"ka_per_h": 1.0, "cl_l_per_h": 100.0, "v_l": 200.0, "q_l_per_h": 50.0, "v2_l": 500.0}  # not the written values
 
 
 def fit(entry: ProgestogenModel, *, parent: RouteModel | None = None, fixed: dict[str, float] | None = None,
@@ -259,8 +260,8 @@ def fit(entry: ProgestogenModel, *, parent: RouteModel | None = None, fixed: dic
 
     lower, upper = np.full(len(free), math.log(1e-3)), np.full(len(free), math.log(1e5))
     best = None
-    for scale in (1.0, 0.3, 3.0):  # a few fixed starts around the written values: deterministic
-        start = np.clip(np.log([float(entry.parameters[k].value) * scale for k in free]), lower + 1e-9, upper - 1e-9)
+    for scale in (1.0, 0.3, 3.0):  # fixed starts, independent of the written values: the fit is reproducible
+        start = np.clip(np.log([_FIT_START[k] * scale for k in free]), lower + 1e-9, upper - 1e-9)
         found = least_squares(residuals, start, method="trf", bounds=(lower, upper), max_nfev=3000)
         if best is None or found.cost < best.cost:
             best = found
