@@ -1,0 +1,63 @@
+"""A progestogen through the API: a stored result on Duphaston carries the finding, and
+POST /simulate gives the progestogen series beside the progesterone curve (issue 17).
+
+Sources: eggersmann2022-dyd-assays (dydrogesterone is not measured by progesterone assays);
+label-duphaston-sg (threatened miscarriage: 10 mg every 8 hours)."""
+
+from __future__ import annotations
+
+from api_examples import EPISODE, MEASUREMENT, iso
+from fastapi.testclient import TestClient
+
+API = "/api/v1"
+DUPHASTON = {"product": "Duphaston", "route": "oral", "dose_mg": 10, "schedule": "10 mg oral q8h", "start": iso(10)}
+
+
+def _post(client: TestClient, world, path: str, body: dict):
+    return client.post(f"{API}/patients/{world.patient_id}/{path}", json=body, headers=world.headers("doctor"))
+
+
+def test_a_result_on_duphaston_is_interpreted_with_the_finding(client: TestClient, world) -> None:
+    episode = _post(client, world, "episodes", {**EPISODE, "et_date": iso(2)[:10], "embryo_age_days": 5}).json()
+    treatment = _post(client, world, "treatments", {**DUPHASTON, "episode_id": episode["id"]})
+    assert treatment.status_code == 201, treatment.text
+    stored = _post(client, world, "measurements", {**MEASUREMENT, "value": 3.0, "unit": "ng/mL",
+                                                   "episode_id": episode["id"]})
+    assert stored.status_code == 201, stored.text
+    result = stored.json()["interpretation"]["result"]
+    codes = [f["code"] for f in result["findings"]]
+    assert "treatment.progestogen_not_measured" in codes
+    assert "art.et_day_low" not in codes and "treatment.level_unexpectedly_low" not in codes
+    assert result["context"]["treatment"]["product"] == "duphaston"
+
+
+def test_progesterone_and_duphaston_together_are_both_in_the_context(client: TestClient, world) -> None:
+    episode = _post(client, world, "episodes", {**EPISODE, "et_date": iso(2)[:10], "embryo_age_days": 5}).json()
+    _post(client, world, "treatments", {**DUPHASTON, "episode_id": episode["id"]})
+    _post(client, world, "treatments", {"product": "Cyclogest", "route": "vaginal", "dose_mg": 400,
+                                        "schedule": "400 mg vaginal q12h", "start": iso(10), "episode_id": episode["id"]})
+    stored = _post(client, world, "measurements", {**MEASUREMENT, "value": 3.0, "unit": "ng/mL",
+                                                   "episode_id": episode["id"]}).json()
+    result = stored["interpretation"]["result"]
+    assert result["context"]["treatment"]["product"] == "cyclogest"
+    assert result["context"]["progestogens"] == ["duphaston"]
+    codes = [f["code"] for f in result["findings"]]
+    assert "art.et_day_low" in codes and "treatment.progestogen_not_measured" in codes
+
+
+def test_simulate_gives_the_progestogens_by_name(client: TestClient, world) -> None:
+    response = client.post(f"{API}/simulate", json={"regimen": "Duphaston 10 mg oral q8h", "days": 3,
+                                                    "start": "2026-03-01T08:00:00+00:00"}, headers=world.headers("doctor"))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert max(body["concentration_ng_ml"]) == 0.0
+    assert set(body["progestogens"]) == {"dydrogesterone", "dihydrodydrogesterone"}
+    assert body["progestogens"]["dydrogesterone"]["measured_by_progesterone_assay"] is False
+
+
+def test_interpret_refuses_a_progesterone_named_as_a_progestogen(client: TestClient, world) -> None:
+    response = client.post(f"{API}/interpret", json={"measurement": {"value": 3, "unit": "ng/mL"},
+                                                     "context": {"progestogens": ["utrogestan"]}},
+                           headers=world.headers("doctor"))
+    assert response.status_code == 422
+    assert "progestogens" in response.text
