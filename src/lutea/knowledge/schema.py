@@ -689,14 +689,15 @@ class Pathway(Cited):
 
 
 class Contraindication(Cited):
-    """A label contraindication or caution, matched on allergies or conditions; `products`
-    empty means every progesterone product."""
+    """A label contraindication or caution, matched on allergies or conditions; it applies to the
+    `products` named (empty: every product) whose substance is one of `substances` (empty: any)."""
 
     name: str
     kind: Literal["absolute", "relative"]
     allergies: list[str] = Field(default_factory=list)
     conditions: list[str] = Field(default_factory=list)
     products: list[str] = Field(default_factory=list)
+    substances: list[Substance] = Field(default_factory=list)
     message: str
     patient_message: str
 
@@ -708,13 +709,16 @@ class Contraindication(Cited):
 
 
 class Interaction(Cited):
-    """A drug that changes progesterone exposure (or whose exposure progesterone changes)."""
+    """A drug that changes the exposure of a product's substance (or whose exposure it changes);
+    `substances` empty means any substance."""
 
     drug: str
     aliases: list[str] = Field(default_factory=list)
+    substances: list[Substance] = Field(default_factory=list)
     mechanism: Literal[
         "strong CYP3A4 inducer", "moderate CYP3A4 inducer", "strong CYP3A4 inhibitor",
         "moderate CYP3A4 inhibitor", "progesterone raises its level", "progesterone opposes its effect",
+        "enzyme inducer (CYP3A4)",
     ]
     effect: str
     advice: str
