@@ -61,3 +61,13 @@ def test_interpret_refuses_a_progesterone_named_as_a_progestogen(client: TestCli
                            headers=world.headers("doctor"))
     assert response.status_code == 422
     assert "progestogens" in response.text
+
+
+def test_balance_refuses_a_progestogen_only_record_naming_the_treatment(client: TestClient, world) -> None:
+    # her serum progesterone cannot measure dydrogesterone (eggersmann2022-dyd-assays), so a balance
+    # against it would read the progestogen as failing: a 422 that says why, not a fit
+    _post(client, world, "treatments", DUPHASTON)
+    _post(client, world, "measurements", {**MEASUREMENT, "value": 1.0, "unit": "ng/mL"})
+    response = client.get(f"{API}/patients/{world.patient_id}/balance", headers=world.headers("doctor"))
+    assert response.status_code == 422, response.text
+    assert "progestogen" in response.text and "treatment" in response.text
