@@ -118,3 +118,29 @@ def test_a_named_progestogen_must_be_one():
     with pytest.raises(InputError) as err:
         interpret(serum(3), make_context(progestogens=("snake-oil",)))
     assert err.value.field == "progestogens" and "duphaston" in str(err.value.accepted)
+
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+_PROGESTOGEN_IDS = {p.id for p in load_knowledge().entries("products") if p.substance != "progesterone"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=40), max_size=4))
+def test_resolving_progestogen_names_gives_ids_or_an_input_error(names):
+    try:
+        ids = resolve_progestogens(names)
+    except InputError as exc:
+        assert exc.field == "progestogens"
+        return
+    assert set(ids) <= _PROGESTOGEN_IDS and len(ids) == len(set(ids))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(max_size=30), max_size=3))
+def test_any_progestogens_in_a_context_is_read_or_refused_by_field(values):
+    try:
+        interpret(serum(3.0), make_context(progestogens=tuple(values)))
+    except InputError as exc:
+        assert exc.field == "progestogens"
