@@ -402,5 +402,5 @@ def resolve_treatment(
     except ValidationError as exc:
         error = exc.errors()[0]
         field = str(error["loc"][0]) if error["loc"] else "treatment"
-        accepted = "oral, vaginal, im, sc, transdermal, rectal, iv" if field == "route" else None
+        accepted = "oral, vaginal, im, sc, transdermal, rectal, iv, intrauterine" if field == "route" else None
         raise InputError(field, error["msg"].lower(), accepted) from None
