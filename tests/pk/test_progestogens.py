@@ -76,7 +76,7 @@ def test_simulate_keeps_progesterone_as_the_laboratory_reports_it():
     assert len(dyd["concentration_ng_ml"]) == len(d["times_h"])
     assert dyd["measured_by_progesterone_assay"] is False and dyd["products"] == ["duphaston"]
     assert dhd["summary"]["cmax"] > 15 * dyd["summary"]["cmax"]  # DHD far above the parent (ratio of the order of 25)
-    assert any("does not measure dydrogesterone" in c for c in d["caveats"])
+    assert any("does not measure dydrogesterone" in c and "dihydrodydrogesterone (DHD)" in c for c in d["caveats"])
 
 
 def test_progesterone_given_with_dydrogesterone_is_simulated_alone_on_the_progesterone_curve():

@@ -111,9 +111,11 @@ def assay_caveat(series: Sequence[ProgestogenSeries]) -> str | None:
     """The sentence that says the progesterone curve leaves the progestogens out (None without any)."""
     if not series:
         return None
-    names = ", ".join(dict.fromkeys(s.substance for s in series))
-    return (f"concentration_ng_ml is serum progesterone as a laboratory reports it: the assay does not measure {names}, "
-            "so those doses add nothing to it; they are under progestogens, in their own ng/mL")
+    names = ", ".join(dict.fromkeys(s.substance.replace("-", " ") for s in series))
+    apart = "; ".join(f"{s.label}: Cmax {s.summary['cmax']:.3g} ng/mL" if s.summary else f"{s.label}: not simulated"
+                      for s in series)
+    return (f"The progesterone curve is serum progesterone as a laboratory reports it: the assay does not measure {names}, "
+            f"so those doses add nothing to it. Simulated apart (progestogens): {apart}")
 
 
 def simulate_progestogens(events: Sequence[DoseEvent], times_h: np.ndarray, t0: datetime) -> list[ProgestogenSeries]:
@@ -128,7 +130,7 @@ def simulate_progestogens(events: Sequence[DoseEvent], times_h: np.ndarray, t0: 
         models = models_for(substance, route)
         if not models:
             out.append(ProgestogenSeries(
-                substance, substance, substance, products, None, None, False,
+                substance, substance.replace("-", " "), substance, products, None, None, False,
                 f"{substance} ({route}) is not simulated: lutea has no pharmacokinetic data for it that it could "
                 "validate. A serum progesterone assay does not measure it either.", ()))
             continue
