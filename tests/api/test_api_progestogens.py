@@ -71,3 +71,17 @@ def test_balance_refuses_a_progestogen_only_record_naming_the_treatment(client: 
     response = client.get(f"{API}/patients/{world.patient_id}/balance", headers=world.headers("doctor"))
     assert response.status_code == 422, response.text
     assert "progestogen" in response.text and "treatment" in response.text
+
+
+def test_a_levonorgestrel_system_is_recorded_by_the_intrauterine_route(client: TestClient, world) -> None:
+    # label-mirena-uk: one 52 mg system inserted into the uterine cavity
+    created = _post(client, world, "treatments", {"product": "Mirena", "route": "intrauterine", "dose_mg": 52,
+                                                  "schedule": "52 mg intrauterine once", "start": iso(30)})
+    assert created.status_code == 201, created.text
+    assert created.json()["product"] == "mirena"
+    wrong_route = _post(client, world, "treatments", {"product": "Mirena", "route": "oral", "dose_mg": 52,
+                                                      "schedule": "52 mg oral once", "start": iso(30)})
+    assert wrong_route.status_code == 422 and "route" in wrong_route.text
+    bundle = client.get(f"{API}/fhir/Patient/{world.patient_id}/$everything", headers=world.headers("doctor")).json()
+    statement = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "MedicationStatement")
+    assert statement["dosage"][0]["route"]["coding"][0]["code"] == "62226000"  # SNOMED CT intrauterine route
