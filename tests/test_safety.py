@@ -214,3 +214,9 @@ def test_cyp3a_classes_cite_the_fda_table():
                  "ketoconazole", "itraconazole", "clarithromycin", "erythromycin", "ritonavir"):
         assert "fda-ddi-table" in kb.get("interactions", drug).sources, drug
     assert "Table of Substrates, Inhibitors and Inducers" in kb.sources["fda-ddi-table"].title
+
+
+def test_a_route_alone_screens_the_progesterone_products_of_that_route():
+    # "oral" names oral progesterone (Prometrium, Utrogestan); a progestogen is screened by its name
+    products, route = resolve("oral")
+    assert route == "oral" and set(products) == {"prometrium", "utrogestan"}

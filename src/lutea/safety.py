@@ -132,8 +132,10 @@ def resolve(product_or_route: str, kb: KnowledgeBase | None = None) -> tuple[tup
         if key in {term_key(product.id), *(term_key(n) for n in product.names)}:
             return (product.id,), None
     routes = sorted({p.route for p in products} | {r for p in products for r in p.routes})
-    if key in routes:
-        return tuple(p.id for p in products if key == p.route or key in p.routes), key
+    if key in routes:  # a route alone means progesterone by that route (a progestogen is named by its product)
+        on_route = [p for p in products if key == p.route or key in p.routes]
+        progesterone = [p for p in on_route if p.substance == "progesterone"]
+        return tuple(p.id for p in progesterone or on_route), key
     accepted = [p.id for p in products] + routes
     raise InputError("product", f"unknown product or route {product_or_route!r}", accepted)
 
