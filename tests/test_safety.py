@@ -56,12 +56,37 @@ def test_sesame_allergy_blocks_progesterone_in_oil():
     assert report.blocked_products == {"pio"}
 
 
-def test_vte_history_is_absolute_for_every_product():
+def test_vte_history_is_absolute_for_every_progesterone_product():
     kb = load_knowledge()
     for product in kb.entries("products"):
+        if product.substance != "progesterone":
+            continue
         report = screen(product.id, None, None, conditions=["vte-history"])
         assert product.id in report.blocked_products, product.id
         assert report.contraindications[0].kind == "absolute"
+
+
+def test_vte_history_blocks_the_progestogens_whose_labels_say_so():
+    # Provera (US: active or past DVT/PE; UK: previous idiopathic or current VTE), Visanne (active
+    # VTE), Primolut N (thromboembolic processes) contraindicate it; the Duphaston label (4.3:
+    # hypersensitivity, progestogen-dependent neoplasm, undiagnosed bleeding) and the Mirena
+    # contraindications read do not, so a progesterone label's contraindication does not spill over
+    blocked = {p: p in screen(p, None, None, conditions=["vte-history"]).blocked_products
+               for p in ("provera", "visanne", "primolut-n", "duphaston", "mirena")}
+    assert blocked == {"provera": True, "visanne": True, "primolut-n": True, "duphaston": False, "mirena": False}
+
+
+def test_meningioma_blocks_dydrogesterone_and_interactions_follow_the_substance():
+    # Duphaston 4.3: known or suspected progestogen-dependent neoplasms (e.g. meningioma)
+    assert "duphaston" in screen("duphaston", None, None, conditions=["meningioma"]).blocked_products
+    # dienogest label 4.5: ketoconazole raised dienogest AUC 2.9-fold; the progesterone entry is not shown for Visanne
+    visanne = screen("visanne", 2, 24, medications=["ketoconazole"])
+    assert [h.id for h in visanne.interactions] == ["dienogest-ketoconazole"]
+    utrogestan = screen("utrogestan", 200, 24, route="oral", medications=["ketoconazole"])
+    assert [h.id for h in utrogestan.interactions] == ["ketoconazole"]
+    # Abbott label 4.5: carbamazepine may increase dydrogesterone metabolism
+    assert [h.id for h in screen("duphaston", 10, 12, medications=["carbamazepine"]).interactions] == [
+        "dydrogesterone-enzyme-inducers"]
 
 
 def test_route_screen_names_only_the_products_an_excipient_concerns():
@@ -189,3 +214,9 @@ def test_cyp3a_classes_cite_the_fda_table():
                  "ketoconazole", "itraconazole", "clarithromycin", "erythromycin", "ritonavir"):
         assert "fda-ddi-table" in kb.get("interactions", drug).sources, drug
     assert "Table of Substrates, Inhibitors and Inducers" in kb.sources["fda-ddi-table"].title
+
+
+def test_a_route_alone_screens_the_progesterone_products_of_that_route():
+    # "oral" names oral progesterone (Prometrium, Utrogestan); a progestogen is screened by its name
+    products, route = resolve("oral")
+    assert route == "oral" and set(products) == {"prometrium", "utrogestan"}

@@ -10,7 +10,7 @@ from lutea.cutoffs import applicable_thresholds, choose
 from lutea.cycle import cycle_model
 from lutea.findings import Finding, Severity
 from lutea.knowledge import KnowledgeBase
-from lutea.knowledge.schema import ReferenceInterval, Threshold
+from lutea.knowledge.schema import PROGESTERONE, SUBSTANCE_PLACEHOLDERS, Product, ReferenceInterval, Threshold
 from lutea.measurement import Measurement
 from lutea.pk.baseline import ContextKind
 from lutea.pk.expected import (
@@ -39,6 +39,35 @@ class Case:
     @property
     def serum(self) -> bool:
         return self.measurement.specimen in _SERUM_LIKE
+
+    def product(self, product_id: str | None) -> Product | None:
+        return next((p for p in self.kb.entries("products") if p.id == product_id), None) if product_id else None
+
+    @property
+    def progesterone_given(self) -> bool:
+        """The treatment is progesterone itself (a product of that substance, or a route alone)."""
+        t = self.ctx.treatment
+        if t is None:
+            return False
+        product = self.product(t.product)
+        return product is None or product.substance == PROGESTERONE
+
+    @property
+    def progestogens(self) -> list[Product]:
+        """The synthetic progestogens in use: the treatment's product if it is one, and the others named."""
+        ids = [self.ctx.treatment.product] if self.ctx.treatment and self.ctx.treatment.product else []
+        found = [self.product(i) for i in dict.fromkeys([*ids, *self.ctx.progestogens])]
+        return [p for p in found if p is not None and p.substance != PROGESTERONE]
+
+    @property
+    def substances(self) -> set[str]:
+        """The substances of the treatments in use (progesterone and any progestogen)."""
+        return ({PROGESTERONE} if self.progesterone_given else set()) | {p.substance for p in self.progestogens}
+
+    @property
+    def progestogen_only(self) -> bool:
+        """A progestogen without progesterone: a progesterone assay sees only her own level."""
+        return bool(self.progestogens) and not self.progesterone_given
 
 
 def num(x: float) -> str:
@@ -104,10 +133,23 @@ def implausible(case: Case) -> list[Finding]:
     return []
 
 
+_SUBSTANCE_WORDS = {"medroxyprogesterone-acetate": "medroxyprogesterone acetate"}
+
+
+def _progestogen_words(case: Case) -> tuple[str, str]:
+    """The progestogens in use for the clinician (substance and product) and the patient (product name)."""
+    clinician = ", ".join(f"{_SUBSTANCE_WORDS.get(p.substance, p.substance)} ({p.names[0]})" for p in case.progestogens)
+    patient = ", ".join(p.names[0] for p in case.progestogens)
+    return clinician, patient
+
+
 def caveats(case: Case) -> list[Finding]:
     assay = case.measurement.assay or "unknown"
     found = []
+    in_use = case.substances
     for c in case.kb.entries("caveats"):
+        if c.substances and not in_use & set(c.substances):
+            continue
         if c.specimens and case.measurement.specimen.value not in c.specimens:
             continue
         if c.routes and case.ctx.route not in c.routes:
@@ -116,7 +158,15 @@ def caveats(case: Case) -> list[Finding]:
             continue
         if c.pregnancy_locations and case.ctx.pregnancy_location not in c.pregnancy_locations:
             continue
-        found.append(Finding(c.code, Severity(c.severity), c.message, c.patient_message, tuple(c.sources), {"caveat": c.id}))
+        detail: dict[str, Any] = {"caveat": c.id}
+        message, patient = c.message, c.patient_message
+        if any(p in message + patient for p in SUBSTANCE_PLACEHOLDERS):
+            words, patient_words = _progestogen_words(case)
+            message = message.replace("{progestogen}", words).replace("{patient_progestogen}", patient_words)
+            patient = patient.replace("{progestogen}", words).replace("{patient_progestogen}", patient_words)
+            detail |= {"products": [p.id for p in case.progestogens], "substances": [p.substance for p in case.progestogens],
+                       "progesterone_given": case.progesterone_given}
+        found.append(Finding(c.code, Severity(c.severity), message, patient, tuple(c.sources), detail))
     return found
 
 
@@ -251,6 +301,14 @@ def pregnancy(case: Case) -> list[Finding]:
     entries = applicable(case, "early_pregnancy_risk")
     if not entries:
         return []
+    if case.progestogen_only:
+        return [Finding("pregnancy.rule_not_applicable", Severity.INFO,
+                        "The early-pregnancy progesterone cut-offs were derived in untreated spontaneous pregnancies; lutea "
+                        "does not apply them while a progestogen is being given. The result is her own progesterone: the "
+                        "assay does not measure the progestogen.",
+                        "Because you are taking a hormone medicine, lutea does not use this blood level to judge how the "
+                        "pregnancy is going.",
+                        tuple(sorted({s for t in entries for s in t.sources})), {"progestogen_only": True})]
     if ctx.on_progesterone:
         return [Finding("pregnancy.rule_not_applicable", Severity.INFO,
                         "The early-pregnancy progesterone cut-offs were derived in untreated spontaneous pregnancies; they do "
@@ -284,6 +342,8 @@ def pregnancy(case: Case) -> list[Finding]:
 def embryo_transfer(case: Case) -> list[Finding]:
     ctx, d = case.ctx, case.derived
     if not case.serum or ctx.protocol is None:
+        return []
+    if case.progestogen_only:  # the thresholds were set on progesterone-supported levels (treatment.progestogen_not_measured)
         return []
     window = case.kb.get("cycle_timing", "et-sampling-window")
     found: list[Finding] = []
@@ -351,6 +411,8 @@ def expected_treatment_level(case: Case) -> ExpectedLevel | None:
     cannot be placed against the sample, or a product or route without a PK model."""
     t = case.ctx.treatment
     if not case.serum or t is None or t.route is None or t.dose_mg is None or t.interval_h is None:
+        return None
+    if not case.progesterone_given:  # a progestogen gives no serum progesterone to expect
         return None
     product = next((p for p in case.kb.entries("products") if p.id == t.product), None)
     model = model_for(t.route, product.formulation if product else None)

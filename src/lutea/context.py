@@ -8,6 +8,8 @@ warning that says which estimate was used. Nothing is guessed silently.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
@@ -73,6 +75,9 @@ class Context(_Frozen):
     postmenopausal: bool = False
     sex: Sex = "female"
     treatment: Treatment | None = None
+    # synthetic progestogens (product ids) in use at sampling beside `treatment`, e.g. dydrogesterone
+    # with vaginal progesterone; a progestogen alone may also be `treatment`
+    progestogens: tuple[str, ...] = Field(default=(), max_length=10)
     protocol: Protocol | None = None
     symptoms: tuple[str, ...] = ()
 
@@ -276,6 +281,7 @@ def derive(ctx: Context, kb: KnowledgeBase | None = None) -> DerivedContext:
     """Derive cycle phase, mid-luteal window, expected period and gestational age from a Context."""
     kb = kb or load_knowledge()
     _check_combinations(ctx)
+    _check_progestogens(ctx, kb)
     out: dict[str, Any] = {}
     warnings: list[Finding] = []
     natural_cycle = ctx.sex == "female" and not ctx.pregnant and not ctx.postmenopausal
@@ -332,6 +338,30 @@ def _check_treatment_start(treatment: Treatment, sampled_at: date | datetime | N
             raise InputError("treatment_start", f"{start.isoformat()} is after the {name}", f"a start on or before the {name}")
 
 
+def _check_progestogens(ctx: Context, kb: KnowledgeBase) -> None:
+    """The progestogens named beside the treatment are product ids of synthetic progestogens."""
+    progestogen_ids = sorted(p.id for p in kb.entries("products") if p.substance != "progesterone")
+    for product_id in ctx.progestogens:
+        if product_id not in progestogen_ids:
+            raise InputError("progestogens", f"{product_id!r} is not a progestogen product", progestogen_ids)
+
+
+def resolve_progestogens(names: Iterable[str], kb: KnowledgeBase | None = None) -> tuple[str, ...]:
+    """Product ids of synthetic progestogens from their ids or names (InputError naming what exists)."""
+    kb = kb or load_knowledge()
+    progestogens = [p for p in kb.entries("products") if p.substance != "progesterone"]
+    out = []
+    for name in names:
+        key = name.strip().lower()
+        if not key:
+            continue
+        match = next((p for p in progestogens if key == p.id or key in (n.lower() for n in p.names)), None)
+        if match is None:
+            raise InputError("progestogens", f"{name!r} is not a progestogen product", sorted(p.id for p in progestogens))
+        out.append(match.id)
+    return tuple(dict.fromkeys(out))
+
+
 def resolve_treatment(
     product: str | None = None,
     route: str | None = None,
@@ -372,5 +402,5 @@ def resolve_treatment(
     except ValidationError as exc:
         error = exc.errors()[0]
         field = str(error["loc"][0]) if error["loc"] else "treatment"
-        accepted = "oral, vaginal, im, sc, transdermal, rectal, iv" if field == "route" else None
+        accepted = "oral, vaginal, im, sc, transdermal, rectal, iv, intrauterine" if field == "route" else None
         raise InputError(field, error["msg"].lower(), accepted) from None

@@ -135,8 +135,10 @@ def resolve(product_or_route: str, kb: KnowledgeBase | None = None) -> tuple[tup
         if key in {term_key(product.id), *(term_key(n) for n in product.names)}:
             return (product.id,), None
     routes = sorted({p.route for p in products} | {r for p in products for r in p.routes})
-    if key in routes:
-        return tuple(p.id for p in products if key == p.route or key in p.routes), key
+    if key in routes:  # a route alone means progesterone by that route (a progestogen is named by its product)
+        on_route = [p for p in products if key == p.route or key in p.routes]
+        progesterone = [p for p in on_route if p.substance == "progesterone"]
+        return tuple(p.id for p in progesterone or on_route), key
     accepted = [p.id for p in products] + routes
     raise InputError("product", f"unknown product or route {product_or_route!r}", accepted)
 
@@ -149,6 +151,7 @@ def contraindications_for(
     and the terms the knowledge base does not know (so they were not screened)."""
     kb = kb or load_knowledge()
     all_products = [p.id for p in kb.entries("products")]
+    substance = {p.id: p.substance for p in kb.entries("products")}
     scope = list(products) if products is not None else all_products
     terms = [(t, term_key(t), kind) for kind, items in (("allergy", allergies), ("condition", conditions))
              for t in items if str(t).strip()]
@@ -162,7 +165,8 @@ def contraindications_for(
                         if (kind == "allergy" and key in allergy_keys) or (kind == "condition" and key in condition_keys))
         if not matched:
             continue
-        applies = [p for p in scope if not entry.products or p in entry.products]
+        applies = [p for p in scope if (not entry.products or p in entry.products)
+                   and (not entry.substances or substance[p] in entry.substances)]
         if not applies:
             continue
         hits.append(ContraindicationHit(
@@ -172,25 +176,28 @@ def contraindications_for(
     return hits, unknown
 
 
-def interactions_for(medications: Iterable[str], kb: KnowledgeBase | None = None) -> tuple[list[InteractionHit], list[str]]:
-    """Interactions of these medications with progesterone, and the medications not in the knowledge base."""
+def interactions_for(medications: Iterable[str], kb: KnowledgeBase | None = None,
+                     products: Sequence[str] | None = None) -> tuple[list[InteractionHit], list[str]]:
+    """Interactions of these medications with the substances of `products` (None: any product's),
+    and the medications the knowledge base does not know for any substance."""
     kb = kb or load_knowledge()
+    substances = {p.substance for p in kb.entries("products") if products is None or p.id in products}
     hits: list[InteractionHit] = []
     unknown: list[str] = []
     for raw in medications:
         if not str(raw).strip():
             continue
         key = term_key(raw)
-        entry = next((e for e in kb.entries("interactions")
-                      if key in {term_key(e.drug), *(term_key(a) for a in e.aliases)}), None)
-        if entry is None:
+        named = [e for e in kb.entries("interactions") if key in {term_key(e.drug), *(term_key(a) for a in e.aliases)}]
+        if not named:
             unknown.append(raw)
             continue
-        if any(h.id == entry.id for h in hits):
-            continue
-        hits.append(InteractionHit(
-            id=entry.id, drug=entry.drug, matched=str(raw), mechanism=entry.mechanism, effect=entry.effect,
-            advice=entry.advice, patient_message=entry.patient_message, sources=tuple(entry.sources)))
+        for entry in named:
+            if (entry.substances and not substances & set(entry.substances)) or any(h.id == entry.id for h in hits):
+                continue
+            hits.append(InteractionHit(
+                id=entry.id, drug=entry.drug, matched=str(raw), mechanism=entry.mechanism, effect=entry.effect,
+                advice=entry.advice, patient_message=entry.patient_message, sources=tuple(entry.sources)))
     return hits, unknown
 
 
@@ -270,13 +277,19 @@ def side_effect_finding(product_id: str, route: str, kb: KnowledgeBase | None = 
         code="safety.side_effects",
         severity=Severity.INFO,
         message=f"Expected side effects of {product_id} ({route}) from the product information: " + "; ".join(parts) + ".",
-        patient_message=f"Possible side effects of this {route} progesterone include " + ", ".join(common[:6])
+        patient_message=f"Possible side effects of this {_medicine_words(kb.get('products', product_id).substance, route)} include "
+        + ", ".join(common[:6])
         + ". Tell your clinician if they trouble you.",
         sources=sources,
         detail={"product": product_id, "route": route,
                 "side_effects": [{"effect": e.effect, "frequency": e.frequency, "percent": e.percent,
                                   "comparator_percent": e.comparator_percent, "context": e.context} for e in rows]},
     )
+
+
+def _medicine_words(substance: str, route: str) -> str:
+    """Plain words for a product in patient text: 'vaginal progesterone', or 'medicine' for a progestogen."""
+    return f"{route} progesterone" if substance == "progesterone" else "medicine"
 
 
 def product_warning_findings(product_id: str, kb: KnowledgeBase | None = None) -> list[Finding]:
@@ -337,7 +350,7 @@ def screen(
 
     red_flags = triage(list(symptoms), pregnant=pregnant, on_hormone_treatment=on_hormone_treatment, kb=kb)
     contra, unknown_terms = contraindications_for(allergies, conditions, products, kb)
-    inter, unknown_meds = interactions_for(medications, kb)
+    inter, unknown_meds = interactions_for(medications, kb, products)
     findings: list[Finding] = []
     for hit in contra:
         findings.append(Finding(

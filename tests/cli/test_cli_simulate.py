@@ -18,7 +18,8 @@ def test_simulate_json_with_population():
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     d = json.loads(result.stdout)
-    assert list(d) == ["times_h", "concentration_ng_ml", "p5", "p95", "summary", "assay", "caveats", "knowledge_version"]
+    assert list(d) == ["times_h", "concentration_ng_ml", "p5", "p95", "summary", "assay", "caveats", "progestogens",
+                       "knowledge_version"]
     assert d["caveats"] == []  # micronised capsules at 400 mg: fitted to repeated doses of this size
     assert len(d["times_h"]) == len(d["concentration_ng_ml"]) == len(d["p5"]) == 14 * 48 + 1
     assert 0 <= d["summary"]["fraction_below_threshold"] <= 1

@@ -147,3 +147,15 @@ def test_a_window_reports_the_level_that_breaks_it(low_fit):
     assert doubled.p_target < 0.5
     assert doubled.predicted_ng_ml > 12.0
     assert doubled.predicted_ng_ml > by_id["continue"].predicted_ng_ml
+
+
+def test_menopause_balance_offers_no_progestogen_to_reach_a_progesterone_level():
+    # Duphaston's label gives 10 mg daily for endometrial protection (label-duphaston-ie), but a
+    # progesterone assay does not see dydrogesterone (eggersmann2022-dyd-assays): a balance of serum
+    # progesterone offers the progesterone regimens for that indication only
+    regimen = "200 mg oral at bedtime from 2026-03-01T08:00"
+    fit = Individualiser(context="postmenopausal", weight_kg=70).fit(regimen, ["2026-03-05T09:00=1.2 ng/mL"])
+    options = candidates(fit, change_time(fit, None), parse_target("ge 1 ng/mL at 2026-03-08T10:00").end, regimen)
+    labelled = [c for c in options if c.kind == "labelled"]
+    assert labelled and all(not c.id.startswith(("duphaston", "provera", "primolut-n", "visanne", "mirena")) for c in options)
+    assert any("endometrial protection" in c.label for c in labelled)

@@ -76,7 +76,9 @@ def test_weight_changes_levels_where_the_model_uses_weight():
 
 def test_json_shape():
     d = simulate(FET, days=2, population=50, seed=1, threshold=10).as_dict()
-    assert list(d) == ["times_h", "concentration_ng_ml", "p5", "p95", "summary", "assay", "caveats", "knowledge_version"]
+    assert list(d) == ["times_h", "concentration_ng_ml", "p5", "p95", "summary", "assay", "caveats", "progestogens",
+                       "knowledge_version"]
+    assert d["progestogens"] == {}  # no progestogen in the regimen
     assert set(d["summary"]) == {"cmax", "tmax_h", "auc_ng_h_ml", "cmin_ss", "cavg_ss", "fraction_below_threshold"}
     assert "p5" not in simulate(FET, days=2).as_dict()
 

@@ -10,7 +10,7 @@ import typer
 
 from lutea._interpret_rules import num
 from lutea.cli._common import RegionOption, clinic_region, console, domain_errors, print_json
-from lutea.context import make_context, resolve_treatment
+from lutea.context import make_context, resolve_progestogens, resolve_treatment
 from lutea.errors import InputError
 from lutea.findings import Finding
 from lutea.interpret import interpret as interpret_result
@@ -56,7 +56,8 @@ def interpret(
     protocol: Annotated[str | None, Opt("--protocol", help="IVF protocol: hrt-fet, natural-fet or fresh.")] = None,
     et_date: Annotated[str | None, Opt("--et-date", metavar="DATE", help="Embryo-transfer date (YYYY-MM-DD).")] = None,
     embryo_age_days: Annotated[str | None, Opt("--embryo-age-days", metavar="NUMBER", help="Embryo age at transfer: 3 or 5 (blastocyst).")] = None,
-    product: Annotated[str | None, Opt("--product", help="Progesterone product (see products.yaml).")] = None,
+    product: Annotated[str | None, Opt("--product", help="Progesterone or progestogen product, e.g. utrogestan, duphaston (see products.yaml).")] = None,
+    with_progestogen: Annotated[str | None, Opt("--with-progestogen", metavar="LIST", help="Synthetic progestogens taken as well as --product, comma-separated, e.g. duphaston.")] = None,
     route: Annotated[str | None, Opt("--route", help="Progesterone route: oral, vaginal, im, sc ...")] = None,
     dose_mg: Annotated[str | None, Opt("--dose-mg", metavar="NUMBER", help="Progesterone dose in mg.")] = None,
     interval_h: Annotated[str | None, Opt("--interval-h", metavar="NUMBER", help="Dosing interval in hours.")] = None,
@@ -94,6 +95,7 @@ def interpret(
         postmenopausal=postmenopausal, sex=sex_key, protocol=protocol_key,
         et_date=parse_day(et_date, "et_date"), embryo_age_days=parse_number(embryo_age_days, "embryo_age_days", integer=True),
         treatment=treatment, symptoms=tuple(s for s in (symptoms or "").split(",") if s.strip()),
+        progestogens=resolve_progestogens((with_progestogen or "").split(",")),
     )
     result = interpret_result(measurement, context)
     if as_json:

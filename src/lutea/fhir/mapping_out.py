@@ -330,7 +330,8 @@ def medication_statement(t: TreatmentOut, patient_id: int, kb: KnowledgeBase, no
         "status": "completed" if t.stop and t.stop < now else "active",
         "medicationCodeableConcept": {"coding": [{"system": codes.LUTEA_PRODUCTS, "code": product.id,
                                                   "display": product.names[0] if product.names else product.id}],
-                                      "text": f"{product.names[0] if product.names else product.id} (progesterone)"},
+                                      "text": f"{product.names[0] if product.names else product.id} "
+                                              f"({product.substance.replace('-', ' ')})"},
         "subject": _ref("Patient", f"p-{patient_id}"),
         "effectivePeriod": period,
         "dosage": [dosage],

@@ -161,6 +161,8 @@ def candidates(fit: IndividualFit, change_at: datetime, end: datetime, current_t
     seen: set[tuple[float, float, str, str]] = set()
     for scenario in scenarios_for(fit.model.context):
         for product in kb.entries("products"):
+            if product.substance != "progesterone":
+                continue  # balancing ranks serum progesterone, which a progestogen does not give
             for reg in product.labelled_regimens:
                 if not any(ind.lower() in reg.indication.lower() for ind in scenario.indications):
                     continue

@@ -35,6 +35,7 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "interactions": schema.Interaction,
     "side_effects": schema.SideEffect,
     "pk_models": schema.PkRouteModel,
+    "progestogen_models": schema.ProgestogenModel,
     "balancing_scenarios": schema.BalancingScenario,
     "pk_arms": schema.PKArm,
     "assay_factors": schema.AssayFactor,
@@ -217,14 +218,15 @@ def _texts(value: Any) -> Iterator[str]:
 
 def _cross_check_contacts(sections: dict[str, list[BaseModel]]) -> None:
     """Every region gives the same contacts, and every placeholder a text uses is one of them
-    (or a cut-off placeholder of a pathway, rendered from thresholds.yaml)."""
+    (or a cut-off placeholder of a pathway, rendered from thresholds.yaml, or a caveat's substance
+    placeholder)."""
     regions = sections.get("regions", [])
     keys = set(regions[0].contacts) if regions else set()  # type: ignore[attr-defined]
     for region in regions:
         if set(region.contacts) != keys:  # type: ignore[attr-defined]
             raise KnowledgeError(f"regions.yaml entry {region.id}: contacts {sorted(region.contacts)} differ from "  # type: ignore[attr-defined]
                                  f"{regions[0].id}'s {sorted(keys)}; every region gives every contact")  # type: ignore[attr-defined]
-    allowed = keys | {p.strip("{}") for p in schema.CUTOFF_PLACEHOLDERS}
+    allowed = keys | {p.strip("{}") for p in (*schema.CUTOFF_PLACEHOLDERS, *schema.SUBSTANCE_PLACEHOLDERS)}
     for name, entries in sections.items():
         if name in ("sources", "regions"):
             continue

@@ -286,6 +286,62 @@ class PkRouteModel(Cited):
         return self
 
 
+# --- PK of synthetic progestogens and their metabolites (owned by lutea.pk.progestogens) ------
+
+ProgestogenMetric = Literal["cmax", "tmax", "t_half", "auc_inf", "auc_tau", "cmin", "cavg", "auc_ratio", "cmax_ratio",
+                            "steady_state_days"]
+
+
+class ProgestogenObservation(_Strict):
+    """One published exposure figure of a progestogen or metabolite: single dose (interval_h None)
+    or steady state on `interval_h` dosing. ng/mL, ng*h/mL, hours or days as the metric says;
+    auc_ratio and cmax_ratio are this analyte's over its parent's after the same dose.
+    use: fit (the parameters were fitted to it) or compare (held out, shown in the report)."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    metric: ProgestogenMetric
+    value: float = Field(gt=0)
+    dose_mg: float = Field(gt=0)
+    interval_h: float | None = Field(default=None, gt=0)
+    use: Literal["fit", "compare"]
+    sources: list[str] = Field(min_length=1)
+    note: str | None = None
+
+
+class ProgestogenModel(Cited):
+    """A PK model of one analyte (a progestogen or its metabolite) after a product's route: a
+    linear compartment model whose parameters are apparent (per mg of the progestogen dosed), so
+    f_bio is 1 unless the label gives it. `parent` names the analyte a metabolite comes from.
+    A progesterone assay measures none of them (`measured_by_progesterone_assay` stays false)."""
+
+    substance: Literal["dydrogesterone", "medroxyprogesterone-acetate", "norethisterone", "dienogest", "levonorgestrel"]
+    analyte: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    label: str
+    parent: str | None = None
+    route: Route
+    formulation: str
+    compartments: Literal[1, 2] = 1
+    absorption: Literal["first-order"] = "first-order"
+    parameters: dict[str, PkParameter]
+    validated: bool
+    measured_by_progesterone_assay: Literal[False] = False
+    observations: list[ProgestogenObservation] = Field(default_factory=list)
+    caveat: str
+
+    @model_validator(mode="after")
+    def _complete(self) -> "ProgestogenModel":
+        need = set(PK_BASE_PARAMETERS) | set(PK_ABSORPTION_PARAMETERS[self.absorption])
+        if self.compartments == 2:
+            need |= set(PK_TWO_COMPARTMENT_PARAMETERS)
+        if set(self.parameters) != need:
+            raise ValueError(f"progestogen model {self.id}: parameters {sorted(self.parameters)}, need {sorted(need)}")
+        if not 0 < self.parameters["f_bio"].value <= 1:
+            raise ValueError(f"progestogen model {self.id}: f_bio must lie in (0, 1]")
+        if self.validated and not any(o.use == "compare" for o in self.observations):
+            raise ValueError(f"progestogen model {self.id}: validated needs a held-out (compare) observation")
+        return self
+
+
 # --- PK calibration data: published study arms, assay factors, endogenous baselines ---------
 
 PkArmPopulation = Literal["postmenopausal", "premenopausal", "healthy", "art", "pregnant", "male"]
@@ -438,6 +494,8 @@ ConditionOp = Literal[
 THRESHOLD_OPS = ("below_threshold", "below_any_threshold")
 THRESHOLD_CONTEXT = ("protocol", "route", "gestational_weeks")
 CUTOFF_PLACEHOLDERS = ("{cutoff}", "{alternatives}")
+# a caveat's texts may name the synthetic progestogens in use (filled when the caveat is read)
+SUBSTANCE_PLACEHOLDERS = ("{progestogen}", "{patient_progestogen}")
 
 
 class PathwayQuestion(_Strict):
@@ -679,14 +737,15 @@ class RiskProfile(Cited):
 
 
 class Contraindication(Cited):
-    """A label contraindication or caution, matched on allergies or conditions; `products`
-    empty means every progesterone product."""
+    """A label contraindication or caution, matched on allergies or conditions; it applies to the
+    `products` named (empty: every product) whose substance is one of `substances` (empty: any)."""
 
     name: str
     kind: Literal["absolute", "relative"]
     allergies: list[str] = Field(default_factory=list)
     conditions: list[str] = Field(default_factory=list)
     products: list[str] = Field(default_factory=list)
+    substances: list[Substance] = Field(default_factory=list)
     message: str
     patient_message: str
 
@@ -698,13 +757,16 @@ class Contraindication(Cited):
 
 
 class Interaction(Cited):
-    """A drug that changes progesterone exposure (or whose exposure progesterone changes)."""
+    """A drug that changes the exposure of a product's substance (or whose exposure it changes);
+    `substances` empty means any substance."""
 
     drug: str
     aliases: list[str] = Field(default_factory=list)
+    substances: list[Substance] = Field(default_factory=list)
     mechanism: Literal[
         "strong CYP3A4 inducer", "moderate CYP3A4 inducer", "strong CYP3A4 inhibitor",
         "moderate CYP3A4 inhibitor", "progesterone raises its level", "progesterone opposes its effect",
+        "enzyme inducer (CYP3A4)",
     ]
     effect: str
     advice: str
@@ -758,6 +820,9 @@ class Caveat(Cited):
     routes: list[Route] = Field(default_factory=list)
     assays: list[Literal["any", "immunoassay", "lcms", "unknown"]] = Field(default_factory=list)
     pregnancy_locations: list[Literal["intrauterine", "unknown", "ectopic"]] = Field(default_factory=list)
+    # the substances in use it applies to (empty: any, or none). Its texts may name them with
+    # SUBSTANCE_PLACEHOLDERS.
+    substances: list[Substance] = Field(default_factory=list)
     message: str
     patient_message: str
 

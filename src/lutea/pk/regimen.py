@@ -242,10 +242,17 @@ def _route_word(route: str, formulation: str, product: str | None = None) -> str
 
 
 def default_formulation(route: str) -> str:
-    """The formulation assumed when a regimen names a route only (the route's default PK model)."""
+    """The formulation assumed when a regimen names a route only: the route's default PK model's,
+    or, for a route no progesterone model has (intrauterine), the one formulation of its products."""
     from lutea.pk.models import route_model
 
-    return route_model(route).formulation
+    try:
+        return route_model(route).formulation
+    except InputError:
+        formulations = {p.formulation for p in _products() if route in p.routes}
+        if len(formulations) != 1:
+            raise
+        return formulations.pop()
 
 
 def _aware(t: datetime, what: str) -> datetime:

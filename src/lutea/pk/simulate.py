@@ -21,6 +21,7 @@ from lutea.pk.assay import ASSAY_LABELS, apply_assay, assay_sources, parse_assay
 from lutea.pk.baseline import BaselineContext, as_context, baseline_band, baseline_for_subjects, baseline_sources
 from lutea.pk.models import RouteModel, fitted_dose_range_mg, route_model, studied_dose_clock_hours
 from lutea.pk.population import individual_parameters, sample_parameters
+from lutea.pk.progestogens import ProgestogenSeries, assay_caveat, simulate_progestogens, split_events
 from lutea.pk.regimen import DoseEvent, Regimen, parse_regimen
 from lutea.pk.engine import dose_groups, simulate_events
 from lutea.safety import check_labelled_daily_dose
@@ -84,6 +85,9 @@ class SimulationResult:
     fraction_below: np.ndarray | None = field(default=None, repr=False)
     caveats: tuple[str, ...] = ()
     """Limits of the PK evidence behind the curve (evidence_caveats)."""
+    progestogens: tuple[ProgestogenSeries, ...] = ()
+    """Synthetic progestogens and metabolites of the regimen: not in concentration_ng_ml, which is
+    the serum progesterone a laboratory reports (its assay does not measure them)."""
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape shared by the CLI and the API (population fields only with one)."""
@@ -97,6 +101,7 @@ class SimulationResult:
         out["summary"] = self.summary.as_dict()
         out["assay"] = self.assay
         out["caveats"] = list(self.caveats)
+        out["progestogens"] = {p.name: p.as_dict() for p in self.progestogens}
         out["knowledge_version"] = self.knowledge_version
         return out
 
@@ -184,8 +189,11 @@ def simulate(
         raise InputError("threshold", f"{threshold:g} ng/mL", "a level in ng/mL > 0")
     kind = parse_assay(assay)
     ctx = as_context(context)
-    t0, events = _events(regimen, start, default_start, days)
-    check_labelled_daily_dose(events, acknowledged=acknowledge_off_label)
+    t0, all_events = _events(regimen, start, default_start, days)
+    check_labelled_daily_dose(all_events, acknowledged=acknowledge_off_label)
+    # the serum progesterone curve: progesterone doses on the body's own level; a progestogen
+    # is invisible to the assay and is simulated apart (lutea.pk.progestogens)
+    events, progestogen_events = split_events(all_events)
     n_steps = int(round(days * 24.0 / step_h))
     times_h = np.linspace(0.0, n_steps * step_h, n_steps + 1)
     if threshold_at_h is None:
@@ -212,9 +220,10 @@ def simulate(
         p5 = p95 = None
         central = levels[0]
         below = None
-    summary = _summarise(times_h, central, events, t0, threshold, threshold_at_h, below, at_index)
+    summary = _summarise(times_h, central, events or all_events, t0, threshold, threshold_at_h, below, at_index)
     ref_p5, ref_median, ref_p95 = baseline_band(ctx, times_h, t0)
     sources = _sources(models, ctx, kind, routes)
+    progestogens = simulate_progestogens(progestogen_events, times_h, t0)
     return SimulationResult(
         t0=t0,
         times_h=times_h,
@@ -224,7 +233,7 @@ def simulate(
         summary=summary,
         assay=kind,
         context=ctx.kind,
-        events=tuple(events),
+        events=tuple(all_events),
         reference_p5=ref_p5,
         reference_median=ref_median,
         reference_p95=ref_p95,
@@ -233,7 +242,8 @@ def simulate(
         knowledge_version=load_knowledge().version,
         sources=tuple(sources),
         fraction_below=below,
-        caveats=evidence_caveats(events),
+        caveats=evidence_caveats(events) + tuple(c for c in [assay_caveat(progestogens)] if c),
+        progestogens=tuple(progestogens),
     )
 
 

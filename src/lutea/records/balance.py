@@ -87,8 +87,13 @@ def _treatment(access: RecordAccess, now: datetime) -> models.Treatment:
     treatments = crud.list_records(access.session, models.Treatment, access.patient_id)
     if not treatments:
         raise InputError("treatment", "the record has no progesterone treatment", "a treatment with its doses")
-    running = [t for t in treatments if t.start <= now and (t.stop is None or now <= t.stop)]
-    return (running or list(treatments))[-1]
+    progestogens = {p.id for p in load_knowledge().entries("products") if p.substance != "progesterone"}
+    progesterone = [t for t in treatments if t.product not in progestogens]
+    if not progesterone:  # a progestogen is invisible to the serum progesterone the balance fits
+        raise InputError("treatment", "the record's treatments are synthetic progestogens, which a progesterone assay does "
+                         "not measure: there is no serum level of them to balance", "a progesterone treatment")
+    running = [t for t in progesterone if t.start <= now and (t.stop is None or now <= t.stop)]
+    return (running or progesterone)[-1]
 
 
 def _product_sources(product_id: str) -> tuple[str, ...]:

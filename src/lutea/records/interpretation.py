@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from lutea.context import Context, make_context, resolve_treatment
 from lutea.errors import InputError
 from lutea.interpret import interpret
+from lutea.knowledge import load_knowledge
 from lutea.measurement import Measurement
 from lutea.pk.regimen import single_interval_h
 from lutea.store import crud, models
@@ -37,14 +38,24 @@ def _episode_context(episode: models.Episode | None) -> dict[str, Any]:
     return {}
 
 
+def _running_at(session: Session, patient_id: int, moment: datetime) -> list[Any]:
+    return [t for t in crud.list_records(session, models.Treatment, patient_id)
+            if t.start <= moment and (t.stop is None or moment <= t.stop)]
+
+
+def _progestogen_ids() -> set[str]:
+    return {p.id for p in load_knowledge().entries("products") if p.substance != "progesterone"}
+
+
 def _treatment_at(session: Session, patient_id: int, moment: datetime) -> Any:
-    running = [
-        t for t in crud.list_records(session, models.Treatment, patient_id)
-        if t.start <= moment and (t.stop is None or moment <= t.stop)
-    ]
+    """The treatment of the context: the latest progesterone running at the moment, else the latest
+    progestogen (whose doses a progesterone assay does not see; _progestogens_at names the rest)."""
+    running = _running_at(session, patient_id, moment)
     if not running:
         return None
-    treatment = running[-1]
+    progestogens = _progestogen_ids()
+    progesterone = [t for t in running if t.product not in progestogens]
+    treatment = (progesterone or running)[-1]
     last = [d.taken_at for d in treatment.doses if d.taken_at <= moment]
     return resolve_treatment(
         treatment.product, treatment.route, treatment.dose_mg, single_interval_h(treatment.schedule, default_start=treatment.start),
@@ -70,6 +81,10 @@ def record_context(session: Session, measurement: models.Measurement) -> Context
     fields = {k: v for k, v in _episode_context(episode).items() if v is not None}
     fields["sex"] = patient.sex if patient else "female"
     fields["treatment"] = _treatment_at(session, measurement.patient_id, measurement.sampled_at)
+    in_treatment = fields["treatment"].product if fields["treatment"] else None
+    fields["progestogens"] = tuple(dict.fromkeys(
+        t.product for t in _running_at(session, measurement.patient_id, measurement.sampled_at)
+        if t.product in _progestogen_ids() and t.product != in_treatment))
     fields["symptoms"] = _symptoms_before(session, measurement.patient_id, measurement.sampled_at)
     return make_context(**fields)
 

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from lutea.knowledge.schema import PROGESTERONE
+from lutea.pk.progestogens import substance_of
 from lutea.records.prediction import (
     FIT_DRAWS,
     SERUM_SPECIMENS,
@@ -48,6 +50,8 @@ def predicted_curve(
     """The curve of a treatment, individualised from serum levels measured under it when there are
     any, else the population median with its 5th-95th percentile band (ng/mL)."""
     if treatment.start < EARLIEST:  # a row stored before the records' date limits (year 1): no curve
+        return None
+    if substance_of(treatment.product) != PROGESTERONE:  # a progestogen adds nothing to serum progesterone
         return None
     horizon = max(now, max((m.sampled_at for m in measurements), default=now)) + timedelta(days=1)
     events = continued_events(treatment, now, horizon)

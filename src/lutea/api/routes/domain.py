@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from pydantic import Field
 
 from lutea.api.deps import UserDep
-from lutea.context import Context, resolve_treatment
+from lutea.context import Context, resolve_progestogens, resolve_treatment
 from lutea.errors import InputError
 from lutea.individualise import Individualiser, Level, balance_report, parse_target
 from lutea.interpret import interpret as interpret_result
@@ -64,6 +64,8 @@ def interpret(body: InterpretRequest, user: UserDep) -> dict[str, Any]:
         context = context.model_copy(
             update={"treatment": resolve_treatment(t.product, t.route, t.dose_mg, t.interval_h, t.last_dose_at)}
         )
+    if context.progestogens:  # names or ids, as for the treatment's product
+        context = context.model_copy(update={"progestogens": resolve_progestogens(context.progestogens)})
     return interpret_result(measurement, context).to_json()
 
 
