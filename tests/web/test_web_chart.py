@@ -172,12 +172,16 @@ def test_the_chart_has_a_table_for_screen_readers(page: Page, world, carla) -> N
     page.keyboard.press("Enter")  # a disclosure opened by keyboard
     table = page.get_by_role("table", name="Your chart's data")
     expect(table).to_be_visible()
-    expect(table.locator("th")).to_have_text(["When (UTC)", "What", "ng/mL", "nmol/L"])
+    expect(table.locator("th")).to_have_text(["When (UTC)", "What", "ng/mL", "nmol/L",
+                                              "Where 9 in 10 levels are expected (ng/mL)",
+                                              "Your body's own progesterone (ng/mL)"])
     data = _chart(page)
     text = table.inner_text()
     for p in data["measurements"]:
         assert p["label"] in text
-    assert "the level expected from your treatment" in text and "your body's own progesterone" in text
+    assert "the level expected from your treatment" in text
+    own = table.locator("tbody tr", has_text="the level expected from your treatment").first.locator("td").nth(5)
+    assert float(own.inner_text()) == pytest.approx(data["curve"]["endogenous"]["median_ng_ml"][0], rel=0.01)
     assert not re.search(r"\d\s*mg\b", text), re.findall(r".{40}\d\s*mg\b", text)  # no dose amounts
     assert axe_violations(page) == []
     shot(page, "chart-table-patient")

@@ -165,12 +165,15 @@ def episode_window(episode: models.Episode, measurements: Sequence[models.Measur
 
 @dataclass(frozen=True)
 class ChartRow:
-    """One line of the chart's table alternative: when, what, and the level in both units."""
+    """One line of the chart's table alternative: when, what, the level in both units, and for the
+    predicted curve its 90% band and her own (endogenous) level (ng/mL)."""
 
     at: str
     what: str
     ng_ml: str
     nmol_l: str
+    band_ng_ml: str = ""
+    own_ng_ml: str = ""
 
 
 TABLE_STEP = timedelta(hours=12)  # the predicted curve in the table: one line every 12 hours
@@ -206,18 +209,15 @@ def chart_table(chart: dict[str, Any]) -> list[ChartRow]:
                 continue
             last = moment
             ng, nmol = both(curve["median"][i])
-            lo, hi = both(curve["low"][i]), both(curve["high"][i])
-            what = f"{curve['label']} ({curve['band_label']}: {lo[0]} to {hi[0]} ng/mL, {lo[1]} to {hi[1]} nmol/L)"
-            if own:
-                what += f"; {curve['endogenous']['label']}: {own[i]:.3g} ng/mL"
-            rows.append((t, 1, ChartRow(t, what, ng, nmol)))
+            band = f"{curve['low'][i]:.3g} to {curve['high'][i]:.3g}"
+            rows.append((t, 1, ChartRow(t, curve["label"], ng, nmol, band, f"{own[i]:.3g}" if own else "")))
     for d in chart["doses"]:
         if inside(d["t"]):
             rows.append((d["t"], 2, ChartRow(d["t"], f"{words['doses']}: {d['label']}", "", "")))
     out = [row for _t, _k, row in sorted(rows, key=lambda r: (r[0], r[1]))]
     for th in chart.get("thresholds", []):
         out.append(ChartRow("across the chart", th["label"], *both(th["ng_ml"])))
-    return [ChartRow(_shown(r.at), r.what, r.ng_ml, r.nmol_l) for r in out]
+    return [ChartRow(_shown(r.at), r.what, r.ng_ml, r.nmol_l, r.band_ng_ml, r.own_ng_ml) for r in out]
 
 
 def _shown(at: str) -> str:
