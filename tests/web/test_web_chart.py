@@ -111,6 +111,16 @@ def test_in_pregnancy_the_curve_stands_on_her_own_level(page: Page, world, carla
     legend = _legend(page)
     assert any(name.startswith("her own (endogenous) level: pregnancy") for name in legend), legend
     expect(page.locator("#chart-key")).to_contain_text("over her own level")
+    # a legend entry for every mark, the doses in their strip above the plot, the axis from the data
+    for name in ("doses", "reference interval of the result", curve["label"], "individualised prediction, 90% band"):
+        assert name in legend, (name, legend)
+    assert any(name.startswith("result: ") for name in legend)
+    page.wait_for_function("document.getElementById('chart').layout !== undefined")
+    doses_axis = page.evaluate("document.getElementById('chart').data.find(t => t.name === 'doses').yaxis")
+    assert doses_axis == "y2"
+    top = page.evaluate("document.getElementById('chart').layout.yaxis.range[1]")
+    data_top = max(curve["median"] + [p["ng_ml"] for p in _chart(page)["measurements"]])
+    assert data_top <= top <= 1.25 * data_top < max(curve["high"])  # the 90% band does not set the axis
     shot(page, "chart-pregnancy-endogenous")
 
     page.context.clear_cookies()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import Page, expect
-from web_helpers import login
+from web_helpers import SCREENSHOTS, login
 
 
 def test_symptoms_and_episodes_are_in_date_order(page: Page, world) -> None:
@@ -33,3 +33,15 @@ def test_the_balance_button_shows_only_for_a_patient_with_a_treatment(page: Page
     page.goto(f"/patients/{world.other_patient_id}")
     expect(page.get_by_role("heading", name="Beatrice Web")).to_be_visible()
     expect(page.get_by_role("link", name="Individualise and balance")).to_have_count(0)
+
+
+def test_the_record_prints_as_a_report(page: Page, world) -> None:
+    login(page, world.clinician)
+    page.goto(f"/patients/{world.patient_id}")
+    page.emulate_media(media="print")
+    for hidden in (".top", "#measurements-form", "#forms-title", ".actions", "nav.zoom", ".foot"):
+        expect(page.locator(hidden).first).to_be_hidden()
+    expect(page.locator("#results-table li[data-code]").first).to_be_visible()  # findings open on paper
+    expect(page.locator("#chart-table")).to_be_visible()  # and the chart's numbers
+    expect(page.locator("#results-table .no-print").first).to_be_hidden()
+    page.pdf(path=str(SCREENSHOTS / "record-print.pdf"))  # the printed page, as a test artefact
