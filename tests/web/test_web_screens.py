@@ -1,6 +1,6 @@
 """Every page at 1280 px and on a phone (400, 390 and 360 px wide), as a clinician and as a patient:
 nothing scrolls sideways, axe-core finds no serious or critical violation (at 1280 and 390 px, with
-every disclosure open: the chart's table, the findings), and no request fails (the favicon)."""
+every disclosure open: the chart's table, the findings), and no request fails nor the console logs an error (the favicon)."""
 
 from __future__ import annotations
 
@@ -42,6 +42,8 @@ def _walk(page: Page, paths: list[str], who: str, refused: tuple[str, ...] = ())
     failed: list[str] = []
     page.on("response", lambda r: failed.append(f"{r.status} {r.url}")
             if r.status >= 400 and not (r.status == 403 and r.url.endswith(refused)) else None)
+    page.on("console", lambda m: failed.append(f"console {m.type}: {m.text[:200]} on {page.url}")
+            if m.type == "error" and "403" not in m.text else None)
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900 if width == DESK["width"] else 844})
         for path in paths:
