@@ -122,6 +122,11 @@ def test_in_pregnancy_the_curve_stands_on_her_own_level(page: Page, world, carla
     data_top = max(curve["median"] + [p["ng_ml"] for p in _chart(page)["measurements"]])
     assert data_top <= top <= 1.25 * data_top < max(curve["high"])  # the 90% band does not set the axis
     shot(page, "chart-pregnancy-endogenous")
+    response = page.goto(f"/patients/{carla.patient_id}/balance")  # the balance reads the same episode
+    assert response is not None and response.status == 200
+    expect(page.locator("main")).to_contain_text("pregnancy")
+    expect(page.locator("main")).not_to_contain_text("belongs to no episode")
+    shot(page, "balance-pregnancy")
 
     page.context.clear_cookies()
     login(page, carla.patient)

@@ -24,6 +24,7 @@ from lutea.records.prediction import (
     baseline_context,
     continued_events,
     serum_levels,
+    treatment_episode,
 )
 from lutea.store import crud, models
 from lutea.timeline import start_of_day
@@ -113,7 +114,7 @@ def patient_balance(access: RecordAccess, target_text: str | None = None, now: d
     treatment = _treatment(access, now)
     change = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     end = change + timedelta(days=BALANCE_DAYS)
-    episode = access.session.get(models.Episode, treatment.episode_id) if treatment.episode_id else None
+    episode = treatment_episode(treatment, crud.list_records(access.session, models.Episode, access.patient_id))
     chosen = None if target_text else default_target(episode, treatment.route, change, end)
     target = parse_target(target_text) if target_text else chosen.target  # type: ignore[union-attr]
     if target is not None:
