@@ -11,7 +11,14 @@ from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import Page, expect
-from web_helpers import PASSWORD, add_serum_result, axe_violations, login, remove_result, shot
+from web_helpers import (
+    PASSWORD,
+    add_serum_result,
+    axe_violations,
+    login,
+    remove_result,
+    shot,
+)
 
 from lutea.cutoffs import transfer_day_cutoff
 from lutea.units import Specimen, to_canonical

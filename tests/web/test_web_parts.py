@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 
 from lutea.errors import InputError
 from lutea.records.inputs import MAX_ID
-from lutea.web.pages_patient import zoom_episode
-from lutea.web.session import PageError
 from lutea.web.chart import NMOL_PER_NG, reference_band
+from lutea.web.pages_patient import zoom_episode
 from lutea.web.pages_simulate import DEFAULTS, regimen_text, simulation
 from lutea.web.records import form_fields
+from lutea.web.session import PageError
 
 
 def test_datetime_local_gets_the_browsers_offset() -> None:

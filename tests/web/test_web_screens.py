@@ -8,7 +8,15 @@ import re
 
 import pytest
 from playwright.sync_api import Browser, Page
-from web_helpers import DESK, PHONE, axe_violations, browser_context, login, shot, sideways_overflow_px
+from web_helpers import (
+    DESK,
+    PHONE,
+    axe_violations,
+    browser_context,
+    login,
+    shot,
+    sideways_overflow_px,
+)
 
 WIDTHS = (DESK["width"], 400, 390, 360)
 AXE_WIDTHS = (DESK["width"], 390)

@@ -10,14 +10,27 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from lutea.records.interpretation import SYMPTOM_WINDOW
 from lutea.findings import Finding, ordered
-from lutea.store import crud, models
+from lutea.records import RecordNotFound
+from lutea.records.interpretation import SYMPTOM_WINDOW
 from lutea.records.prediction import treatment_episode
 from lutea.records.red_flags import RedFlagView, acknowledged_flags, open_flags
-from lutea.records import RecordNotFound
-from lutea.web.chart import ChartRow, chart_data, chart_table, context_thresholds, episode_window, predicted_curve
-from lutea.web.results import PROTOCOL_WORDS, ResultRow, finding, product_names, result_rows
+from lutea.store import crud, models
+from lutea.web.chart import (
+    ChartRow,
+    chart_data,
+    chart_table,
+    context_thresholds,
+    episode_window,
+    predicted_curve,
+)
+from lutea.web.results import (
+    PROTOCOL_WORDS,
+    ResultRow,
+    finding,
+    product_names,
+    result_rows,
+)
 
 
 @dataclass
