@@ -20,7 +20,7 @@ import numpy as np
 
 from lutea.context import derive, make_context
 from lutea.errors import InputError
-from lutea.individualise import Individualiser, Level
+from lutea.individualise import IndividualFit, Individualiser, Level
 from lutea.individualise.model import BASELINE
 from lutea.pk.baseline import BaselineContext, baseline_curve, baseline_sources
 from lutea.pk.regimen import DoseEvent, parse_regimen, with_product
@@ -89,7 +89,8 @@ def treatment_episode(treatment: models.Treatment, episodes: Sequence[models.Epi
 
 def gestational_weeks(episode: models.Episode, moment: datetime) -> float | None:
     """Gestational age (weeks) of a pregnancy episode at a moment, from its last menstrual period
-    as the core dates it (lutea.context.derive); None when the record does not date it."""
+    as the core dates it (lutea.context.derive); None when the record does not date it; InputError
+    for a moment before that period."""
     if episode.lmp_date is None:
         return None
     derived = derive(make_context(pregnant=True, lmp=episode.lmp_date, sampled_at=moment.date()))
@@ -134,7 +135,7 @@ def endogenous_curve(context: BaselineContext | None, times: Sequence[datetime],
             "sources": baseline_sources(context)}
 
 
-def _fitted_scale(fit: Any) -> float:
+def _fitted_scale(fit: IndividualFit) -> float:
     """Her fitted endogenous scale (exp of the baseline's eta; 1 when the fit has none)."""
     for i, p in enumerate(fit.model.parameters):
         if p.name == BASELINE:
