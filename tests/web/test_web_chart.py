@@ -133,6 +133,11 @@ def test_in_pregnancy_the_curve_stands_on_her_own_level(page: Page, world, carla
     assert response is not None and response.status == 200
     expect(page.locator("main")).to_contain_text("pregnancy")
     expect(page.locator("main")).not_to_contain_text("belongs to no episode")
+    page.wait_for_function("document.getElementById('balance-chart').data !== undefined")
+    names = page.evaluate("document.getElementById('balance-chart').data.map(t => t.name)")
+    assert "her own (endogenous) level, scaled to her results" in names, names
+    first = page.evaluate("document.getElementById('balance-chart').data.find(t => t.name === 'individualised').y[0]")
+    assert first > 5  # the fitted curve stands on her own level from its first hour
     shot(page, "balance-pregnancy")
 
     page.context.clear_cookies()

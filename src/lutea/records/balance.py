@@ -23,6 +23,8 @@ from lutea.records.prediction import (
     FIT_DRAWS,
     baseline_context,
     continued_events,
+    endogenous_curve,
+    fitted_scale,
     serum_levels,
     treatment_episode,
 )
@@ -124,7 +126,8 @@ def patient_balance(access: RecordAccess, target_text: str | None = None, now: d
     levels, assay = serum_levels(measurements, events[0].time if events else now, now)
     if not levels or not events:
         raise InputError("levels", "no serum level measured under the treatment", "one or more serum results")
-    fit = Individualiser(context=baseline_context(episode, events[0].time), assay=assay, n_draws=FIT_DRAWS).fit(events, levels)
+    context = baseline_context(episode, events[0].time)
+    fit = Individualiser(context=context, assay=assay, n_draws=FIT_DRAWS).fit(events, levels)
     regimen = f"{treatment.product} {treatment.schedule}"
     current_sources = _product_sources(treatment.product)
     t0 = events[0].time
@@ -139,7 +142,8 @@ def patient_balance(access: RecordAccess, target_text: str | None = None, now: d
                   "median": [round(float(v), 3) for v in prediction.median_ng_ml],
                   "low": [round(float(v), 3) for v in prediction.low_ng_ml],
                   "high": [round(float(v), 3) for v in prediction.high_ng_ml],
-                  "levels": [{"t": lv.time.isoformat(), "ng_ml": lv.conc_ng_ml} for lv in levels]},
+                  "levels": [{"t": lv.time.isoformat(), "ng_ml": lv.conc_ng_ml} for lv in levels],
+                  "endogenous": endogenous_curve(context, times, t0, fitted_scale(fit))},
     }
     if target is None:
         at = min(range(len(times)), key=lambda i: abs((times[i] - change).total_seconds()))

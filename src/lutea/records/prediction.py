@@ -135,7 +135,7 @@ def endogenous_curve(context: BaselineContext | None, times: Sequence[datetime],
             "sources": baseline_sources(context)}
 
 
-def _fitted_scale(fit: IndividualFit) -> float:
+def fitted_scale(fit: IndividualFit) -> float:
     """Her fitted endogenous scale (exp of the baseline's eta; 1 when the fit has none)."""
     for i, p in enumerate(fit.model.parameters):
         if p.name == BASELINE:
@@ -168,7 +168,7 @@ def treatment_curve(treatment: models.Treatment, episode: models.Episode | None,
             prediction = fit.predict(times, events)
             return _treatment_curve("individualised", times, prediction.median_ng_ml, prediction.low_ng_ml,
                                     prediction.high_ng_ml, assay, [], len(levels),
-                                    endogenous_curve(fit_context, times, first, _fitted_scale(fit)))
+                                    endogenous_curve(fit_context, times, first, fitted_scale(fit)))
         except (InputError, ValueError, np.linalg.LinAlgError):
             pass  # the population curve below still shows what the regimen gives
     try:

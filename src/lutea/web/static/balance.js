@@ -1,4 +1,5 @@
-// The individualised curve with its 90% band and the measured levels it was fitted to.
+// The individualised curve with its 90% band, her own (endogenous) level under it, and the measured
+// levels it was fitted to.
 (function () {
   var holder = document.getElementById("balance-chart");
   var source = document.getElementById("balance-data");
@@ -13,6 +14,10 @@
   ];
   // the axis from the data (curve and levels), not the 90% band, as on the record's chart
   var top = Math.max.apply(null, c.median.concat(c.levels.map(function (l) { return l.ng_ml; })).concat([0])) * 1.15;
+  if (c.endogenous) {  // her own level, which the curve includes
+    traces.unshift({ x: c.t, y: c.endogenous.median_ng_ml, mode: "lines", line: { color: "#01665e", width: 1.5, dash: "dashdot" },
+      fill: "tozeroy", fillcolor: "rgba(1,102,94,0.12)", name: "her own (endogenous) level, scaled to her results" });
+  }
   window.Plotly.react(holder, traces, { margin: { l: 60, r: 20, t: 10, b: 40 }, height: 360, legend: { orientation: "h", y: -0.2 },
     yaxis: { title: { text: "serum progesterone (ng/mL)" }, rangemode: "tozero", range: top > 0 ? [0, top] : undefined },
     xaxis: { type: "date" } }, { displayModeBar: false, responsive: true });
