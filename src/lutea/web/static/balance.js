@@ -15,7 +15,7 @@
   // the axis from the data (curve and levels), not the 90% band, as on the record's chart
   var top = Math.max.apply(null, c.median.concat(c.levels.map(function (l) { return l.ng_ml; })).concat([0])) * 1.15;
   if (c.endogenous) {  // her own level, which the curve includes
-    traces.unshift({ x: c.t, y: c.endogenous.median_ng_ml, mode: "lines", line: { color: "#01665e", width: 1.5, dash: "dashdot" },
+    traces.push({ x: c.t, y: c.endogenous.median_ng_ml, mode: "lines", line: { color: "#01665e", width: 1.5, dash: "dashdot" },
       fill: "tozeroy", fillcolor: "rgba(1,102,94,0.12)", name: "her own (endogenous) level, scaled to her results" });
   }
   window.Plotly.react(holder, traces, { margin: { l: 60, r: 20, t: 10, b: 40 }, height: 360, legend: { orientation: "h", y: -0.2 },
