@@ -1,8 +1,10 @@
-"""The record page's smaller parts: symptoms and episodes in one list in date order, and the
-Balance button only for a patient with a treatment (without one the Balance page has nothing to read)."""
+"""The record page's smaller parts: symptoms and episodes in one list in date order, the Balance
+button only for a patient with a treatment (without one the Balance page has nothing to read), the
+record printed as a report, and the patient list's summary of the latest result in words."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import Page, expect
@@ -45,3 +47,14 @@ def test_the_record_prints_as_a_report(page: Page, world) -> None:
     expect(page.locator("#chart-table")).to_be_visible()  # and the chart's numbers
     expect(page.locator("#results-table .no-print").first).to_be_hidden()
     page.pdf(path=str(SCREENSHOTS / "record-print.pdf"))  # the printed page, as a test artefact
+
+
+def test_the_patient_list_summarises_the_latest_result_in_words(page: Page, world) -> None:
+    login(page, world.clinician)
+    row = page.locator("#patients-table tbody tr", has_text="Alice Web")
+    latest = page.evaluate("""() => { const r = Array.from(document.querySelectorAll('#patients-table tbody tr'))
+        .find(tr => tr.textContent.includes('Alice Web')); return r.querySelector('td[data-label="Latest result"]').innerText; }""")
+    assert re.search(r"\d[\d.]* ng/mL = \d[\d.]* nmol/L \(serum\)", latest), latest  # both units
+    assert "programmed FET" in latest and "vaginal progesterone (Cyclogest)" in latest  # the context in words
+    verdict = row.locator("td.latest-verdict").inner_text()
+    assert len(verdict) > 20 and not re.search(r"\b[a-z]+\.[a-z_]+\b", verdict), verdict  # a sentence, no code
