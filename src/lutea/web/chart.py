@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from lutea.cutoffs import transfer_day_cutoff
 from lutea.records.prediction import SERUM_SPECIMENS, treatment_curve
 from lutea.records.prediction import readable_events as treatment_events
-from lutea.cutoffs import transfer_day_cutoff
 from lutea.store import models
 from lutea.timeline import EARLIEST
 from lutea.units import Specimen, from_canonical, to_canonical
