@@ -8,7 +8,15 @@ import re
 from datetime import UTC, datetime
 
 from playwright.sync_api import Browser, Page, expect
-from web_helpers import DESK, PHONE, add_serum_result, browser_context, login, remove_result, shot
+from web_helpers import (
+    DESK,
+    PHONE,
+    add_serum_result,
+    browser_context,
+    login,
+    remove_result,
+    shot,
+)
 
 CLINICIAN_WORDS = ("crinone-8", "cyclogest", "serum P <", "When she presents", "individualised 90% band",
                    "usual range for ovulation", "from From", "for mid-luteal", "hrt-fet", "FET")
