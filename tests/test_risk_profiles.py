@@ -7,7 +7,7 @@ from hypothesis import given, strategies as st
 from lutea.errors import InputError
 from lutea.knowledge import load_knowledge
 from lutea.knowledge.schema import RiskEstimate
-from lutea.risk_profiles import compare, profile_json, risk_profile, substance_of, substances
+from lutea.risk_profiles import compare, profile_json, risk_profile, substances
 
 SIX = ["progesterone", "dydrogesterone", "medroxyprogesterone-acetate", "norethisterone", "dienogest", "levonorgestrel"]
 
@@ -87,11 +87,11 @@ def test_unknown_substance_names_the_known_ones():
 
 
 def test_products_name_their_substance_and_unknown_products_fall_back_to_progesterone():
-    assert substance_of("duphaston") == "dydrogesterone"
-    assert substance_of("provera") == "medroxyprogesterone-acetate"
-    assert substance_of("mirena") == "levonorgestrel"
-    assert substance_of("utrogestan") == "progesterone"
-    assert substance_of("no-such-product") == "progesterone"
+    assert load_knowledge().substance_of("duphaston") == "dydrogesterone"
+    assert load_knowledge().substance_of("provera") == "medroxyprogesterone-acetate"
+    assert load_knowledge().substance_of("mirena") == "levonorgestrel"
+    assert load_knowledge().substance_of("utrogestan") == "progesterone"
+    assert load_knowledge().substance_of("no-such-product") == "progesterone"
     assert {p.substance for p in load_knowledge().entries("products")} <= set(SIX)
 
 

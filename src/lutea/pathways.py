@@ -20,7 +20,6 @@ from lutea.findings import Finding, Severity, ordered
 from lutea.knowledge import KnowledgeBase, load_knowledge
 from lutea.knowledge.schema import THRESHOLD_OPS, Condition, Pathway, PathwayNote, PathwayQuestion, Threshold
 from lutea.risk_profiles import compare as compare_risks
-from lutea.risk_profiles import substance_of
 from lutea.safety import (
     ROLES,
     ContraindicationHit,
@@ -410,7 +409,7 @@ def plan(
             id=regimen.id, product=regimen.product, route=regimen.route, dose_mg=regimen.dose_mg,
             interval_h=regimen.interval_h, start=text(regimen.start), stop=text(regimen.stop),
             meaning=text(regimen.meaning), off_label=regimen.off_label, sources=tuple(dict.fromkeys(cited)),
-            substance=substance_of(regimen.product, kb)))
+            substance=kb.substance_of(regimen.product)))
     if not candidates:  # still tell the person what their allergies, conditions and medicines mean
         hits, _ = contraindications_for(allergies, conditions, None, kb)
         contra = {h.id: h for h in hits}

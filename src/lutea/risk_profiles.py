@@ -16,7 +16,6 @@ from lutea.knowledge import KnowledgeBase, load_knowledge
 from lutea.knowledge.schema import RISK_OUTCOMES, RiskEstimate, RiskProfile
 
 Role = Literal["clinician", "patient"]
-DEFAULT_SUBSTANCE = "progesterone"
 OUTCOME_NAMES = {"breast-cancer": "breast cancer", "venous-thromboembolism": "venous thromboembolism"}
 NO_ESTIMATE = "No estimate specific to this substance in lutea's sources."
 NO_ESTIMATE_PATIENT = "The studies lutea uses give no separate figure for this medicine."
@@ -41,15 +40,6 @@ def risk_profile(substance: str, kb: KnowledgeBase | None = None) -> RiskProfile
         raise InputError("substance", f"no risk profile for {substance!r}", known)
     return kb.get("risk_profiles", substance)  # type: ignore[no-any-return]
 
-
-def substance_of(product_id: str, kb: KnowledgeBase | None = None) -> str:
-    """The substance a product contains (progesterone for a product that names none)."""
-    kb = kb or load_knowledge()
-    try:
-        product = kb.get("products", product_id)
-    except KeyError:
-        return DEFAULT_SUBSTANCE
-    return str(getattr(product, "substance", None) or DEFAULT_SUBSTANCE)
 
 
 def _estimate_json(estimate: RiskEstimate, role: Role) -> dict[str, Any]:

@@ -69,6 +69,12 @@ def test_episode_rules(client: TestClient, world) -> None:
     url = f"{API}/patients/{world.patient_id}/episodes/{episode_id}"
     backwards = client.patch(url, json={"end_date": "2000-01-01"}, headers=world.headers("doctor"))
     assert backwards.status_code == 422
+    [problem] = backwards.json()["detail"]  # at the later field, naming both
+    assert problem["loc"][-1] == "end_date" and "is before start_date" in problem["msg"], problem
+    reversed_stop = _post(client, world, "treatments", {**TREATMENT, "stop": "2000-01-01T00:00:00+00:00"})
+    assert reversed_stop.status_code == 422
+    [problem] = reversed_stop.json()["detail"]
+    assert problem["loc"] == ["body", "stop"] and "is before start" in problem["msg"], problem
     ok = client.patch(url, json={"et_date": iso(15)[:10], "embryo_age_days": 5}, headers=world.headers("doctor"))
     assert ok.status_code == 200 and ok.json()["embryo_age_days"] == 5
     linked = _post(client, world, "measurements", {**MEASUREMENT, "episode_id": episode_id})

@@ -158,3 +158,20 @@ def test_a_birth_date_after_her_first_record_is_refused(access, session) -> None
     with pytest.raises(InputError) as refused:
         patients.update_patient(access, {"birth_date": date.today()})
     assert refused.value.field == "birth_date" and "after her record" in refused.value.problem
+
+
+@pytest.mark.parametrize(("model", "body", "later", "earlier"), [
+    (EpisodeCreate, {"kind": "menstrual-cycle", "start_date": "2026-03-01", "end_date": "2026-02-01"}, "end_date", "start_date"),
+    (EpisodeCreate, {"kind": "menstrual-cycle", "start_date": "2026-03-01", "lmp_date": "2026-03-01",
+                     "lh_peak_date": "2026-02-27"}, "lh_peak_date", "lmp_date"),
+    (EpisodeCreate, {"kind": "ivf-cycle", "protocol": "hrt-fet", "start_date": "2026-03-01", "et_date": "2026-02-20"},
+     "et_date", "start_date"),
+    (TreatmentCreate, {**TREATMENT, "stop": (NOW - timedelta(days=4)).isoformat()}, "stop", "start"),
+])
+def test_a_date_order_error_sits_at_the_later_field_and_names_both(model: Any, body: dict, later: str, earlier: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        model.model_validate(body)
+    [error] = caught.value.errors()
+    assert error["loc"] == (later,)
+    assert f"{later} " in error["msg"] and f"is before {earlier} " in error["msg"]
+    assert model.model_validate({**body, later: body[earlier]})  # the same day (or time) is accepted

@@ -75,3 +75,49 @@ def test_an_empty_plan_marks_each_missing_question(page: Page, world) -> None:
         _described(page, element_id, "Answer this question")
     expect(page.locator("#plan-form")).not_to_contain_text("gestational_weeks, previous_miscarriages")
     shot(page, "form-plan-missing")
+
+
+def test_date_order_errors_sit_beside_the_later_field_and_name_both(page: Page, world) -> None:
+    login(page, world.clinician)
+    page.goto(f"/patients/{world.patient_id}")
+    before = page.locator("#events-table tbody tr").count()
+    form = page.locator("#episodes-form")
+    form.get_by_label("Kind").select_option("menstrual-cycle")
+    form.get_by_label("Start date").fill("2026-03-10")
+    form.get_by_label("End date").fill("2026-03-01")
+    form.get_by_label("Last menstrual period").fill("2026-03-10")
+    form.get_by_label("LH peak").fill("2026-03-02")
+    form.get_by_role("button", name="Add episode").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("#episodes-form")
+    _focus_is(page, "e-end_date")  # the first invalid field
+    _described(page, "e-end_date", "The end date (2026-03-01) is before the start date (2026-03-10)")
+    _described(page, "e-lh_peak_date", "The LH peak (2026-03-02) is before the last menstrual period (2026-03-10)")
+    expect(page.locator("#events-table tbody tr")).to_have_count(before)  # nothing stored
+    shot(page, "form-episode-date-order")
+
+    form = page.locator("#treatments-form")
+    form.get_by_label("Schedule (regimen language)").fill("400 mg vaginal q12h")
+    form.get_by_label("Start (your local time)").fill("2026-03-10T08:00")
+    form.get_by_label("Stop (optional)").fill("2026-03-09T08:00")
+    form.get_by_role("button", name="Add treatment").click()  # no dose either: both problems at once
+    page.wait_for_load_state()
+    assert page.url.endswith("#treatments-form")
+    _focus_is(page, "t-dose_mg")
+    _described(page, "t-dose_mg", "")
+    _described(page, "t-stop", "The stop (2026-03-09 08:00 UTC) is before the start (2026-03-10 08:00 UTC)")
+
+
+def test_a_dose_that_disagrees_with_its_schedule_is_refused_beside_the_dose(page: Page, world) -> None:
+    login(page, world.clinician)
+    page.goto(f"/patients/{world.patient_id}")
+    form = page.locator("#treatments-form")
+    form.get_by_label("Product").select_option(label="Cyclogest")
+    form.get_by_label("Dose per administration (mg)").fill("200")
+    form.get_by_label("Schedule (regimen language)").fill("400 mg vaginal q12h")
+    form.get_by_label("Start (your local time)").fill("2026-03-10T08:00")
+    form.get_by_role("button", name="Add treatment").click()
+    page.wait_for_load_state()
+    _focus_is(page, "t-dose_mg")
+    expect(page.locator("#t-dose_mg-msg")).to_contain_text("400")
+    expect(page.locator("#t-dose_mg")).to_have_attribute("aria-invalid", "true")

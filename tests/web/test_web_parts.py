@@ -7,11 +7,16 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lutea.errors import InputError
+from lutea.records.inputs import MAX_ID
 from lutea.web.chart import NMOL_PER_NG, reference_band
+from lutea.web.pages_patient import zoom_episode
 from lutea.web.pages_simulate import DEFAULTS, regimen_text, simulation
 from lutea.web.records import form_fields
+from lutea.web.session import PageError
 
 
 def test_datetime_local_gets_the_browsers_offset() -> None:
@@ -50,3 +55,13 @@ def test_reference_band_is_converted_to_ng_ml() -> None:
     assert band["high"] == pytest.approx(60.0 / 3.18, rel=1e-3)
     assert NMOL_PER_NG == pytest.approx(3.18, rel=1e-3)
     assert reference_band(measurement, None) is None
+
+
+@given(st.text(max_size=30))
+def test_the_zoom_parameter_is_an_episode_id_or_a_422(text: str) -> None:
+    try:
+        episode = zoom_episode(text)
+    except PageError as exc:
+        assert exc.status_code == 422 and "episode must be the number of one of her episodes" in exc.message
+    else:
+        assert episode is None if text == "" else (episode == int(text) and 1 <= episode <= MAX_ID)

@@ -1,13 +1,22 @@
 """The patient's own record in plain language: no finding codes, product ids, clinician
-abbreviations or clinician sentences, and no reading of a level as 'you ovulated'."""
+abbreviations or clinician sentences, and no reading of a level as 'you ovulated'; the evidence
+pages name sources by author and year, without entry ids, for a patient."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
 
-from playwright.sync_api import Browser, Page
-from web_helpers import DESK, PHONE, add_serum_result, browser_context, login, remove_result, shot
+from playwright.sync_api import Browser, Page, expect
+from web_helpers import (
+    DESK,
+    PHONE,
+    add_serum_result,
+    browser_context,
+    login,
+    remove_result,
+    shot,
+)
 
 CLINICIAN_WORDS = ("crinone-8", "cyclogest", "serum P <", "When she presents", "individualised 90% band",
                    "usual range for ovulation", "from From", "for mid-luteal", "hrt-fet", "FET")
@@ -56,3 +65,22 @@ def test_the_patients_own_record_has_no_codes_ids_or_clinician_words(browser: Br
     # remove the result again, so the session's other tests see Alice as before
     remove_result(page, world.patient_id, "2.01 ng/mL")
     desk.close()
+
+
+def test_the_evidence_pages_name_sources_by_author_for_a_patient(page: Page, world) -> None:
+    login(page, world.patient)
+    for path, heading in (("/evidence", "Evidence"), ("/evidence/labarta2021", "Source Labarta")):
+        page.goto(path)
+        assert page.get_by_role("heading", level=1).inner_text().startswith(heading)
+        main = page.locator("main")
+        assert main.locator("code").count() == 0  # no knowledge-base entry ids
+        text = main.inner_text()
+        assert "reference_intervals/" not in text and "products/" not in text
+        assert "lutea uses it for:" in text
+    page.goto("/evidence")
+    expect(page.locator("dt#stricker2006")).to_have_text(re.compile(r"^Stricker .*2006$"))  # author and year, not the id
+    page.context.clear_cookies()
+    login(page, world.clinician)
+    page.goto("/evidence/labarta2021")
+    assert page.get_by_role("heading", level=1).inner_text() == "Source labarta2021"  # clinicians keep the ids
+    assert page.locator("main code").count() > 0

@@ -62,7 +62,7 @@ def login(page: Page, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/patients/**" if email.startswith(("alice", "beatrice")) else "**/home")
+    page.wait_for_url("**/patients/**" if email.startswith(("alice", "beatrice", "carla")) else "**/home")
 
 
 DESK = {"width": 1280, "height": 900}

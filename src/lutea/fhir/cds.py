@@ -17,7 +17,7 @@ from typing import Any
 from lutea.fhir import codes
 from lutea.fhir.medication_in import MedicationIn
 from lutea.knowledge import KnowledgeBase, load_knowledge
-from lutea.risk_profiles import risk_profile, substance_of
+from lutea.risk_profiles import risk_profile
 from lutea.safety import SafetyReport
 
 PATIENT_VIEW_ID = "lutea-patient-view"
@@ -193,7 +193,7 @@ def order_sign_cards(order: dict[str, Any], medication: MedicationIn, report: Sa
 
 def _risk_card(product: str, kb: KnowledgeBase) -> dict[str, Any]:
     """The ordered product's substance with oestrogen: breast cancer and VTE (lutea.risk_profiles)."""
-    profile = risk_profile(substance_of(product, kb), kb)
+    profile = risk_profile(kb.substance_of(product), kb)
     return card("risk.profile", "info", f"{profile.name}: {profile.summary}", profile.sources, kb)
 
 

@@ -75,6 +75,12 @@ class KnowledgeBase:
         except KeyError:
             raise KeyError(f"no entry {entry_id!r} in {section}") from None
 
+    def substance_of(self, product_id: str | None) -> schema.Substance:
+        """The active substance of a product (progesterone for no product or an unknown one, as the
+        regimen language reads a dose without a product)."""
+        product = self._by_id.get("products", {}).get(product_id) if product_id else None
+        return getattr(product, "substance", None) or schema.PROGESTERONE
+
     @property
     def sources(self) -> dict[str, schema.Source]:
         return self._by_id["sources"]  # type: ignore[return-value]

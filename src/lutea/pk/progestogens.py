@@ -29,18 +29,12 @@ from lutea.timeline import elapsed_hours
 VALIDATED_WITHIN = (0.5, 2.0)  # a held-out figure within this fold of the model counts as reproduced
 
 
-def substance_of(product_id: str | None) -> str:
-    """The active substance of a product id (no product: progesterone, as the regimen language reads a dose)."""
-    if product_id is None:
-        return PROGESTERONE
-    product = next((p for p in load_knowledge().entries("products") if p.id == product_id), None)
-    return product.substance if product is not None else PROGESTERONE
-
 
 def split_events(events: Sequence[DoseEvent]) -> tuple[list[DoseEvent], list[DoseEvent]]:
     """(progesterone doses, progestogen doses): only the first reach a serum progesterone assay."""
-    progesterone = [e for e in events if substance_of(e.product) == PROGESTERONE]
-    return progesterone, [e for e in events if substance_of(e.product) != PROGESTERONE]
+    kb = load_knowledge()
+    progesterone = [e for e in events if kb.substance_of(e.product) == PROGESTERONE]
+    return progesterone, [e for e in events if kb.substance_of(e.product) != PROGESTERONE]
 
 
 @dataclass(frozen=True)
@@ -123,7 +117,7 @@ def simulate_progestogens(events: Sequence[DoseEvent], times_h: np.ndarray, t0: 
     `times_h` hours after t0; a substance or route without a model is listed with why not."""
     by_key: dict[tuple[str, str], list[DoseEvent]] = {}
     for e in events:
-        by_key.setdefault((substance_of(e.product), e.route), []).append(e)
+        by_key.setdefault((load_knowledge().substance_of(e.product), e.route), []).append(e)
     out: list[ProgestogenSeries] = []
     for (substance, route), group in by_key.items():
         products = tuple(dict.fromkeys(e.product for e in group if e.product))

@@ -19,13 +19,15 @@ from lutea.knowledge import KnowledgeBase, load_knowledge
 from lutea.knowledge.schema import Threshold
 from lutea.records.access import RecordAccess
 from lutea.risk_profiles import compare as compare_risks
-from lutea.risk_profiles import substance_of
 from lutea.records.plausibility import resolve_product
 from lutea.records.prediction import (
     FIT_DRAWS,
     baseline_context,
     continued_events,
+    endogenous_curve,
+    fitted_scale,
     serum_levels,
+    treatment_episode,
 )
 from lutea.store import crud, models
 from lutea.timeline import start_of_day
@@ -108,7 +110,7 @@ def _substances(candidate: dict[str, Any], current_product: str) -> list[str]:
     """The substances a candidate gives from the change on (its products'; the current product's
     when it names none), whose risk profiles the balance sets side by side."""
     products = candidate.get("products") or [current_product]
-    return list(dict.fromkeys(substance_of(p) for p in products))
+    return list(dict.fromkeys(load_knowledge().substance_of(p) for p in products))
 
 
 def _target_json(target: Target | None, chosen: DefaultTarget | None) -> dict[str, Any] | None:
@@ -127,7 +129,7 @@ def patient_balance(access: RecordAccess, target_text: str | None = None, now: d
     treatment = _treatment(access, now)
     change = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     end = change + timedelta(days=BALANCE_DAYS)
-    episode = access.session.get(models.Episode, treatment.episode_id) if treatment.episode_id else None
+    episode = treatment_episode(treatment, crud.list_records(access.session, models.Episode, access.patient_id))
     chosen = None if target_text else default_target(episode, treatment.route, change, end)
     target = parse_target(target_text) if target_text else chosen.target  # type: ignore[union-attr]
     if target is not None:
@@ -137,7 +139,8 @@ def patient_balance(access: RecordAccess, target_text: str | None = None, now: d
     levels, assay = serum_levels(measurements, events[0].time if events else now, now)
     if not levels or not events:
         raise InputError("levels", "no serum level measured under the treatment", "one or more serum results")
-    fit = Individualiser(context=baseline_context(episode, events[0].time), assay=assay, n_draws=FIT_DRAWS).fit(events, levels)
+    context = baseline_context(episode, events[0].time)
+    fit = Individualiser(context=context, assay=assay, n_draws=FIT_DRAWS).fit(events, levels)
     regimen = f"{treatment.product} {treatment.schedule}"
     current_sources = _product_sources(treatment.product)
     t0 = events[0].time
@@ -152,9 +155,10 @@ def patient_balance(access: RecordAccess, target_text: str | None = None, now: d
                   "median": [round(float(v), 3) for v in prediction.median_ng_ml],
                   "low": [round(float(v), 3) for v in prediction.low_ng_ml],
                   "high": [round(float(v), 3) for v in prediction.high_ng_ml],
-                  "levels": [{"t": lv.time.isoformat(), "ng_ml": lv.conc_ng_ml} for lv in levels]},
+                  "levels": [{"t": lv.time.isoformat(), "ng_ml": lv.conc_ng_ml} for lv in levels],
+                  "endogenous": endogenous_curve(context, times, t0, fitted_scale(fit))},
     }
-    current_substances = [substance_of(treatment.product)]
+    current_substances = [load_knowledge().substance_of(treatment.product)]
     if target is None:
         at = min(range(len(times)), key=lambda i: abs((times[i] - change).total_seconds()))
         out["current"] = {"regimen": regimen, "predicted_ng_ml": round(float(prediction.median_ng_ml[at]), 2),

@@ -139,6 +139,15 @@ BirthDate = Annotated[date, BeforeValidator(iso_only), AfterValidator(_not_after
 """An ISO 8601 date from 1900-01-01 to today."""
 
 
+def _not_before(value: Any, info: ValidationInfo, earlier: str) -> Any:
+    """A date-order check on the later field, naming both fields and both dates (422 at the later field)."""
+    first = info.data.get(earlier)
+    if value is not None and first is not None and value < first:
+        raise ValueError(f"{info.field_name} {value.isoformat()} is before {earlier} {first.isoformat()}; "
+                         f"{info.field_name} must be on or after {earlier}")
+    return value
+
+
 class EpisodeCreate(RecordInput):
     """An IVF cycle names its protocol (hrt-fet, natural-fet, fresh); other kinds name none."""
 
@@ -154,10 +163,12 @@ class EpisodeCreate(RecordInput):
     pregnancy_location: PregnancyLocation | None = None
     note: Annotated[str, Field(max_length=5000)] | None = None
 
+    _end_after_start = field_validator("end_date")(lambda cls, v, info: _not_before(v, info, "start_date"))
+    _peak_after_period = field_validator("lh_peak_date")(lambda cls, v, info: _not_before(v, info, "lmp_date"))
+    _transfer_in_cycle = field_validator("et_date")(lambda cls, v, info: _not_before(v, info, "start_date"))
+
     @model_validator(mode="after")
     def _consistent(self) -> EpisodeCreate:
-        if self.end_date is not None and self.end_date < self.start_date:
-            raise ValueError("end_date is before start_date")
         if self.kind == "ivf-cycle" and self.protocol is None:
             raise ValueError("protocol: an ivf-cycle needs one of hrt-fet, natural-fet, fresh")
         if self.kind != "ivf-cycle" and (self.protocol or self.et_date or self.embryo_age_days):
@@ -215,11 +226,7 @@ class TreatmentCreate(RecordInput):
     episode_id: RowId | None = None
     acknowledge_off_label: bool = False
 
-    @model_validator(mode="after")
-    def _ordered(self) -> TreatmentCreate:
-        if self.stop is not None and self.stop < self.start:
-            raise ValueError("stop is before start")
-        return self
+    _stop_after_start = field_validator("stop")(lambda cls, v, info: _not_before(v, info, "start"))
 
 
 class TreatmentUpdate(RecordInput):

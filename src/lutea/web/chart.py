@@ -9,33 +9,19 @@ for reference intervals, lutea.pk.simulate and lutea.individualise for the curve
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-import numpy as np
-
-from lutea.knowledge.schema import PROGESTERONE
-from lutea.pk.progestogens import substance_of
-from lutea.records.prediction import (
-    FIT_DRAWS,
-    SERUM_SPECIMENS,
-    baseline_context,
-    continued_events,
-    serum_levels,
-)
-from lutea.records.prediction import readable_events as treatment_events
-from lutea.errors import InputError
 from lutea.cutoffs import transfer_day_cutoff
-from lutea.individualise import Individualiser
-from lutea.pk.simulate import MAX_DAYS, simulate
+from lutea.records.prediction import SERUM_SPECIMENS, treatment_curve
+from lutea.records.prediction import readable_events as treatment_events
 from lutea.store import models
 from lutea.timeline import EARLIEST
 from lutea.units import Specimen, from_canonical, to_canonical
 
 NMOL_PER_NG = from_canonical(1.0, "nmol/L", Specimen.SERUM)  # nmol/L per ng/mL (lutea.units)
 BAND_HALF_WIDTH = timedelta(hours=12)  # a result's reference band is drawn over its sampling day
-POPULATION = 300  # virtual subjects of the simulated band
-CURVE_STEP_H = 1.0
 CHART_WINDOW = timedelta(days=365)
 
 
@@ -47,49 +33,27 @@ def predicted_curve(
     treatment: models.Treatment, episode: models.Episode | None, measurements: Sequence[models.Measurement],
     now: datetime, product_name: str | None = None,
 ) -> dict[str, Any] | None:
-    """The curve of a treatment, individualised from serum levels measured under it when there are
-    any, else the population median with its 5th-95th percentile band (ng/mL)."""
-    if treatment.start < EARLIEST:  # a row stored before the records' date limits (year 1): no curve
+    """The curve of a treatment (lutea.records.prediction.treatment_curve: individualised from serum
+    levels measured under it, else the population's, with her own level under it), labelled."""
+    curve = treatment_curve(treatment, episode, measurements, now)
+    if curve is None:
         return None
-    if substance_of(treatment.product) != PROGESTERONE:  # a progestogen adds nothing to serum progesterone
-        return None
-    horizon = max(now, max((m.sampled_at for m in measurements), default=now)) + timedelta(days=1)
-    events = continued_events(treatment, now, horizon)
-    if not events:
-        return None
-    t0 = events[0].time - timedelta(hours=12)
-    end = max(events[-1].time + timedelta(days=1), t0 + timedelta(days=2))
-    days = min((end - t0).total_seconds() / 86400.0, MAX_DAYS)
-    context = baseline_context(episode, t0)
-    levels, assay = serum_levels(measurements, events[0].time, end)
-    if levels:
-        try:
-            fit = Individualiser(context=context, assay=assay, n_draws=FIT_DRAWS).fit(events, levels)
-            n = int(days * 24 / CURVE_STEP_H) + 1
-            times = [t0 + timedelta(hours=CURVE_STEP_H * i) for i in range(n)]
-            prediction = fit.predict(times, events)
-            return _curve("individualised", times, prediction.median_ng_ml, prediction.low_ng_ml,
-                          prediction.high_ng_ml, f"{product_name or treatment.product}: individualised from {len(levels)} level(s)",
-                          assay)
-        except (InputError, ValueError, np.linalg.LinAlgError):
-            pass  # the population curve below still shows what the regimen gives
-    try:
-        result = simulate(events, days=days, start=t0, context=context, population=POPULATION, assay=assay,
-                          step_h=CURVE_STEP_H, acknowledge_off_label=True)  # her record's doses, checked when stored
-    except InputError:
-        return None
-    times = [result.t0 + timedelta(hours=float(h)) for h in result.times_h]
-    return _curve("simulated", times, result.concentration_ng_ml, result.p5, result.p95,
-                  f"{product_name or treatment.product}: population median", assay, list(result.sources))
+    name = product_name or treatment.product
+    if curve["kind"] == "individualised":
+        curve["label"] = f"{name}: individualised from {curve['levels_used']} level(s)"
+    else:
+        curve["label"] = f"{name}: population median"
+    return curve
 
 
-def _curve(kind: str, times: Sequence[datetime], median: Any, low: Any, high: Any, label: str, assay: str,
-           sources: list[str] | None = None) -> dict[str, Any]:
-    def r(values: Any) -> list[float]:
-        return [round(float(v), 3) for v in np.asarray(values)]
-
-    return {"kind": kind, "label": label, "assay": assay, "t": [_iso(t) for t in times],
-            "median": r(median), "low": r(low), "high": r(high), "sources": sources or []}
+def endogenous_label(endogenous: dict[str, Any], kind: str, patient: bool) -> str:
+    """The legend of her own (endogenous) level under the dose curve, in the reader's words."""
+    if patient:
+        return "your body's own progesterone"
+    where = {"pregnancy": "pregnancy by gestational week", "natural-cycle": "natural cycle by cycle day",
+             "hrt-fet": "programmed cycle, no corpus luteum"}.get(endogenous["context"], endogenous["context"])
+    fitted = ", scaled to her results" if kind == "individualised" else ""
+    return f"her own (endogenous) level: {where}{fitted}"
 
 
 def reference_band(measurement: models.Measurement, interval: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -139,9 +103,11 @@ def chart_data(
     show_doses_mg: bool,
     thresholds: Sequence[dict[str, Any]] = (),
     product_names: dict[str, str] | None = None,
+    window: tuple[datetime, datetime] | None = None,
 ) -> dict[str, Any]:
-    """Everything the timeline chart draws, in ng/mL, with the factor to nmol/L for the toggle.
-    Patients (show_doses_mg False) get plain words for every label and no dose amounts."""
+    """Everything the timeline chart draws, in ng/mL, with the factor to nmol/L for the toggle, and
+    the time window it opens on (an episode zoomed to; None: all of it). Patients (show_doses_mg
+    False) get plain words for every label and no dose amounts."""
     names = product_names or {}
     patient = not show_doses_mg
     since = chart_window(measurements, now)
@@ -177,8 +143,84 @@ def chart_data(
             curve["band_label"] = "where 9 in 10 levels are expected"
         else:
             curve["band_label"] = f"{curve['kind']} prediction, 90% band"
+        if curve.get("endogenous"):
+            curve["endogenous"] = dict(curve["endogenous"], label=endogenous_label(curve["endogenous"], curve["kind"], patient))
     words = {"measured": "your result" if patient else "result", "band": "usual range for that day" if patient
              else "reference interval of the result", "doses": "doses" if not patient else "your treatment",
              "now": "now"}
     return {"measurements": points, "bands": bands, "doses": doses, "curve": curve, "nmol_per_ng": NMOL_PER_NG,
-            "now": _iso(now), "thresholds": list(thresholds), "left_out": left_out, "words": words}
+            "now": _iso(now), "thresholds": list(thresholds), "left_out": left_out, "words": words,
+            "window": {"from": _iso(window[0]), "to": _iso(window[1])} if window else None}
+
+
+def episode_window(episode: models.Episode, measurements: Sequence[models.Measurement], now: datetime) -> tuple[datetime, datetime]:
+    """The time an episode spans on the chart: from its start day to the end of its last day, or,
+    while it runs, to the later of now and its last result, plus a day."""
+    start = datetime.combine(episode.start_date, time(0), tzinfo=UTC)
+    if episode.end_date is not None:
+        return start, datetime.combine(episode.end_date, time(0), tzinfo=UTC) + timedelta(days=1)
+    last = max((m.sampled_at for m in measurements if m.episode_id == episode.id), default=now)
+    return start, max(now, last, start) + timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class ChartRow:
+    """One line of the chart's table alternative: when, what, the level in both units, and for the
+    predicted curve its 90% band and her own (endogenous) level (ng/mL)."""
+
+    at: str
+    what: str
+    ng_ml: str
+    nmol_l: str
+    band_ng_ml: str = ""
+    own_ng_ml: str = ""
+
+
+TABLE_STEP = timedelta(hours=12)  # the predicted curve in the table: one line every 12 hours
+
+
+def chart_table(chart: dict[str, Any]) -> list[ChartRow]:
+    """The chart's data as rows in time order (its window only, when zoomed): results, the predicted
+    level with its 90% band and her own level every 12 hours, threshold lines and doses; for a
+    screen reader and for anyone who wants the numbers."""
+    window = chart.get("window")
+    since = datetime.fromisoformat(window["from"]) if window else None
+    until = datetime.fromisoformat(window["to"]) if window else None
+
+    def inside(t: str) -> bool:
+        moment = datetime.fromisoformat(t)
+        return (since is None or moment >= since) and (until is None or moment <= until)
+
+    def both(ng_ml: float) -> tuple[str, str]:
+        return f"{ng_ml:.3g}", f"{ng_ml * NMOL_PER_NG:.3g}"
+
+    words = chart["words"]
+    rows: list[tuple[str, int, ChartRow]] = []
+    for p in chart["measurements"]:
+        if inside(p["t"]):
+            rows.append((p["t"], 0, ChartRow(p["t"], f"{words['measured']}: {p['label']}", *both(p["ng_ml"]))))
+    curve = chart.get("curve")
+    if curve:
+        own = (curve.get("endogenous") or {}).get("median_ng_ml")
+        last: datetime | None = None
+        for i, t in enumerate(curve["t"]):
+            moment = datetime.fromisoformat(t)
+            if not inside(t) or (last is not None and moment - last < TABLE_STEP):
+                continue
+            last = moment
+            ng, nmol = both(curve["median"][i])
+            band = f"{curve['low'][i]:.3g} to {curve['high'][i]:.3g}"
+            rows.append((t, 1, ChartRow(t, curve["label"], ng, nmol, band, f"{own[i]:.3g}" if own else "")))
+    for d in chart["doses"]:
+        if inside(d["t"]):
+            rows.append((d["t"], 2, ChartRow(d["t"], f"{words['doses']}: {d['label']}", "", "")))
+    out = [row for _t, _k, row in sorted(rows, key=lambda r: (r[0], r[1]))]
+    for th in chart.get("thresholds", []):
+        out.append(ChartRow("across the chart", th["label"], *both(th["ng_ml"])))
+    return [ChartRow(_shown(r.at), r.what, r.ng_ml, r.nmol_l, r.band_ng_ml, r.own_ng_ml) for r in out]
+
+
+def _shown(at: str) -> str:
+    if at == "across the chart":
+        return at
+    return datetime.fromisoformat(at).astimezone(UTC).strftime("%Y-%m-%d %H:%M")

@@ -30,10 +30,22 @@ def form_choices() -> dict[str, Any]:
     return {"symptoms": symptoms, "products": products}
 
 
+def zoom_episode(text: str | None) -> int | None:
+    """The episode the chart zooms to (?episode=ID); a value that is no record id is refused (422)."""
+    if text is None or text == "":
+        return None
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+        raise PageError(422, f"episode must be the number of one of her episodes (1 to {MAX_ID}), not {text[:20]!r}.")
+    return int(text)
+
+
 def timeline_page(view: Viewer, patient_id: int, *, errors: dict[str, dict[str, str]] | None = None,
                   values: dict[str, dict[str, Any]] | None = None, status_code: int = 200) -> Response:
     access, patient = open_patient(view, patient_id)
-    timeline = build_timeline(view.db, patient, view.user.role)
+    try:
+        timeline = build_timeline(view.db, patient, view.user.role, zoom_to=zoom_episode(view.request.query_params.get("episode")))
+    except RecordNotFound as exc:
+        raise PageError(404, f"{exc}: the chart can zoom to one of her episodes only.") from None
     access.audit("read", "timeline")
     return render(
         view.request, "timeline.html", user=view.user, session=view.session, t=timeline,

@@ -26,6 +26,8 @@ from lutea.web.access import ViewerDep, open_patient, require_clinician
 from lutea.web.chart import NMOL_PER_NG
 from lutea.web.templating import render
 
+CONTEXT_WORDS = {"natural-cycle": "natural cycle", "hrt-fet": "programmed FET (no corpus luteum)",
+                 "postmenopausal": "after menopause", "male": "male", "pregnancy": "pregnancy", "none": "none (doses only)"}
 router = APIRouter()
 POPULATION = 500
 _CUTOFF = transfer_day_cutoff("hrt-fet", "vaginal")  # the builder's default: programmed FET, vaginal
@@ -155,7 +157,7 @@ def _params(request: Request) -> dict[str, str]:
 
 def _choices() -> dict[str, Any]:
     return {"products": [(p.id, p.names[0]) for p in load_knowledge().entries("products")],
-            "routes": sorted(ROUTES), "contexts": CONTEXTS, "assays": ("lcms", "immunoassay")}
+            "routes": sorted(ROUTES), "contexts": [(c, CONTEXT_WORDS.get(c, c)) for c in CONTEXTS], "assays": (("lcms", "LC-MS/MS"), ("immunoassay", "immunoassay"))}
 
 
 @router.get("/simulate", response_class=HTMLResponse)

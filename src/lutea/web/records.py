@@ -4,8 +4,9 @@ problems turned into messages beside the fields."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -62,11 +63,37 @@ def form_fields(kind: str, form: Mapping[str, Any]) -> dict[str, Any]:
     return fields
 
 
+FIELD_LABELS = {"start_date": "start date", "end_date": "end date", "lmp_date": "last menstrual period",
+                "lh_peak_date": "LH peak", "et_date": "embryo transfer date", "start": "start", "stop": "stop"}
+_DATE_ORDER = re.compile(r"(\w+) (\S+) is before (\w+) (\S+); \w+ must be on or after \w+")
+
+
+def _shown_time(text: str) -> str:
+    """A date or an ISO time as the form shows it (YYYY-MM-DD or YYYY-MM-DD HH:MM UTC)."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if len(text) <= 10:
+        return text
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _in_words(message: str) -> str:
+    """A date-order problem of the records' inputs in the form's words, naming both fields."""
+    match = _DATE_ORDER.fullmatch(message)
+    if not match or match[1] not in FIELD_LABELS or match[3] not in FIELD_LABELS:
+        return message
+    later, earlier = FIELD_LABELS[match[1]], FIELD_LABELS[match[3]]
+    return (f"The {later} ({_shown_time(match[2])}) is before the {earlier} ({_shown_time(match[4])}): "
+            f"the {later} must be on or after the {earlier}.")
+
+
 def _validation_messages(exc: ValidationError) -> dict[str, str]:
     errors: dict[str, str] = {}
     for e in exc.errors(include_url=False):
         field = str(e["loc"][0]) if e["loc"] else GENERAL
-        message = str(e["msg"]).removeprefix("Value error, ")
+        message = _in_words(str(e["msg"]).removeprefix("Value error, "))
         errors.setdefault(field, message)
     return errors
 

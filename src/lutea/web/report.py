@@ -39,6 +39,9 @@ def _chart(ax: plt.Axes, chart: dict) -> None:
         times = [_t(t) for t in curve["t"]]
         ax.fill_between(times, curve["low"], curve["high"], color="#9ecae1", alpha=0.5, label=f"{curve['kind']} 90% band")
         ax.plot(times, curve["median"], color="#08519c", lw=1.2, label=curve["label"])
+        own = curve.get("endogenous")
+        if own:  # her own level, which the curve includes
+            ax.fill_between(times, 0, own["median_ng_ml"], color="#01665e", alpha=0.15, label=own["label"])
     for band in chart["bands"]:
         if band["high"] is not None:
             ax.fill_between([_t(band["t0"]), _t(band["t1"])], band["low"], band["high"], color="#74c476", alpha=0.35)

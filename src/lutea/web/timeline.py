@@ -10,12 +10,27 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from lutea.records.interpretation import SYMPTOM_WINDOW
 from lutea.findings import Finding, ordered
-from lutea.store import crud, models
+from lutea.records import RecordNotFound
+from lutea.records.interpretation import SYMPTOM_WINDOW
+from lutea.records.prediction import treatment_episode
 from lutea.records.red_flags import RedFlagView, acknowledged_flags, open_flags
-from lutea.web.chart import chart_data, context_thresholds, predicted_curve
-from lutea.web.results import PROTOCOL_WORDS, ResultRow, finding, product_names, result_rows
+from lutea.store import crud, models
+from lutea.web.chart import (
+    ChartRow,
+    chart_data,
+    chart_table,
+    context_thresholds,
+    episode_window,
+    predicted_curve,
+)
+from lutea.web.results import (
+    PROTOCOL_WORDS,
+    ResultRow,
+    finding,
+    product_names,
+    result_rows,
+)
 
 
 @dataclass
@@ -44,6 +59,21 @@ class TimelineView:
     chart: dict[str, Any]
     events: list[tuple[str, str]]  # symptoms and episodes in date order: (when, what)
     product_names: dict[str, str]
+    chart_rows: list[ChartRow]  # the chart as a table (screen readers)
+    zoom: list[tuple[int, str]]  # episodes the chart can zoom to: (id, what)
+    zoomed: int | None  # the episode the chart shows, None: the whole record
+
+
+def episode_words(e: models.Episode, role: str) -> str:
+    """An episode in words: kind, protocol (in the reader's words), transfer day, cycle length."""
+    what = {"ivf-cycle": "IVF cycle"}.get(e.kind, e.kind.replace("-", " "))
+    if e.protocol:
+        what += ", " + PROTOCOL_WORDS.get(e.protocol, (e.protocol, e.protocol))[1 if role == "patient" else 0]
+    if e.et_date:
+        what += f", transfer {e.et_date}"
+    if e.cycle_length_days:
+        what += f", {e.cycle_length_days}-day cycle"
+    return what
 
 
 def record_events(symptoms: list[models.Symptom], episodes: list[models.Episode], role: str) -> list[tuple[str, str]]:
@@ -53,13 +83,7 @@ def record_events(symptoms: list[models.Symptom], episodes: list[models.Episode]
         rows.append((s.noted_at.strftime("%Y-%m-%d %H:%M"), s.noted_at.strftime("%Y-%m-%d %H:%M"),
                      f"{s.symptom.replace('-', ' ')} (severity {s.severity})"))
     for e in episodes:
-        what = {"ivf-cycle": "IVF cycle"}.get(e.kind, e.kind.replace("-", " "))
-        if e.protocol:
-            what += ", " + PROTOCOL_WORDS.get(e.protocol, (e.protocol, e.protocol))[1 if role == "patient" else 0]
-        if e.et_date:
-            what += f", transfer {e.et_date}"
-        if e.cycle_length_days:
-            what += f", {e.cycle_length_days}-day cycle"
+        what = episode_words(e, role)
         if e.note:
             what += f" ({e.note})"
         rows.append((f"{e.start_date} 00:00", f"{e.start_date}", "started: " + what))
@@ -80,8 +104,10 @@ def latest_interpretations(db: Session, patient_id: int) -> dict[int, dict[str, 
     return out
 
 
-def build_timeline(db: Session, patient: models.Patient, role: str, now: datetime | None = None) -> TimelineView:
-    """Everything the timeline page and the report show, for a clinician or a patient (plain language)."""
+def build_timeline(db: Session, patient: models.Patient, role: str, now: datetime | None = None,
+                   zoom_to: int | None = None) -> TimelineView:
+    """Everything the timeline page and the report show, for a clinician or a patient (plain language);
+    zoom_to: the id of an episode the chart opens on (RecordNotFound when she has none of that id)."""
     now = now or datetime.now(UTC)
     episodes = list(crud.list_records(db, models.Episode, patient.id))
     measurements = list(crud.list_records(db, models.Measurement, patient.id))
@@ -105,16 +131,20 @@ def build_timeline(db: Session, patient: models.Patient, role: str, now: datetim
     episode = None
     latest_treatment = treatments[-1] if treatments else None
     names = product_names()
-    if latest_treatment is not None and latest_treatment.episode_id:
-        episode = db.get(models.Episode, latest_treatment.episode_id)
-    elif episodes:
+    if latest_treatment is not None:  # its episode, else the one running when it started (her own level)
+        episode = treatment_episode(latest_treatment, episodes)
+        curve = predicted_curve(latest_treatment, episode, measurements, now, names.get(latest_treatment.product))
+    if episode is None and episodes:
         episode = episodes[-1]
-    if latest_treatment is not None:
-        curve = predicted_curve(latest_treatment, episode if latest_treatment.episode_id else None, measurements, now,
-                                names.get(latest_treatment.product))
+    zoomed = next((e for e in episodes if e.id == zoom_to), None) if zoom_to is not None else None
+    if zoom_to is not None and zoomed is None:
+        raise RecordNotFound(f"patient {patient.id} has no episode {zoom_to}")
     chart = chart_data(measurements, results, treatments, curve, now, show_doses_mg=role != "patient",
-                       thresholds=context_thresholds(episode, latest_treatment, role == "patient"), product_names=names)
+                       thresholds=context_thresholds(episode, latest_treatment, role == "patient"), product_names=names,
+                       window=episode_window(zoomed, measurements, now) if zoomed else None)
     rows = result_rows(measurements, results, role)
     symptoms.sort(key=lambda s: s.noted_at)
+    zoom = [(e.id, f"{episode_words(e, role)} from {e.start_date}")
+            for e in sorted(episodes, key=lambda e: (e.start_date, e.id), reverse=True)]
     return TimelineView(patient, episodes, measurements, symptoms, treatments, cards, rows, flags, acknowledged, chart,
-                        record_events(symptoms, episodes, role), names)
+                        record_events(symptoms, episodes, role), names, chart_table(chart), zoom, zoom_to)

@@ -52,10 +52,13 @@ def timeline(access: AccessDep) -> Timeline:
     patient = session.get(models.Patient, access.patient_id)
     events: list[tuple[datetime, int, TimelineEvent]] = []
     treatments: list[models.Treatment] = []
+    episodes: list[models.Episode] = []
     for order, (kind, model, out, moment_field) in enumerate(_EVENTS):
         for record in crud.list_records(session, model, access.patient_id):
             if isinstance(record, models.Treatment):
                 treatments.append(record)
+            elif isinstance(record, models.Episode):
+                episodes.append(record)
             at = _moment(getattr(record, moment_field))
             body: dict[str, Any] = out.model_validate(record).model_dump(mode="json")
             events.append((at, order, TimelineEvent(at=at.isoformat(), kind=kind, id=record.id, record=body)))  # type: ignore[attr-defined]
@@ -69,5 +72,5 @@ def timeline(access: AccessDep) -> Timeline:
         knowledge_version=load_knowledge().version,
         events=[e[2] for e in events],
         interpretations=interpretations,
-        predicted=prediction.predicted_curve(treatments),
+        predicted=prediction.predicted_curve(treatments, episodes=episodes),
     )

@@ -19,7 +19,7 @@
       traces.push({ x: [x[0]], y: [r.threshold], mode: "lines", line: { color: "#a4161a", dash: "dash" }, name: "threshold " + r.threshold + " ng/mL" });
     }
     var layout = { margin: { l: 60, r: 20, t: 10, b: 40 }, height: 380, shapes: shapes, legend: { orientation: "h", y: -0.2 },
-      xaxis: { title: { text: "days from the first dose" } }, yaxis: { title: { text: "serum progesterone (ng/mL, " + r.assay + ")" }, rangemode: "tozero" } };
+      xaxis: { title: { text: "days from the first dose" } }, yaxis: { title: { text: "serum progesterone (ng/mL, " + (r.assay === "lcms" ? "LC-MS/MS" : r.assay) + ")" }, rangemode: "tozero" } };
     window.Plotly.react(holder, traces, layout, { displayModeBar: false, responsive: true });
     holder.dataset.points = String(r.median.length);
     document.getElementById("sim-regimen").textContent = r.regimen;

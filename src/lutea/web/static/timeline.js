@@ -1,6 +1,6 @@
 // The timeline chart: measured levels (one legend entry per colour), reference bands, threshold
 // lines of her context, dose markers above the axis, a "now" line, and the predicted curve with a
-// light 90% band; a unit toggle (ng/mL and nmol/L). Data: the JSON in #chart-data (ng/mL).
+// light 90% band over her own (endogenous) level; a unit toggle (ng/mL and nmol/L). Data: the JSON in #chart-data (ng/mL).
 (function () {
   var holder = document.getElementById("chart");
   var source = document.getElementById("chart-data");
@@ -10,6 +10,7 @@
   var COLORS = { urgent: "#a4161a", advise: "#8a5a00", info: "#0b4f8a", none: "#333333" };
   var SEVERITY = { urgent: "urgent finding", advise: "advice", info: "information only", none: "no finding" };
   var THRESHOLD = "#6b4500";
+  var ENDOGENOUS = "#01665e";
 
   function scale(values, k) { return values.map(function (v) { return v === null ? null : v * k; }); }
 
@@ -21,6 +22,10 @@
     var annotations = [];
     var top = 0;
     var c = data.curve;
+    if (c && c.endogenous) {  // her own level, under the dose curve that includes it
+      traces.push({ x: c.t, y: scale(c.endogenous.median_ng_ml, k), mode: "lines", line: { color: ENDOGENOUS, width: 1.5, dash: "dashdot" },
+        fill: "tozeroy", fillcolor: "rgba(1,102,94,0.12)", name: c.endogenous.label, hovertemplate: "%{y:.3g} " + label + "<extra></extra>" });
+    }
     if (c) {
       traces.push({ x: c.t, y: scale(c.high, k), mode: "lines", line: { width: 0 }, hoverinfo: "skip", showlegend: false, name: "upper" });
       traces.push({ x: c.t, y: scale(c.low, k), mode: "lines", line: { width: 0 }, fill: "tonexty",
@@ -68,7 +73,8 @@
       legend: { orientation: "h", y: -0.2 },
       yaxis: { title: { text: "serum progesterone (" + label + ")" }, rangemode: "tozero", domain: [0, 0.9], range: top > 0 ? [0, top] : undefined },
       yaxis2: { domain: [0.92, 1], showticklabels: false, showgrid: false, zeroline: false, range: [0, 2], fixedrange: true },
-      xaxis: { type: "date" }, paper_bgcolor: "#ffffff", plot_bgcolor: "#ffffff" };
+      xaxis: { type: "date", range: data.window ? [data.window.from, data.window.to] : undefined },
+      paper_bgcolor: "#ffffff", plot_bgcolor: "#ffffff" };
     window.Plotly.react(holder, traces, layout, { displayModeBar: false, responsive: true });
     holder.dataset.points = String(m.length);
     holder.dataset.unit = label;
