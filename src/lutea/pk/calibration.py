@@ -38,6 +38,7 @@ from lutea.knowledge.schema import PK_FRACTION_PARAMETERS, PKArm
 from lutea.pk.assay import assay_factor
 from lutea.pk.baseline import baseline_curve
 from lutea.pk.engine import auc_per_mg, simulate_hours
+from lutea.pk.exposure import individual_exposure
 from lutea.pk.models import RouteModel, route_model, route_models
 from lutea.pk.population import individual_parameters, residual_sd
 
@@ -234,24 +235,19 @@ def predict_arm(
         endo = baseline_curve(_POPULATION_CONTEXT[arm.population], rel)
     conc = exo + endo[None, :]
     obs = observed(arm)
-    inside = rel <= arm.window_h + 1e-9
-    masked = np.where(inside[None, :], conc, -np.inf)
-    k = np.argmax(masked, axis=1)
-    cmax = conc[np.arange(total), k]
-    tmax = rel[k]
+    window = individual_exposure(rel, conc, 0.0, arm.window_h)  # the one reading of exposure (lutea.pk.exposure)
+    cmax, tmax = window["cmax"], window["tmax"]
     if smooth_tmax:
+        inside = rel <= arm.window_h + 1e-9
         w = np.where(inside[None, :], np.exp(SOFT_TMAX_SHARPNESS * (conc / np.maximum(cmax[:, None], 1e-12) - 1.0)), 0.0)
         tmax = np.sum(w * rel[None, :], axis=1) / np.sum(w, axis=1)
-    individual: dict[str, np.ndarray] = {"cmax": cmax, "tmax": tmax, "cmin": np.min(conc[:, inside], axis=1)}
+    individual: dict[str, np.ndarray] = {"cmax": cmax, "tmax": tmax, "cmin": window["ctrough"]}
     if arm.auc_window_h is not None:
-        sel = rel <= arm.auc_window_h + 1e-9
-        individual["auc"] = np.trapezoid(conc[:, sel], rel[sel], axis=1)
+        individual["auc"] = individual_exposure(rel, conc, 0.0, arm.auc_window_h)["auc"]
     elif n_dose == 1:
         per_mg = np.broadcast_to(auc_per_mg(model, params), (total,))
         individual["auc"] = per_mg * float(model.effective_dose_mg(arm.dose_mg)) * factor
-    cavg_window = arm.cavg_window_h or arm.window_h
-    sel = rel <= cavg_window + 1e-9
-    individual["cavg"] = np.trapezoid(conc[:, sel], rel[sel], axis=1) / rel[sel][-1]
+    individual["cavg"] = individual_exposure(rel, conc, 0.0, arm.cavg_window_h or arm.window_h)["cavg"]
     for name in obs:
         if name.startswith("level@"):
             h = float(name[len("level@") : -1])
