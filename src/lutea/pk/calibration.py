@@ -46,11 +46,13 @@ FIXED_PARAMETERS = ("cl_l_per_h", "v_l", "q_l_per_h", "v2_l")
 FREE_ORDER = ("f_bio", "ka_slow_per_h", "ka_per_h", "ktr_per_h", "lag_h")  # frac_fast stays as the engine set it
 # Fixed, generic starting point of every fit (numerical settings, not clinical facts): the fit
 # never starts from the values it wrote last time, so reruns give the same numbers.
-FIT_START = {"dose_exponent": 0.3, "f_bio": 0.1, "ka_per_h": 0.5, "ka_slow_per_h": 0.05, "ktr_per_h": 0.5, "frac_fast": 0.5, "lag_h": 1.0}
+FIT_START = {"dose_exponent": 0.3, "dose_saturation_mg": 100.0, "f_bio": 0.1, "ka_per_h": 0.5, "ka_slow_per_h": 0.05, "ktr_per_h": 0.5, "frac_fast": 0.5, "lag_h": 1.0}
 RATE_BOUNDS_PER_H = (1e-3, 20.0)
 RATE_BOUNDS_LAG_H = (1e-2, 24.0)
 DOSE_EXPONENT = "dose_exponent"  # beta of F = f_bio (dose / dose_ref)^-beta (dose-dependent models)
 DOSE_EXPONENT_BOUNDS = (0.0, 0.95)
+DOSE_SATURATION = "dose_saturation_mg"  # K of saturable uptake, dose * (dose_ref + K) / (dose + K)
+DOSE_SATURATION_BOUNDS_MG = (1.0, 10_000.0)
 # Time-of-day variation (models with `diurnal`), fitted as the cosine and sine coefficients of
 # log factor = c cos(2 pi h / 24) + s sin(2 pi h / 24): smooth where an amplitude-and-phase pair
 # is not (the phase is undefined at amplitude 0, where the fit starts).
@@ -58,6 +60,7 @@ DIURNAL = ("diurnal_cos", "diurnal_sin")
 DIURNAL_BOUNDS = (-1.0, 1.0)
 VIRTUAL_SUBJECTS = 240  # virtual subjects per arm: replicate trials of the arm's n
 DEFAULT_ARM_N = 10  # subjects per trial when an arm does not report n
+ARM_WEIGHTS_BY_N = True  # residuals weighted by sqrt(n): arm_weight
 OMEGA_FLOOR = 0.1
 OMEGA_CEILING = 1.5
 OMEGA_START = 0.4  # generic starting BSV of f_bio for the first pass of a spread fit
@@ -267,6 +270,15 @@ def predict_arm(
     return ArmPrediction(arm, model.id, obs, pred, cv_obs, cv_pred)
 
 
+def arm_weight(arm: PKArm) -> float:
+    """Weight of an arm's residuals in the fit: sqrt(n / DEFAULT_ARM_N), since the sampling
+    variance of an arm's mean falls as 1/n (DEFAULT_ARM_N when n is not reported), so an arm
+    of 20 subjects counts more than one of 6."""
+    if not ARM_WEIGHTS_BY_N:
+        return 1.0
+    return math.sqrt((arm.n_subjects or DEFAULT_ARM_N) / DEFAULT_ARM_N)
+
+
 def residuals(prediction: ArmPrediction) -> list[float]:
     """Weighted residuals of one arm (log ratios; Tmax on log(1 + h))."""
     out = []
@@ -287,7 +299,7 @@ def free_parameters(model: RouteModel, n_observations: int, clocked: bool = Fals
     if model.id in REFERENCE_MODELS and "f_bio" in names:
         names.remove("f_bio")
     if model.dose_dependent:
-        names.insert(1 if "f_bio" in names else 0, DOSE_EXPONENT)
+        names.insert(1 if "f_bio" in names else 0, DOSE_SATURATION if model.dose_saturation_mg > 0 else DOSE_EXPONENT)
     if model.diurnal and clocked:
         names[1 if "f_bio" in names else 0:0] = DIURNAL
     return tuple(names[: max(1, min(len(names), n_observations - 2))])
@@ -320,6 +332,9 @@ def _bounds(names: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         elif name == DOSE_EXPONENT:
             low.append(DOSE_EXPONENT_BOUNDS[0])
             high.append(DOSE_EXPONENT_BOUNDS[1])
+        elif name == DOSE_SATURATION:
+            low.append(math.log(DOSE_SATURATION_BOUNDS_MG[0]))
+            high.append(math.log(DOSE_SATURATION_BOUNDS_MG[1]))
         elif name in PK_FRACTION_PARAMETERS:
             low.append(-np.inf)
             high.append(np.inf)
@@ -345,10 +360,12 @@ def _from_x(names: Sequence[str], x: np.ndarray) -> dict[str, float]:
 def with_values(model: RouteModel, values: Mapping[str, float], omega: Mapping[str, float] | None = None) -> RouteModel:
     """A model with fitted typical values (and the dose exponent, the diurnal variation, and
     omegas) replaced."""
-    typical = {k: v for k, v in values.items() if k != DOSE_EXPONENT and k not in DIURNAL}
+    typical = {k: v for k, v in values.items() if k not in (DOSE_EXPONENT, DOSE_SATURATION) and k not in DIURNAL}
     out = model.with_typical(**typical)
     if DOSE_EXPONENT in values:
         out = out.with_dose_exponent(values[DOSE_EXPONENT])
+    if DOSE_SATURATION in values:
+        out = out.with_dose_saturation(values[DOSE_SATURATION])
     if DIURNAL[0] in values:
         out = out.with_diurnal(*diurnal_amplitude_peak(values[DIURNAL[0]], values[DIURNAL[1]]))
     if omega:
@@ -397,7 +414,8 @@ def _fit_typical(base: RouteModel, fit_arms: Sequence[PKArm], names: Sequence[st
         m = with_values(base, _from_x(names, x))
         res: list[float] = []
         for a in fit_arms:
-            res += residuals(predict_arm(a, m, smooth_tmax=True))
+            w = arm_weight(a)
+            res += [w * r for r in residuals(predict_arm(a, m, smooth_tmax=True))]
         return np.array(res)
 
     low, high = _bounds(names)
@@ -519,6 +537,7 @@ def _within(ratios: Sequence[float]) -> float:
 _VALUE = re.compile(r"(\{\s*value:\s*)([-+0-9.eE]+)")
 _OMEGA = re.compile(r"(omega:\s*)([-+0-9.eE]+)")
 _EXPONENT = re.compile(r"(\bexponent:\s*)([-+0-9.eE]+)")
+_SATURATION = re.compile(r"(\bhalf_saturation_mg:\s*)([-+0-9.eE]+)")
 
 
 def _fmt(value: float) -> str:
@@ -543,6 +562,8 @@ def apply_fits(yaml_text: str, fits: Sequence[ModelFit]) -> str:
                 lines[i] = _OMEGA.sub(lambda m: m.group(1) + _fmt(f.omega[name]), lines[i], count=1)
             if name == "dose_proportionality" and DOSE_EXPONENT in f.values:
                 lines[i] = _EXPONENT.sub(lambda m: m.group(1) + _fmt(f.values[DOSE_EXPONENT]), lines[i], count=1)
+            if name == "dose_proportionality" and DOSE_SATURATION in f.values:
+                lines[i] = _SATURATION.sub(lambda m: m.group(1) + _fmt(f.values[DOSE_SATURATION]), lines[i], count=1)
             if name in ("amplitude", "peak_clock_h") and DIURNAL[0] in f.values:
                 amplitude, peak = diurnal_amplitude_peak(f.values[DIURNAL[0]], f.values[DIURNAL[1]])
                 value = amplitude if name == "amplitude" else peak
