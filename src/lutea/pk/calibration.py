@@ -60,7 +60,6 @@ DIURNAL = ("diurnal_cos", "diurnal_sin")
 DIURNAL_BOUNDS = (-1.0, 1.0)
 VIRTUAL_SUBJECTS = 240  # virtual subjects per arm: replicate trials of the arm's n
 DEFAULT_ARM_N = 10  # subjects per trial when an arm does not report n
-ARM_WEIGHTS_BY_N = True  # residuals weighted by sqrt(n): arm_weight
 OMEGA_FLOOR = 0.1
 OMEGA_CEILING = 1.5
 OMEGA_START = 0.4  # generic starting BSV of f_bio for the first pass of a spread fit
@@ -127,10 +126,6 @@ class ValidationSummary:
     max_fold: float
     max_fold_arm: str
     over_2x: tuple[str, ...] = field(default_factory=tuple)
-
-    @property
-    def goals_met(self) -> bool:
-        return self.within_cmax >= GOAL_FRACTION and self.within_auc >= GOAL_FRACTION and self.max_fold <= GOAL_MAX_FOLD
 
 
 def arms(kb_arms: Iterable[PKArm] | None = None) -> list[PKArm]:
@@ -270,15 +265,6 @@ def predict_arm(
     return ArmPrediction(arm, model.id, obs, pred, cv_obs, cv_pred)
 
 
-def arm_weight(arm: PKArm) -> float:
-    """Weight of an arm's residuals in the fit: sqrt(n / DEFAULT_ARM_N), since the sampling
-    variance of an arm's mean falls as 1/n (DEFAULT_ARM_N when n is not reported), so an arm
-    of 20 subjects counts more than one of 6."""
-    if not ARM_WEIGHTS_BY_N:
-        return 1.0
-    return math.sqrt((arm.n_subjects or DEFAULT_ARM_N) / DEFAULT_ARM_N)
-
-
 def residuals(prediction: ArmPrediction) -> list[float]:
     """Weighted residuals of one arm (log ratios; Tmax on log(1 + h))."""
     out = []
@@ -414,8 +400,7 @@ def _fit_typical(base: RouteModel, fit_arms: Sequence[PKArm], names: Sequence[st
         m = with_values(base, _from_x(names, x))
         res: list[float] = []
         for a in fit_arms:
-            w = arm_weight(a)
-            res += [w * r for r in residuals(predict_arm(a, m, smooth_tmax=True))]
+            res += residuals(predict_arm(a, m, smooth_tmax=True))
         return np.array(res)
 
     low, high = _bounds(names)
@@ -524,6 +509,16 @@ def summarise(preds: Sequence[ArmPrediction]) -> ValidationSummary:
         max_fold_arm=worst[1],
         over_2x=over,
     )
+
+
+def goals_met(preds: Sequence[ArmPrediction]) -> bool:
+    """The goal of docs/validation.md: at least GOAL_FRACTION of the scored arms (fitted and
+    compared) within GOAL_LOW-GOAL_HIGH on Cmax and on AUC, and no fitted arm off by more than
+    GOAL_MAX_FOLD on any metric (compared arms are shown and explained, not bounded)."""
+    overall = summarise(preds)
+    fitted = summarise([p for p in preds if p.arm.use == "fit"])
+    return (overall.within_cmax >= GOAL_FRACTION and overall.within_auc >= GOAL_FRACTION
+            and fitted.max_fold <= GOAL_MAX_FOLD)
 
 
 def _within(ratios: Sequence[float]) -> float:
