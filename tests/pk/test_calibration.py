@@ -264,3 +264,19 @@ def test_time_of_day_is_fitted_only_where_an_arm_states_its_clock():
     assert {"diurnal_cos", "diurnal_sin"} <= set(free_parameters(capsule, 12, clocked=True))
     assert not {"diurnal_cos", "diurnal_sin"} & set(free_parameters(capsule, 12, clocked=False))
     assert not {"diurnal_cos", "diurnal_sin"} & set(free_parameters(gel, 12, clocked=True))  # no `diurnal` block
+
+
+def test_dose_response_table_reads_the_models_single_doses():
+    # the report's table: one dose of the typical person; the saturable pessary rises x1.3 or
+    # more from 50 to 100 mg and less than x1.2 from 400 to 800 mg (ESHRE 2017 abstract: single
+    # doses rose only up to 200 mg); Cmax and AUC0-24 agree with the typical curve read by numpy
+    from lutea.pk.engine import simulate_hours
+    from lutea.pk.validation import dose_response
+
+    pessary = route_model("vaginal", "pessary")
+    rows = {dose: (cmax, auc) for dose, cmax, auc in dose_response(pessary, (50.0, 100.0, 400.0, 800.0))}
+    assert rows[100.0][1] / rows[50.0][1] > 1.3 and rows[800.0][1] / rows[400.0][1] < 1.2
+    t = np.linspace(0.0, 24.0, 481)
+    conc = simulate_hours([(pessary, np.array([0.0]), np.array([100.0]), None)], t)[0]
+    assert rows[100.0][0] == pytest.approx(conc.max(), rel=1e-9)
+    assert rows[100.0][1] == pytest.approx(np.trapezoid(conc, t), rel=1e-9)
