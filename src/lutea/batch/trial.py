@@ -25,7 +25,13 @@ from lutea.errors import InputError, KnowledgeError
 from lutea.knowledge import load_knowledge
 from lutea.pk.assay import parse_assay
 from lutea.pk.baseline import BaselineContext, as_context
-from lutea.pk.exposure import Exposure, ExposureBaseline, check_baseline, check_window, summarise_exposure
+from lutea.pk.exposure import (
+    Exposure,
+    ExposureBaseline,
+    check_baseline,
+    check_window,
+    summarise_exposure,
+)
 from lutea.pk.regimen import DoseEvent, Regimen, parse_regimen
 from lutea.pk.simulate import MAX_DAYS, draw_subjects, subject_exposure, subject_levels
 from lutea.timeline import elapsed_hours
