@@ -50,6 +50,20 @@ def test_simulate_matches_the_cli(client: TestClient, world) -> None:
     assert response.json() == expected
 
 
+def test_simulate_exposure_matches_the_cli(client: TestClient, world) -> None:
+    body = {"regimen": "400 mg vaginal q12h x 3d from 2026-03-01T08:00+00:00", "days": 3, "step_h": 6,
+            "population": 50, "seed": 4, "window_h": [48, 60], "exposure_baseline": "subtracted"}
+    response = client.post(f"{API}/simulate", json=body, headers=world.headers("doctor"))
+    assert response.status_code == 200, response.text
+    expected = _cli_json("simulate", "--regimen", body["regimen"], "--days", "3", "--step-h", "6", "--population", "50",
+                         "--seed", "4", "--window-h", "48", "60", "--exposure-baseline", "subtracted",
+                         "--start", "2026-03-01T08:00+00:00")
+    assert response.json()["exposure"] == expected["exposure"] and expected["exposure"]["subjects"] == 50
+    for window in ([0], [0, 1, 2], ["a", 5]):
+        bad = client.post(f"{API}/simulate", json={**body, "window_h": window}, headers=world.headers("doctor"))
+        assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][:2] == ["body", "window_h"], bad.text
+
+
 def test_plan_matches_the_cli_and_patients_get_the_patient_view(client: TestClient, world) -> None:
     answers = {"gestational_weeks": 8, "symptoms": ["bleeding"], "previous_miscarriages": 1, "intrauterine_confirmed": True}
     body = {"scenario": "threatened-miscarriage", "answers": answers}
@@ -120,6 +134,9 @@ def test_individualize_gives_patients_no_doses(client: TestClient, world) -> Non
         ("/interpret", {"measurement": {"value": 5, "unit": "bananas"}}, "unit"),
         ("/plan", {"scenario": "no-such-pathway"}, "scenario"),
         ("/simulate", {"regimen": "400 mg vaginal q12h x 3d", "days": 120, "step_h": 0.05, "population": 5000}, "population"),
+        ("/simulate", {"regimen": "400 mg vaginal q12h x 3d", "days": 3, "window_h": [60, 48]}, "window_h"),
+        ("/simulate", {"regimen": "400 mg vaginal q12h x 3d", "days": 3, "window_h": [0, 73]}, "window_h"),
+        ("/simulate", {"regimen": "400 mg vaginal q12h x 3d", "days": 3, "window_h": [-2, 5]}, "window_h"),
     ],
 )
 def test_core_input_errors_are_422_with_the_field(client: TestClient, world, path: str, body: dict, field: str) -> None:

@@ -69,6 +69,12 @@ def test_non_finite_numbers_in_a_domain_body_are_a_422_naming_the_field(client, 
     assert "finite" in _names(_raw(client, world, f"{API}/{route}", text), *loc)["msg"]
 
 
+@pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity", "1e309"])
+def test_a_non_finite_exposure_window_is_a_422_naming_the_field(client, world, token) -> None:
+    text = json.dumps({"regimen": "400 mg vaginal q12h", "days": 2.0, "window_h": [0, "@@"]}).replace('"@@"', token)
+    assert "finite" in _names(_raw(client, world, f"{API}/simulate", text), "window_h")["msg"]
+
+
 @pytest.mark.parametrize("moment", ["0001-01-01T00:00:00Z", "0001-01-01T00:30:00+01:00"])
 @pytest.mark.parametrize(("kind", "body", "field"), [
     ("measurements", MEASUREMENT, "sampled_at"), ("symptoms", SYMPTOM, "noted_at"), ("treatments", TREATMENT, "start"),

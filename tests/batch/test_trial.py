@@ -74,6 +74,18 @@ def test_time_read_and_bad_input() -> None:
         run_trial(spec, population=0, threshold_ng_ml=10, engine=LocalEngine())
 
 
+def test_a_progestogen_alone_is_not_a_progesterone_trial() -> None:
+    """A progesterone assay does not see dydrogesterone (caveats.yaml, eggersmann2022-dyd-assays):
+    a trial of it alone is refused naming the regimen; given with progesterone, only the
+    progesterone doses are simulated, as `lutea simulate` does."""
+    with pytest.raises(InputError) as err:
+        trial_spec("Duphaston 10 mg oral q8h x 3d", days=3, start=START)
+    assert err.value.field == "regimen" and "duphaston" in err.value.problem
+    mixed = trial_spec(REGIMEN + "; Duphaston 10 mg oral q8h x 3d", days=3, start=START)
+    alone = trial_spec(REGIMEN, days=3, start=START)
+    assert mixed.events == alone.events
+
+
 def test_command_line_json() -> None:
     args = ["trial", "--regimen", REGIMEN, "--population", "5000", "--threshold", "10", "--days", "3",
             "--context", "hrt-fet", "--start", "2026-03-01T08:00+00:00", "--shards", "3", "--json"]
@@ -85,3 +97,32 @@ def test_command_line_json() -> None:
     assert payload["ci95"][0] <= payload["fraction_meeting_target"] <= payload["ci95"][1]
     bad = CliRunner().invoke(app, [*args[:-1], "--engine", "spark"])
     assert bad.exit_code == 2 and "engine" in bad.stderr
+
+
+def test_trial_exposure_is_the_statistics_of_its_shards_subjects() -> None:
+    # the trial's exposure comes from the same subjects as its levels, joined across shards
+    from lutea.pk.exposure import summarise_exposure
+
+    spec = trial_spec(REGIMEN, days=3, context="hrt-fet", start=START, window_h=(48, 60))
+    result = run_trial(spec, population=900, threshold_ng_ml=10, seed=5, shards=3, engine=LocalEngine())
+    shards = [shard_levels(spec, n, s) for n, s in zip(shard_sizes(900, 3), shard_seeds(5, 3))]
+    joined = {m: np.concatenate([s[2][m] for s in shards]) for m in shards[0][2]}
+    assert result.exposure == summarise_exposure(joined, 48.0, 60.0, "total")
+    assert result.as_dict()["exposure"]["subjects"] == 900
+    # and a population like simulate's: mean Cmax within sampling error
+    sim = simulate(REGIMEN, days=3, context="hrt-fet", population=900, seed=5, start=START, window_h=(48, 60))
+    assert result.exposure.statistics["cmax"]["mean"] == pytest.approx(sim.exposure.statistics["cmax"]["mean"], rel=0.1)
+
+
+def test_trial_refuses_hostile_windows() -> None:
+    for window in ((60, 48), (-1, 5), (0, float("nan")), (0, 100)):
+        with pytest.raises(InputError) as err:
+            trial_spec(REGIMEN, days=3, start=START, window_h=window)
+        assert err.value.field == "window_h"
+    args = ["trial", "--regimen", REGIMEN, "--population", "50", "--days", "3", "--start", "2026-03-01T08:00+00:00",
+            "--window-h", "48", "60", "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["exposure"]["window_h"] == [48.0, 60.0]
+    bad = CliRunner().invoke(app, [*args[:-3], "60", "48"])
+    assert bad.exit_code == 2 and "window_h" in bad.stderr

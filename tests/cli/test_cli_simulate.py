@@ -96,3 +96,32 @@ def test_simulate_refuses_a_dose_above_the_label_with_exit_2():
     refused = runner.invoke(app, ["simulate", "--regimen", "99999 mg vaginal q12h", "--days", "2"])
     assert refused.exit_code == 2 and "labelled maximum" in refused.output
     assert runner.invoke(app, ["simulate", "--regimen", "99999 mg vaginal q12h", "--days", "2", "--off-label"]).exit_code == 0
+
+
+def test_simulate_json_adds_exposure_statistics_of_individual_values():
+    # the label-comparable figures: mean, median, geometric mean, CV and 5th-95th of each subject's Cmax etc.
+    args = ["simulate", "--regimen", FET, "--days", "6", "--context", "hrt-fet", "--population", "200", "--seed", "2",
+            "--window-h", "96", "108", "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    d = json.loads(result.stdout)
+    e = d["exposure"]
+    assert list(d)[:9] == ["times_h", "concentration_ng_ml", "p5", "p95", "summary", "assay", "caveats", "progestogens",
+                           "knowledge_version"]
+    assert e["window_h"] == [96.0, 108.0] and e["subjects"] == 200 and e["baseline"] == "total"
+    for metric in ("cmax", "tmax", "auc", "cavg", "ctrough"):
+        s = e[metric]
+        assert set(s) == {"mean", "median", "geomean", "cv", "p5", "p95"}
+        assert s["p5"] <= s["median"] <= s["p95"] and s["geomean"] <= s["mean"]
+    assert e["auc"]["mean"] == __import__("pytest").approx(e["cavg"]["mean"] * 12, rel=1e-3)
+    text = runner.invoke(app, args[:-1])
+    assert text.exit_code == 0 and "geometric mean" in text.stdout
+
+
+def test_simulate_hostile_windows_exit_2_naming_the_field():
+    for window in (["120", "96"], ["-1", "5"], ["nan", "5"], ["0", "inf"], ["0", "1000"]):
+        result = runner.invoke(app, ["simulate", "--regimen", FET, "--days", "6", "--window-h", *window])
+        assert result.exit_code == 2, (window, result.output)
+        assert result.stderr.startswith("error: window_h:") and "Traceback" not in result.output
+    bad = runner.invoke(app, ["simulate", "--regimen", FET, "--days", "6", "--window-h", "0", "24", "--exposure-baseline", "x"])
+    assert bad.exit_code == 2 and "exposure_baseline" in bad.stderr

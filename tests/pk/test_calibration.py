@@ -22,6 +22,7 @@ from lutea.pk.calibration import (
     arm_model,
     fit_model,
     free_parameters,
+    goals_met,
     predict_arm,
     predictions,
     summarise,
@@ -54,8 +55,8 @@ def test_goals_met_or_every_miss_is_documented(preds):
     committed = REPORT.read_text(encoding="utf-8")
     assert f"Cmax within 0.80–1.25 in **{summary.within_cmax:.0%}**" in committed
     assert f"AUC in **{summary.within_auc:.0%}**" in committed
-    if summary.goals_met:
-        return
+    if goals_met(preds):
+        assert "- Goals met: **yes**" in committed
     assert "- Goals met: **no**" in committed
     shortfall = committed.split("## Where the model falls short", 1)[1]
     for p in preds:
@@ -70,16 +71,17 @@ def test_goal_or_regression_floor(preds):
     until then the committed figures as a floor (docs/validation.md explains the shortfall)."""
     overall = summarise(preds)
     fitted = summarise([p for p in preds if p.arm.use == "fit"])
-    if overall.goals_met:
+    if goals_met(preds):
         assert overall.within_cmax >= GOAL_FRACTION and overall.within_auc >= GOAL_FRACTION
-        assert overall.max_fold <= GOAL_MAX_FOLD
+        assert fitted.max_fold <= GOAL_MAX_FOLD
         return
-    # floor: 18 of 24 arms on Cmax, 15 of 20 on AUC (17 and 12 before vaginal capsules and
-    # pessaries were separated; 19 on Cmax before the clearance BSV was fitted, which moved the
-    # arithmetic-mean Cmax of Crinone 45 mg from 0.80 to 0.795); fitted arms at most 2.10x off;
-    # beyond 2x only the two conflicting oral LC-MS arms (fitted) and Pickar 2015 (compared)
+    # floor: 20 of 24 arms on Cmax (the goal), 15 of 20 on AUC (18 on Cmax before the gel and the
+    # inserts took saturable uptake, December 2026, which brought Crinone 45 mg from 0.795 to 0.81
+    # and the 50 mg tablet of Levy 1999 from 1.29 to 1.23; 17 and 12 before vaginal capsules and
+    # pessaries were separated); fitted arms at most 2.10x off; beyond 2x only the two
+    # conflicting oral LC-MS arms (fitted) and Pickar 2015 (compared)
     assert (overall.n_cmax, overall.n_auc) == (24, 20)
-    assert overall.within_cmax >= 18 / 24 - 1e-9
+    assert overall.within_cmax >= 20 / 24 - 1e-9
     assert overall.within_auc >= 15 / 20 - 1e-9
     assert fitted.max_fold <= 2.11
     assert set(overall.over_2x) <= {"levine2000-oral-100mg", "lobo2019-oral-100mg-day7", "pickar2015-prometrium-200mg"}
@@ -112,15 +114,32 @@ def test_arms_are_compared_as_the_statistic_they_report():
 
 def test_vaginal_exposure_is_less_than_dose_proportional():
     # Crinone label Table 1: AUC0-96 288.6 (45 mg) vs 296.8 ng*h/mL (90 mg); Levy 1999: Cmax 20.4
-    # vs 31.6 nmol/L after 50 vs 100 mg (ratio 1.55 for twice the dose)
-    gel, insert, capsule = (route_model("vaginal", f) for f in ("gel", "insert", "capsule"))
-    for m in (gel, insert, capsule):
-        assert m.dose_dependent and 0.0 < m.dose_exponent < 1.0
+    # vs 31.6 nmol/L after 50 vs 100 mg (ratio 1.55 for twice the dose); ESHRE 2017 abstract
+    # (eshre2017-cyclogest-pk): single pessary doses rose with the dose only up to 200 mg
+    gel, insert, capsule, pessary = (route_model("vaginal", f) for f in ("gel", "insert", "capsule", "pessary"))
+    for m in (gel, insert, capsule, pessary):
+        assert m.dose_dependent
         assert m.effective_dose_mg(m.dose_ref_mg) == pytest.approx(m.dose_ref_mg)
+        for dose in (25.0, 50.0, 100.0, 200.0, 400.0):
+            assert m.effective_dose_mg(dose) <= m.effective_dose_mg(2 * dose) < 2 * m.effective_dose_mg(dose)
     assert gel.effective_dose_mg(45.0) / gel.effective_dose_mg(90.0) > 0.9
     ratio = insert.effective_dose_mg(100.0) / insert.effective_dose_mg(50.0)
     assert 1.2 < ratio < 1.8
+    # saturable pessary uptake rises at small doses and levels off at large ones
+    steps = [pessary.effective_dose_mg(2 * d) / pessary.effective_dose_mg(d) for d in (50.0, 100.0, 200.0, 400.0)]
+    assert steps == sorted(steps, reverse=True) and steps[0] > 1.3 and steps[-1] < 1.2
     assert not route_model("im", "oil depot").dose_dependent
+
+
+def test_saturable_uptake_is_the_stated_formula_and_one_form_only():
+    from lutea.knowledge.schema import PkDoseProportionality
+
+    m = route_model("vaginal", "pessary").with_dose_saturation(50.0)
+    assert m.effective_dose_mg(300.0) == pytest.approx(300.0 * (100.0 + 50.0) / (300.0 + 50.0))
+    assert m.with_dose_saturation(1e9).effective_dose_mg(300.0) == pytest.approx(300.0, rel=1e-6)  # K >> dose: linear
+    with pytest.raises(ValueError):
+        PkDoseProportionality(reference_dose_mg=100, exponent=0.5, half_saturation_mg=50)
+    assert free_parameters(route_model("vaginal", "gel"), 12)[:2] == ("f_bio", "dose_saturation_mg")
 
 
 def test_vaginal_capsule_has_an_absorption_lag(preds):
@@ -199,11 +218,15 @@ def test_apply_fits_edits_values_and_keeps_comments():
     assert entry["fitted_from"] == ["vashisht2005-cream-40mg"]
 
 
-def test_apply_fits_writes_the_dose_exponent():
+def test_apply_fits_writes_the_dose_exponent_and_the_half_saturation_dose():
     text = (ROOT / "src/lutea/knowledge/data/pk_models.yaml").read_text(encoding="utf-8")
-    fit = ModelFit("vaginal-gel", ("f_bio", "dose_exponent"), {"f_bio": 0.2, "dose_exponent": 0.4321}, {}, ("crinone-label-90mg",), 0.0, 4)
-    entry = next(e for e in yaml.safe_load(apply_fits(text, [fit]))["entries"] if e["id"] == "vaginal-gel")
+    fit = ModelFit("vaginal-capsule", ("f_bio", "dose_exponent"), {"f_bio": 0.2, "dose_exponent": 0.4321}, {}, ("erny1989-capsule-vaginal-100mg",), 0.0, 4)
+    entry = next(e for e in yaml.safe_load(apply_fits(text, [fit]))["entries"] if e["id"] == "vaginal-capsule")
     assert entry["dose_proportionality"]["exponent"] == pytest.approx(0.4321)
+    assert entry["dose_proportionality"]["reference_dose_mg"] == 100
+    fit = ModelFit("vaginal-gel", ("f_bio", "dose_saturation_mg"), {"f_bio": 0.2, "dose_saturation_mg": 12.5}, {}, ("crinone-label-90mg",), 0.0, 4)
+    entry = next(e for e in yaml.safe_load(apply_fits(text, [fit]))["entries"] if e["id"] == "vaginal-gel")
+    assert entry["dose_proportionality"]["half_saturation_mg"] == pytest.approx(12.5)
     assert entry["dose_proportionality"]["reference_dose_mg"] == 90
 
 
@@ -242,3 +265,19 @@ def test_time_of_day_is_fitted_only_where_an_arm_states_its_clock():
     assert {"diurnal_cos", "diurnal_sin"} <= set(free_parameters(capsule, 12, clocked=True))
     assert not {"diurnal_cos", "diurnal_sin"} & set(free_parameters(capsule, 12, clocked=False))
     assert not {"diurnal_cos", "diurnal_sin"} & set(free_parameters(gel, 12, clocked=True))  # no `diurnal` block
+
+
+def test_dose_response_table_reads_the_models_single_doses():
+    # the report's table: one dose of the typical person; the saturable pessary rises x1.3 or
+    # more from 50 to 100 mg and less than x1.2 from 400 to 800 mg (ESHRE 2017 abstract: single
+    # doses rose only up to 200 mg); Cmax and AUC0-24 agree with the typical curve read by numpy
+    from lutea.pk.engine import simulate_hours
+    from lutea.pk.validation import dose_response
+
+    pessary = route_model("vaginal", "pessary")
+    rows = {dose: (cmax, auc) for dose, cmax, auc in dose_response(pessary, (50.0, 100.0, 400.0, 800.0))}
+    assert rows[100.0][1] / rows[50.0][1] > 1.3 and rows[800.0][1] / rows[400.0][1] < 1.2
+    t = np.linspace(0.0, 24.0, 481)
+    conc = simulate_hours([(pessary, np.array([0.0]), np.array([100.0]), None)], t)[0]
+    assert rows[100.0][0] == pytest.approx(conc.max(), rel=1e-9)
+    assert rows[100.0][1] == pytest.approx(np.trapezoid(conc, t), rel=1e-9)

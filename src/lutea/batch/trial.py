@@ -5,7 +5,9 @@ so the levels are identical whichever engine or worker runs the shards. Each sha
 `lutea.pk.simulate` does for a population (parameters, then the endogenous percentile, then
 the engine and the assay), at one time point only: the level at `at_h`. The driver joins the
 shard levels in shard order and reports their quantiles and the fraction meeting the target
-(level >= threshold) with a 95% Wilson interval.
+(level >= threshold) with a 95% Wilson interval. With a window, each shard also returns its
+subjects' individual Cmax, Tmax, AUC, Cavg and trough there (lutea.pk.simulate.subject_exposure),
+and the driver reports their statistics (lutea.pk.exposure) over the whole population.
 """
 
 from __future__ import annotations
@@ -23,10 +25,20 @@ from lutea.errors import InputError, KnowledgeError
 from lutea.knowledge import load_knowledge
 from lutea.pk.assay import parse_assay
 from lutea.pk.baseline import BaselineContext, as_context
+from lutea.pk.exposure import (
+    Exposure,
+    ExposureBaseline,
+    check_baseline,
+    check_window,
+    summarise_exposure,
+)
+from lutea.pk.progestogens import split_events
 from lutea.pk.regimen import DoseEvent, Regimen, parse_regimen
-from lutea.pk.simulate import MAX_DAYS, population_levels
+from lutea.pk.simulate import MAX_DAYS, draw_subjects, subject_exposure, subject_levels
+from lutea.timeline import elapsed_hours
 
 MAX_TRIAL_POPULATION = 50_000_000
+MAX_EXPOSURE_POPULATION = 5_000_000  # five individual values per subject are joined in memory
 SUBJECTS_PER_SHARD = 100_000
 QUANTILES: tuple[float, ...] = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
 Z_95 = 1.959963984540054
@@ -42,6 +54,8 @@ class TrialSpec:
     context: BaselineContext
     assay: str
     weight_kg: float | None = None
+    window_h: tuple[float, float] | None = None  # exposure window, hours after the first dose
+    exposure_baseline: ExposureBaseline = "total"
 
 
 @dataclass(frozen=True)
@@ -60,6 +74,7 @@ class TrialResult:
     ci95: tuple[float, float]
     spec: TrialSpec
     knowledge_version: str
+    exposure: Exposure | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -69,7 +84,7 @@ class TrialResult:
             "level_ng_ml": {**self.quantiles_ng_ml, "mean": self.mean_ng_ml},
             "meeting_target": self.meeting_target, "fraction_meeting_target": self.fraction_meeting_target,
             "ci95": list(self.ci95), "ci_method": "Wilson score, 95%", "knowledge_version": self.knowledge_version,
-        }
+        } | ({"exposure": self.exposure.as_dict()} if self.exposure is not None else {})
 
 
 def trial_spec(
@@ -83,10 +98,13 @@ def trial_spec(
     weight_kg: float | None = None,
     start: datetime | None = None,
     default_start: datetime | None = None,
+    window_h: tuple[float, float] | None = None,
+    exposure_baseline: ExposureBaseline | str = "total",
 ) -> TrialSpec:
     """The shared part of a trial: dose events over `days` and the hour read (default: the end).
 
     The trial starts at `start`, else at the regimen's own 'from', else at `default_start`.
+    window_h: hours after the first dose for exposure statistics (as `lutea simulate`).
     """
     if not 0 < days <= MAX_DAYS:
         raise InputError("days", f"{days:g} days", f"0 < days <= {MAX_DAYS:g}")
@@ -101,6 +119,12 @@ def trial_spec(
     events = tuple(e for e in parsed.dose_events(t0, t0 + timedelta(hours=end_h)) if e.time >= t0)
     if not events:
         raise InputError("regimen", "no dose falls inside the trial days", "a regimen that starts within --days")
+    events, progestogen_events = split_events(events)
+    if not events:  # the trial reads serum progesterone, which a progestogen does not raise
+        raise InputError("regimen", "a trial of a progestogen (" + ", ".join(sorted({str(e.product) for e in progestogen_events}))
+                         + "): a progesterone assay does not measure it",
+                         "a progesterone regimen; `lutea simulate` shows a progestogen's own curve under `progestogens`")
+    events = tuple(events)
     if at is not None:
         if at_h is not None:
             raise InputError("at", "both --at and --at-hours given", "one of them")
@@ -110,7 +134,11 @@ def trial_spec(
     at_h = end_h if at_h is None else float(at_h)
     if not 0 <= at_h <= end_h:
         raise InputError("at", f"{at_h:g} h after the start", f"0 to {end_h:g} h (within --days)")
-    return TrialSpec(events, t0, at_h, as_context(context), parse_assay(assay), weight_kg)
+    baseline = check_baseline(exposure_baseline)
+    window = None
+    if window_h is not None:
+        window = check_window(window_h[0], window_h[1], end_h - elapsed_hours(events[0].time, t0))
+    return TrialSpec(events, t0, at_h, as_context(context), parse_assay(assay), weight_kg, window, baseline)
 
 
 def shard_sizes(population: int, shards: int) -> list[int]:
@@ -124,12 +152,21 @@ def shard_seeds(seed: int, shards: int) -> list[np.random.SeedSequence]:
     return np.random.SeedSequence(seed).spawn(shards)
 
 
-def shard_levels(spec: TrialSpec, n_subjects: int, seed: np.random.SeedSequence) -> tuple[np.ndarray, str]:
+def shard_levels(
+    spec: TrialSpec, n_subjects: int, seed: np.random.SeedSequence
+) -> tuple[np.ndarray, str, dict[str, np.ndarray] | None]:
     """Serum levels (ng/mL, as `spec.assay` reads them) at spec.at_h of one shard's subjects,
-    and the knowledge-base version / code fingerprint that made them."""
-    levels = population_levels(spec.events, np.array([spec.at_h]), spec.t0, spec.context, n_subjects,
-                               np.random.default_rng(seed), weight_kg=spec.weight_kg, assay=spec.assay)
-    return np.ascontiguousarray(levels[:, 0]), f"{load_knowledge().version}/{fingerprint()}"
+    the knowledge-base version / code fingerprint that made them, and (with a window) the same
+    subjects' individual exposure values."""
+    subjects = draw_subjects(spec.events, n_subjects, np.random.default_rng(seed), weight_kg=spec.weight_kg)
+    levels = subject_levels(spec.events, np.array([spec.at_h]), spec.t0, spec.context, subjects, spec.assay)
+    exposure = None
+    if spec.window_h is not None:
+        first_dose_h = elapsed_hours(spec.events[0].time, spec.t0)
+        window = (spec.window_h[0] + first_dose_h, spec.window_h[1] + first_dose_h)
+        exposure = subject_exposure(spec.events, spec.t0, spec.context, subjects, window, spec.assay,
+                                    spec.exposure_baseline)
+    return np.ascontiguousarray(levels[:, 0]), f"{load_knowledge().version}/{fingerprint()}", exposure
 
 
 def wilson_interval(successes: int, n: int, z: float = Z_95) -> tuple[float, float]:
@@ -157,22 +194,30 @@ def run_trial(
     shards = shards or max(1, math.ceil(population / SUBJECTS_PER_SHARD))
     if not 1 <= shards <= population:
         raise InputError("shards", f"{shards} shards for {population} subjects", f"1 to {population}")
+    if spec.window_h is not None and population > MAX_EXPOSURE_POPULATION:
+        raise InputError("population", f"{population} subjects with an exposure window",
+                         f"at most {MAX_EXPOSURE_POPULATION} subjects with --window-h")
     version = load_knowledge().version
     fingerprint()  # this process's lutea, as it started the run
     items = ((spec, n, s) for n, s in zip(shard_sizes(population, shards), shard_seeds(seed, shards)))
-    parts = []
-    for levels, worker_version in engine.map_ordered(shard_levels, items):
+    parts, exposures = [], []
+    for levels, worker_version, exposure in engine.map_ordered(shard_levels, items):
         worker_kb, _, worker_code = worker_version.partition("/")
         if worker_kb != version or not same_lutea(worker_code):
             raise KnowledgeError(f"a worker runs lutea {worker_version}, this machine {version}/{fingerprint()}: "
                                  "install the same lutea on every worker")
         parts.append(levels)
+        exposures.append(exposure)
     levels = np.concatenate(parts)
+    summary = None
+    if spec.window_h is not None:
+        joined = {m: np.concatenate([e[m] for e in exposures]) for m in exposures[0]}
+        summary = summarise_exposure(joined, *spec.window_h, spec.exposure_baseline)
     meeting = int(np.count_nonzero(levels >= threshold_ng_ml))
     q = np.quantile(levels, QUANTILES)
     return TrialResult(
         population=population, shards=shards, seed=seed, at_h=spec.at_h, threshold_ng_ml=threshold_ng_ml,
         quantiles_ng_ml={f"p{round(p * 100)}": float(v) for p, v in zip(QUANTILES, q)},
         mean_ng_ml=float(np.mean(levels)), meeting_target=meeting, fraction_meeting_target=meeting / population,
-        ci95=wilson_interval(meeting, population), spec=spec, knowledge_version=version,
+        ci95=wilson_interval(meeting, population), spec=spec, knowledge_version=version, exposure=summary,
     )

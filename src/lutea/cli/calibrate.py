@@ -68,7 +68,7 @@ def calibrate(
             "max_fold": summary.max_fold,
             "max_fold_arm": summary.max_fold_arm,
             "over_2x": list(summary.over_2x),
-            "goals_met": summary.goals_met,
+            "goals_met": calibration.goals_met(preds),
         },
     }
     if as_json:
@@ -83,7 +83,7 @@ def calibrate(
     console.print(table)
     console.print(
         f"Cmax within 0.80-1.25: {summary.within_cmax:.0%} of {summary.n_cmax} arms; AUC: {summary.within_auc:.0%} of "
-        f"{summary.n_auc}; largest fold error {summary.max_fold:.2f}x ({summary.max_fold_arm}); goals met: {summary.goals_met}"
+        f"{summary.n_auc}; largest fold error {summary.max_fold:.2f}x ({summary.max_fold_arm}); goals met: {calibration.goals_met(preds)}"
     )
     if report is not None:
         console.print(f"report written to {report}")

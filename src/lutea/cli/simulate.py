@@ -36,6 +36,11 @@ def simulate(
     threshold_at_h: Annotated[float | None, typer.Option("--threshold-at-h", help="Hour the threshold is checked (default: end).")] = None,
     start: Annotated[str | None, typer.Option("--start", help="Start of the simulation (ISO date-time with offset).")] = None,
     step_h: Annotated[float, typer.Option("--step-h", help="Output step (h).")] = 0.5,
+    window_h: Annotated[tuple[float, float] | None, typer.Option(
+        "--window-h", help="Exposure statistics (mean, median, geometric mean, CV, 5th-95th of each subject's Cmax, "
+        "Tmax, AUC, Cavg, trough) between these hours after the first dose, e.g. --window-h 96 120.")] = None,
+    exposure_baseline: Annotated[str, typer.Option(
+        "--exposure-baseline", help="total: the body's own progesterone included (as measured); subtracted: the treatment's part only.")] = "total",
     off_label: Annotated[bool, typer.Option("--off-label", help="Simulate a daily dose above the product's labelled maximum.")] = False,
     plot: Annotated[Path | None, typer.Option("--plot", help="Write a PNG or SVG plot here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -67,6 +72,8 @@ def simulate(
         default_start=datetime.now(UTC).replace(minute=0, second=0, microsecond=0),
         step_h=step_h,
         acknowledge_off_label=off_label,
+        window_h=window_h,
+        exposure_baseline=exposure_baseline,
     )
     if plot is not None:
         from lutea.cli._plot import plot_simulation
@@ -83,8 +90,21 @@ def simulate(
         console.print(f"last dosing interval: trough {s.cmin_ss:.2f} ng/mL, average {s.cavg_ss:.2f} ng/mL")
     if s.fraction_below_threshold is not None:
         console.print(f"{s.fraction_below_threshold:.1%} of {population} virtual subjects below {threshold:g} ng/mL at {s.threshold_at_h:g} h")
+    if result.exposure is not None:
+        _print_exposure(result.exposure.as_dict())
     if plot is not None:
         console.print(f"plot written to {plot}")
     console.print("sources: " + ", ".join(result.sources))
     for text in result.caveats:
         console.print(f"caveat: {text}", markup=False, highlight=False)
+
+
+def _print_exposure(exposure: dict) -> None:
+    a, b = exposure["window_h"]
+    console.print(f"exposure {a:g}-{b:g} h after the first dose, {exposure['subjects']} subject(s), "
+                  f"endogenous level {'included' if exposure['baseline'] == 'total' else 'subtracted'}:")
+    for metric, unit in exposure["units"].items():
+        s = exposure[metric]
+        console.print(f"  {metric} ({unit}): mean {s['mean']:.3g}, median {s['median']:.3g}, geometric mean "
+                      f"{s['geomean']:.3g}, CV {s['cv']:.0%}, 5th-95th {s['p5']:.3g}-{s['p95']:.3g}",
+                      markup=False, highlight=False)

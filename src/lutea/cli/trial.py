@@ -44,6 +44,10 @@ def trial(
     engine: Annotated[str, Opt("--engine", help=f"Where shards run: {', '.join(ENGINES)}.")] = "local",
     scheduler: Annotated[str | None, Opt("--scheduler", help="Dask scheduler tcp://HOST:8786 (default: a LocalCluster).")] = None,
     workers: Annotated[int, Opt("--workers", help="Worker processes of the LocalCluster.")] = 2,
+    window_h: Annotated[tuple[float, float] | None, Opt(
+        "--window-h", help="Exposure statistics of each subject's Cmax, Tmax, AUC, Cavg, trough between these hours "
+        "after the first dose (as lutea simulate).")] = None,
+    exposure_baseline: Annotated[str, Opt("--exposure-baseline", help="total (endogenous included) or subtracted.")] = "total",
     as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
 ) -> None:
     """Give a regimen to a virtual population; report the level distribution and the fraction
@@ -53,7 +57,8 @@ def trial(
 
     spec = trial_spec(regimen, days=days, at_h=at_hours, at=_time(at, "at"), context=context.strip().lower(),
                       assay=assay, weight_kg=weight_kg, start=_time(start, "start"),
-                      default_start=datetime.now(UTC).replace(minute=0, second=0, microsecond=0))
+                      default_start=datetime.now(UTC).replace(minute=0, second=0, microsecond=0),
+                      window_h=window_h, exposure_baseline=exposure_baseline)
     with open_engine(engine, scheduler=scheduler, workers=workers) as runner:
         result = run_trial(spec, population=population, threshold_ng_ml=threshold, seed=seed, shards=shards, engine=runner)
     payload = result.as_dict() | {"engine": engine}
@@ -67,3 +72,10 @@ def trial(
     lo, hi = result.ci95
     console.print(f"[bold]{result.fraction_meeting_target:.1%}[/] at or above {threshold:g} ng/mL "
                   f"(95% CI {lo:.1%}-{hi:.1%}); knowledge base {result.knowledge_version}")
+    if result.exposure is not None:
+        e = result.exposure
+        console.print(f"exposure {e.start_h:g}-{e.end_h:g} h after the first dose (endogenous level "
+                      f"{'included' if e.baseline == 'total' else 'subtracted'}):")
+        for metric, s in e.statistics.items():
+            console.print(f"  {metric}: mean {s['mean']:.3g}, median {s['median']:.3g}, geometric mean {s['geomean']:.3g}, "
+                          f"CV {s['cv']:.0%}, 5th-95th {s['p5']:.3g}-{s['p95']:.3g}", markup=False, highlight=False)

@@ -227,12 +227,21 @@ class PkResidualError(_Strict):
 
 class PkDoseProportionality(_Strict):
     """Less-than-proportional absorption: each dose event reaches the circulation with
-    F = f_bio * (dose_mg / reference_dose_mg) ** (-exponent) (exponent 0: linear)."""
+    F = f_bio * (dose_mg / reference_dose_mg) ** (-exponent) (exponent 0: linear), or, with
+    half_saturation_mg (saturable uptake), an absorbed amount dose * (ref + K) / (dose + K): in
+    proportion to the dose well below K, approaching a ceiling well above it."""
 
     reference_dose_mg: float = Field(gt=0)
-    exponent: float = Field(ge=0, lt=1)
+    exponent: float = Field(default=0.0, ge=0, lt=1)
+    half_saturation_mg: float | None = Field(default=None, gt=0)
     sources: list[str] = Field(default_factory=list)
     note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> "PkDoseProportionality":
+        if self.half_saturation_mg is not None and self.exponent:
+            raise ValueError("give either exponent (power law) or half_saturation_mg (saturable uptake), not both")
+        return self
 
 
 class PkDiurnal(_Strict):

@@ -6,7 +6,8 @@ Public API (shared by simulate, calibration and individualisation):
 - RouteModel, route_model, route_models: one linear model per route/formulation (pk_models.yaml):
   bolus, first-order, dual (fast + slow fraction) or transit (depot -> depot) absorption, lag,
   one or two compartments; vaginal models scale each dose event's bioavailability by
-  (dose / dose_ref_mg)^-dose_exponent (RouteModel.effective_dose_mg), superposition stays exact;
+  (dose / dose_ref_mg)^-dose_exponent or, with saturable uptake, give an absorbed dose
+  dose (dose_ref_mg + K) / (dose + K) (RouteModel.effective_dose_mg), superposition stays exact;
   a model with a `diurnal` entry (vaginal capsules) multiplies its contribution by a
   time-of-day factor of mean 1 (RouteModel.diurnal_factor).
 - Times: lutea.timeline.elapsed_hours(t, t0) / after_hours(t0, h) count elapsed (UTC) hours;
@@ -20,6 +21,9 @@ Public API (shared by simulate, calibration and individualisation):
   {(route, formulation): {name: (n_subjects,) array}}; individual_parameters(model, eta, weight_kg).
 - quantiles, fraction_below, fraction_above, residual_sd, add_residual_error, auc_per_mg,
   steady_state_factor.
+- lutea.pk.exposure: each subject's Cmax, Tmax, AUC, Cavg and trough in a window
+  (individual_exposure) and their mean, median, geometric mean, CV, 5th/95th (summarise_exposure),
+  as `lutea simulate --window-h`, the API, `lutea trial` and the validation report read them.
 """
 
 from lutea.pk.engine import (

@@ -43,6 +43,7 @@ class RouteModel:
     dose_dependent: bool = False  # True: dose_exponent is a model parameter (fitted)
     dose_exponent: float = 0.0  # F per dose event = f_bio * (dose / dose_ref_mg) ** -dose_exponent
     dose_ref_mg: float = 100.0
+    dose_saturation_mg: float = 0.0  # > 0: saturable uptake, dose * (dose_ref + K) / (dose + K) (replaces the power law)
     caveat: str | None = None  # a limit of the evidence, shown with plans that use the model
     diurnal: bool = False  # True: the contribution varies with the time of day (fitted)
     diurnal_amplitude: float = 0.0
@@ -62,6 +63,9 @@ class RouteModel:
 
         Applied per dose event, so superposition of events stays exact."""
         d = np.asarray(dose_mg, dtype=float)
+        if self.dose_saturation_mg > 0.0:
+            k = self.dose_saturation_mg
+            return d * (self.dose_ref_mg + k) / (d + k)
         if self.dose_exponent == 0.0:
             return d
         return d * (np.maximum(d, 1e-12) / self.dose_ref_mg) ** (-self.dose_exponent)
@@ -85,6 +89,10 @@ class RouteModel:
     def with_dose_exponent(self, exponent: float) -> "RouteModel":
         """A copy with another dose exponent (for calibration and tests)."""
         return _replace(self, dose_exponent=float(exponent))
+
+    def with_dose_saturation(self, half_saturation_mg: float) -> "RouteModel":
+        """A copy with another half-saturation dose of saturable uptake (for calibration and tests)."""
+        return _replace(self, dose_saturation_mg=float(half_saturation_mg), dose_exponent=0.0)
 
     def transform(self, name: str) -> str:
         """Scale of the BSV of a parameter: "logit" for fractions, "log" otherwise."""
@@ -133,6 +141,7 @@ def route_models() -> tuple[RouteModel, ...]:
                 dose_dependent=entry.dose_proportionality is not None,
                 dose_exponent=entry.dose_proportionality.exponent if entry.dose_proportionality else 0.0,
                 dose_ref_mg=entry.dose_proportionality.reference_dose_mg if entry.dose_proportionality else 100.0,
+                dose_saturation_mg=(entry.dose_proportionality.half_saturation_mg or 0.0) if entry.dose_proportionality else 0.0,
                 caveat=entry.caveat,
                 diurnal=entry.diurnal is not None,
                 diurnal_amplitude=entry.diurnal.amplitude if entry.diurnal else 0.0,

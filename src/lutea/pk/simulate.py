@@ -3,7 +3,9 @@ endogenous baseline of the context and the assay the level is read with.
 
 `simulate` is the one function the CLI, the API and the web page call. Without a population it
 returns the typical curve; with one (n virtual subjects, a seed) the median and the 5th-95th
-percentile band, and the fraction of subjects below a threshold.
+percentile band, and the fraction of subjects below a threshold. With a window (hours after the
+first dose) it adds exposure statistics over the same subjects' individual values
+(lutea.pk.exposure).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from lutea.errors import InputError
 from lutea.knowledge.loader import load_knowledge
 from lutea.pk.assay import ASSAY_LABELS, apply_assay, assay_sources, parse_assay
 from lutea.pk.baseline import BaselineContext, as_context, baseline_band, baseline_for_subjects, baseline_sources
+from lutea.pk.exposure import Exposure, ExposureBaseline, check_baseline, check_window, individual_exposure, summarise_exposure, window_grid
 from lutea.pk.models import RouteModel, fitted_dose_range_mg, route_model, studied_dose_clock_hours
 from lutea.pk.population import individual_parameters, sample_parameters
 from lutea.pk.progestogens import ProgestogenSeries, assay_caveat, simulate_progestogens, split_events
@@ -88,6 +91,8 @@ class SimulationResult:
     progestogens: tuple[ProgestogenSeries, ...] = ()
     """Synthetic progestogens and metabolites of the regimen: not in concentration_ng_ml, which is
     the serum progesterone a laboratory reports (its assay does not measure them)."""
+    exposure: Exposure | None = None
+    """Statistics of the subjects' individual Cmax, Tmax, AUC, Cavg and trough in a window."""
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape shared by the CLI and the API (population fields only with one)."""
@@ -103,6 +108,8 @@ class SimulationResult:
         out["caveats"] = list(self.caveats)
         out["progestogens"] = {p.name: p.as_dict() for p in self.progestogens}
         out["knowledge_version"] = self.knowledge_version
+        if self.exposure is not None:
+            out["exposure"] = self.exposure.as_dict()
         return out
 
 
@@ -169,6 +176,8 @@ def simulate(
     default_start: datetime | None = None,
     step_h: float = 0.5,
     acknowledge_off_label: bool = False,
+    window_h: tuple[float, float] | None = None,
+    exposure_baseline: ExposureBaseline | str = "total",
 ) -> SimulationResult:
     """Serum progesterone (ng/mL) over `days` from `start` for a regimen, read by `assay`.
 
@@ -176,6 +185,9 @@ def simulate(
     population: number of virtual subjects (log-normal BSV, seeded); threshold in ng/mL, checked
     at threshold_at_h (default: the last time point). The simulation starts at `start`, else at
     the regimen's own 'from', else at `default_start`, else at the current hour (UTC).
+    window_h: (start, end) hours after the first dose for exposure statistics over the subjects
+    (the typical person without a population); exposure_baseline 'total' includes the endogenous
+    level (what a laboratory measures), 'subtracted' leaves the treatment's part only.
     """
     if not 0 < days <= MAX_DAYS:
         raise InputError("days", f"{days:g} days", f"0 < days <= {MAX_DAYS:g}")
@@ -189,6 +201,7 @@ def simulate(
         raise InputError("threshold", f"{threshold:g} ng/mL", "a level in ng/mL > 0")
     kind = parse_assay(assay)
     ctx = as_context(context)
+    baseline_kind = check_baseline(exposure_baseline)
     t0, all_events = _events(regimen, start, default_start, days)
     check_labelled_daily_dose(all_events, acknowledged=acknowledge_off_label)
     # the serum progesterone curve: progesterone doses on the body's own level; a progestogen
@@ -201,16 +214,28 @@ def simulate(
     elif not 0 <= threshold_at_h <= times_h[-1]:
         raise InputError("threshold_at_h", f"{threshold_at_h:g} h", f"0 to {times_h[-1]:g} h")
     at_index = int(np.argmin(np.abs(times_h - threshold_at_h)))
+    window = None
+    if window_h is not None:
+        if not events:
+            raise InputError("window_h", "a window on a regimen without progesterone",
+                             "exposure statistics of serum progesterone need a progesterone dose; "
+                             "a progestogen's own curve is under `progestogens`")
+        first_dose_h = elapsed_hours(events[0].time, t0)
+        window = check_window(window_h[0], window_h[1], float(times_h[-1]) - first_dose_h)
+        window = (window[0] + first_dose_h, window[1] + first_dose_h)
 
     models = route_models_of(events)
     routes = sorted({m.route for m in models})
     if population:
-        levels = population_levels(events, times_h, t0, ctx, population, np.random.default_rng(seed),
-                                   weight_kg=weight_kg, assay=kind)
+        subjects = draw_subjects(events, population, np.random.default_rng(seed), weight_kg=weight_kg)
     else:
         params = {m.key: individual_parameters(m, None, weight_kg) for m in models} if weight_kg else None
-        endogenous = baseline_band(ctx, times_h, t0)[1][None, :]
-        levels = _levels(events, models, times_h, t0, params, 1, endogenous, kind)
+        subjects = VirtualSubjects(models, params, None, 1)
+    levels = subject_levels(events, times_h, t0, ctx, subjects, kind)
+    exposure = None
+    if window is not None:
+        individual = subject_exposure(events, t0, ctx, subjects, window, kind, baseline_kind)
+        exposure = summarise_exposure(individual, window_h[0] * 1.0, window_h[1] * 1.0, baseline_kind)
 
     if population:
         p5, median, p95 = np.quantile(levels, (0.05, 0.5, 0.95), axis=0)
@@ -244,6 +269,7 @@ def simulate(
         fraction_below=below,
         caveats=evidence_caveats(events) + tuple(c for c in [assay_caveat(progestogens)] if c),
         progestogens=tuple(progestogens),
+        exposure=exposure,
     )
 
 
@@ -288,6 +314,81 @@ def route_models_of(events: Sequence[DoseEvent]) -> list[RouteModel]:
     return list(seen.values())
 
 
+@dataclass(frozen=True)
+class VirtualSubjects:
+    """The people of a simulation: PK parameters per model key (None: typical values) and each
+    one's normal score of the endogenous baseline (None: the median)."""
+
+    models: Sequence[RouteModel]
+    params: Any
+    baseline_z: np.ndarray | None
+    n: int
+
+    def subset(self, rows: slice) -> "VirtualSubjects":
+        """The subjects of rows (a slice), for simulating a large population in chunks."""
+        if self.params is None or self.baseline_z is None:
+            return self
+        params = {key: {k: v[rows] for k, v in p.items()} for key, p in self.params.items()}
+        z = self.baseline_z[rows]
+        return VirtualSubjects(self.models, params, z, int(z.size))
+
+
+def draw_subjects(
+    events: Sequence[DoseEvent], n_subjects: int, rng: np.random.Generator, *, weight_kg: float | None = None
+) -> VirtualSubjects:
+    """Virtual subjects: each draws its PK parameters, then its own percentile of the endogenous
+    baseline, in that order, so every caller with the same generator state gets the same people."""
+    models = route_models_of(events)
+    params = sample_parameters(models, n_subjects, rng, weight_kg)
+    z = np.clip(rng.standard_normal(n_subjects), -_BASELINE_Z_CLIP, _BASELINE_Z_CLIP)
+    return VirtualSubjects(models, params, z, n_subjects)
+
+
+def subject_levels(
+    events: Sequence[DoseEvent],
+    times_h: np.ndarray,
+    t0: datetime,
+    context: BaselineContext,
+    subjects: VirtualSubjects,
+    assay: str = "lcms",
+    *,
+    endogenous: bool = True,
+) -> np.ndarray:
+    """Serum levels (subjects x times, ng/mL as `assay` reads them); endogenous=False leaves
+    the treatment's part only."""
+    if not endogenous:
+        base = np.zeros((1, times_h.size))
+    elif subjects.baseline_z is None:
+        base = baseline_band(context, times_h, t0)[1][None, :]
+    else:
+        base = baseline_for_subjects(context, times_h, t0, subjects.baseline_z)
+    return _levels(events, subjects.models, times_h, t0, subjects.params, subjects.n, base, assay)
+
+
+EXPOSURE_CHUNK_POINTS = 2_000_000  # subjects x grid points simulated at once for exposure
+
+
+def subject_exposure(
+    events: Sequence[DoseEvent],
+    t0: datetime,
+    context: BaselineContext,
+    subjects: VirtualSubjects,
+    window_h: tuple[float, float],
+    assay: str = "lcms",
+    baseline: ExposureBaseline = "total",
+) -> dict[str, np.ndarray]:
+    """Each subject's Cmax, Tmax, AUC, Cavg and trough in window_h (hours after t0), read on
+    the window's own fine grid (lutea.pk.exposure.window_grid), in chunks of subjects."""
+    grid = window_grid(*window_h)
+    chunk = max(1, EXPOSURE_CHUNK_POINTS // grid.size)
+    parts = []
+    for first in range(0, subjects.n, chunk):
+        part = subjects.subset(slice(first, first + chunk))
+        levels = subject_levels(events, grid, t0, context, part, assay, endogenous=baseline == "total")
+        parts.append(individual_exposure(grid, levels, *window_h))
+    return {m: np.concatenate([p[m] for p in parts]) for m in parts[0]}
+
+
 def population_levels(
     events: Sequence[DoseEvent],
     times_h: np.ndarray,
@@ -299,14 +400,10 @@ def population_levels(
     weight_kg: float | None = None,
     assay: str = "lcms",
 ) -> np.ndarray:
-    """Serum levels (n_subjects x times, ng/mL as `assay` reads them) of virtual subjects: each
-    draws its PK parameters, then its own percentile of the endogenous baseline, in that order,
-    so every caller with the same generator state gets the same people."""
-    models = route_models_of(events)
-    params = sample_parameters(models, n_subjects, rng, weight_kg)
-    z = np.clip(rng.standard_normal(n_subjects), -_BASELINE_Z_CLIP, _BASELINE_Z_CLIP)
-    endogenous = baseline_for_subjects(context, times_h, t0, z)
-    return _levels(events, models, times_h, t0, params, n_subjects, endogenous, assay)
+    """Serum levels (n_subjects x times, ng/mL as `assay` reads them) of virtual subjects
+    (draw_subjects, then subject_levels)."""
+    subjects = draw_subjects(events, n_subjects, rng, weight_kg=weight_kg)
+    return subject_levels(events, times_h, t0, context, subjects, assay)
 
 
 def _levels(

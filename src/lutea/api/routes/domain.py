@@ -88,6 +88,9 @@ class SimulateRequest(_In):
     start: Time | None = None
     step_h: Annotated[float, Field(ge=0.05, le=24)] = 0.5
     acknowledge_off_label: bool = False  # simulate a daily dose above the product's labelled maximum
+    # exposure statistics of the subjects' individual values between these hours after the first dose
+    window_h: Annotated[list[Annotated[float, Field(allow_inf_nan=False)]], Field(min_length=2, max_length=2)] | None = None
+    exposure_baseline: Literal["total", "subtracted"] = "total"
 
 
 @router.post("/simulate")
@@ -103,6 +106,7 @@ def simulate(body: SimulateRequest, user: UserDep) -> dict[str, Any]:
         body.regimen, days=body.days, context=context, weight_kg=body.weight_kg, assay=body.assay,
         population=body.population, seed=body.seed, threshold=body.threshold, threshold_at_h=body.threshold_at_h,
         start=body.start, step_h=body.step_h, acknowledge_off_label=body.acknowledge_off_label,
+        window_h=(body.window_h[0], body.window_h[1]) if body.window_h else None, exposure_baseline=body.exposure_baseline,
     )
     return result.as_dict()
 
