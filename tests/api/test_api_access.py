@@ -32,7 +32,8 @@ GLOBAL_ROUTES = {
     ("post", "/api/v1/cds-services/lutea-order-sign"),
 }
 # Domain routes (interpret, simulate, ...) take their whole input in the request and read no record.
-DOMAIN_PREFIXES = ("/api/v1/interpret", "/api/v1/simulate", "/api/v1/individualize", "/api/v1/plan")
+# stateless answers from the core and the knowledge base (no record is read), for any signed-in user
+DOMAIN_PREFIXES = ("/api/v1/interpret", "/api/v1/simulate", "/api/v1/individualize", "/api/v1/plan", "/api/v1/claims")
 OUTSIDERS = ["other_patient", "other_doctor", "admin", "nobody"]
 
 

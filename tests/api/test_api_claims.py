@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -100,6 +100,8 @@ def test_an_interpretation_over_http_links_the_saliva_claim(client: TestClient, 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(min_size=1, max_size=120))
 def test_any_id_in_the_path_is_a_4xx_or_the_claim(client: TestClient, world, text: str) -> None:
+    # the server decodes %2F: slashes alone leave no id, and the path is the list's (200, no data of anyone)
+    assume(text.strip("/"))
     response = client.get(f"{API}/claims/{quote(text, safe='')}", headers=world.headers("patient"))
     ids = {c.id for c in all_claims()}
     if text in ids:
