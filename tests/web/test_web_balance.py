@@ -8,10 +8,19 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 import pytest
 from playwright.sync_api import Browser, expect
-from web_helpers import DESK, PHONE, axe_violations, browser_context, login, shot, sideways_overflow_px
+from web_helpers import (
+    DESK,
+    PHONE,
+    axe_violations,
+    browser_context,
+    login,
+    shot,
+    sideways_overflow_px,
+)
 
 ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
@@ -55,7 +64,7 @@ def test_the_balance_chart_has_now_a_table_and_times_in_words(browser: Browser, 
         curve_rows = table.locator("tbody tr", has=page.locator("td:nth-child(2)", has_text=re.compile(r"^individualised$")))
         times = [datetime.strptime(t, "%Y-%m-%d %H:%M") for t in curve_rows.locator("td:first-child").all_inner_texts()]
         first, last = (datetime.fromisoformat(data["curve"]["t"][i]).replace(tzinfo=None) for i in (0, -1))
-        assert times[0] == first and all(b - a == timedelta(hours=12) for a, b in zip(times, times[1:], strict=False))
+        assert times[0] == first and all(b - a == timedelta(hours=12) for a, b in pairwise(times))
         assert len(times) == (last - first) // timedelta(hours=12) + 1
         band = curve_rows.first.locator("td").nth(4).inner_text()
         assert band == f"{data['curve']['low'][0]:.3g} to {data['curve']['high'][0]:.3g}"

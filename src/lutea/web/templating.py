@@ -99,7 +99,7 @@ def times_in_words(text: str) -> str:
     wording from the core, which keeps ISO for the API ("from 2026-12-09T00:00:00+00:00 to ...")."""
 
     def shown(match: re.Match[str]) -> str:
-        moment = datetime.fromisoformat(match[0].replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(match[0])
         if moment.tzinfo is None:  # the core's times are UTC
             moment = moment.replace(tzinfo=UTC)
         return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
