@@ -17,6 +17,7 @@ from lutea.web.pages_patient import zoom_episode
 from lutea.web.pages_simulate import DEFAULTS, regimen_text, simulation
 from lutea.web.records import form_fields
 from lutea.web.session import PageError
+from lutea.web.templating import times_in_words
 
 
 def test_datetime_local_gets_the_browsers_offset() -> None:
@@ -65,3 +66,16 @@ def test_the_zoom_parameter_is_an_episode_id_or_a_422(text: str) -> None:
         assert exc.status_code == 422 and "episode must be the number of one of her episodes" in exc.message
     else:
         assert episode is None if text == "" else (episode == int(text) and 1 <= episode <= MAX_ID)
+
+
+@given(st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2200, 1, 1), timezones=st.just(UTC)),
+       st.sampled_from(["at least 8.8 ng/mL from {} to later", "{}", "q12h from {}"]))
+def test_times_in_words_shows_every_iso_time_as_the_pages_do(moment: datetime, sentence: str) -> None:
+    shown = times_in_words(sentence.format(moment.isoformat()))
+    assert shown == sentence.format(moment.strftime("%Y-%m-%d %H:%M UTC"))
+    assert "T" not in shown.replace("UTC", "")  # no ISO separator left
+
+
+def test_times_in_words_reads_offsets_as_utc_and_leaves_other_text() -> None:
+    assert times_in_words("at 2026-12-10T06:30:00+01:00") == "at 2026-12-10 05:30 UTC"
+    assert times_in_words("no time here, 2026-12-10 only") == "no time here, 2026-12-10 only"

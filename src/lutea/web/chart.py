@@ -224,3 +224,36 @@ def _shown(at: str) -> str:
     if at == "across the chart":
         return at
     return datetime.fromisoformat(at).astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def balance_chart(report: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The Balance page's chart in the record chart's form (chart_data): the individualised curve of
+    the current regimen with its 90% band and her own level, the levels it was fitted to, the target
+    as threshold lines, and now; so chart_table reads it as it reads the record's."""
+    curve = dict(report["curve"], label="individualised", band_label="individualised prediction, 90% band")
+    if curve.get("endogenous"):
+        curve["endogenous"] = dict(curve["endogenous"], label="her own (endogenous) level, scaled to her results")
+    levels = [{"t": lv["t"], "ng_ml": round(float(lv["ng_ml"]), 3), "severity": "none",
+               "label": f"{float(lv['ng_ml']):.3g} ng/mL"} for lv in curve.pop("levels")]
+    target = report.get("target") or {}
+    thresholds = [{"ng_ml": target[key], "label": f"target, {word} bound: {target[key]:g} ng/mL"}
+                  for key, word in (("low_ng_ml", "lower"), ("high_ng_ml", "upper")) if target.get(key) is not None]
+    return {"measurements": levels, "bands": [], "doses": [], "curve": curve, "nmol_per_ng": NMOL_PER_NG,
+            "now": _iso(now), "thresholds": thresholds, "left_out": 0, "window": None,
+            "words": {"measured": "measured level", "band": "", "doses": "doses", "now": "now"}}
+
+
+def balance_table(report: dict[str, Any], chart: dict[str, Any]) -> list[ChartRow]:
+    """The Balance chart as rows (chart_table: measured levels, the current regimen's curve every 12
+    hours with its 90% band and her own level, the target's bounds), then the current regimen and each
+    candidate with the prediction the core ranks them by (one figure per regimen, judged over the target)."""
+    rows = chart_table(chart)
+    if not report.get("target"):
+        return rows
+    ranked = [("current regimen", report["current"])] + [(f"candidate {i}", c) for i, c in enumerate(report["candidates"], 1)]
+    for rank, c in ranked:
+        ng_ml = float(c["predicted_ng_ml"])
+        low, high = c["interval_90"]
+        rows.append(ChartRow("for the target", f"{rank}: {c['regimen']}", f"{ng_ml:.3g}", f"{ng_ml * NMOL_PER_NG:.3g}",
+                             f"{float(low):.3g} to {float(high):.3g}"))
+    return rows

@@ -23,7 +23,7 @@ from lutea.records.inputs import MAX_ID
 from lutea.safety import check_labelled_daily_dose
 from lutea.store import crud
 from lutea.web.access import ViewerDep, open_patient, require_clinician
-from lutea.web.chart import NMOL_PER_NG
+from lutea.web.chart import NMOL_PER_NG, balance_chart, balance_table
 from lutea.web.templating import render
 
 CONTEXT_WORDS = {"natural-cycle": "natural cycle", "hrt-fet": "programmed FET (no corpus luteum)",
@@ -200,12 +200,17 @@ def balance_page(view: ViewerDep, patient_id: int = Path(ge=1, le=MAX_ID)) -> Re
     access, patient = open_patient(view, patient_id)
     require_clinician(view)
     target = view.request.query_params.get("target") or None
-    report, error = None, None
+    report, error, chart, rows = None, None, None, []
+    now = datetime.now(UTC)
     try:
-        report = patient_balance(access, target)
+        report = patient_balance(access, target, now=now)
     except InputError as exc:
         error = exc
+    if report is not None:
+        chart = balance_chart(report, now)
+        rows = balance_table(report, chart)
     return render(view.request, "balance.html", user=view.user, session=view.session, patient=patient,
-                  report=report, error=error, target=target or "", status_code=422 if error else 200)
+                  report=report, chart=chart, chart_rows=rows, error=error, target=target or "",
+                  status_code=422 if error else 200)
 
 

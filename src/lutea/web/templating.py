@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +89,25 @@ def claim_text(claim_id: str) -> str:
 
 
 TEMPLATES.env.globals["claim_text"] = claim_text
+
+
+_ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?")
+
+
+def times_in_words(text: str) -> str:
+    """A text with every ISO time in it as the pages show times ("2026-12-09 00:00 UTC"): for
+    wording from the core, which keeps ISO for the API ("from 2026-12-09T00:00:00+00:00 to ...")."""
+
+    def shown(match: re.Match[str]) -> str:
+        moment = datetime.fromisoformat(match[0])
+        if moment.tzinfo is None:  # the core's times are UTC
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+    return _ISO_TIME.sub(shown, str(text))
+
+
+TEMPLATES.env.filters["times_in_words"] = times_in_words
 
 
 def render(
