@@ -42,6 +42,19 @@ def test_expired_and_forged_tokens_are_refused(client: TestClient, world) -> Non
     assert read_token(old, SECRET) is None
 
 
+def test_a_token_checked_before_still_expires_and_opens_only_with_its_own_key(monkeypatch) -> None:
+    """A token's signature is checked once per process (lutea.api.auth.read_token); its expiry,
+    and the key it was signed with, still count at every use."""
+    from lutea.api import auth
+
+    token = issue_token(4, "patient", SECRET, 30, session_version=2)
+    assert read_token(token, SECRET) == read_token(token, SECRET) == (4, 2)
+    assert read_token(token, "another key entirely, also long enough") is None
+    time_after = datetime.now(UTC) + timedelta(minutes=31)
+    monkeypatch.setattr(auth, "time", type("Clock", (), {"time": staticmethod(lambda: time_after.timestamp())}))
+    assert read_token(token, SECRET) is None
+
+
 def test_failed_logins_are_limited_per_email_and_address(app: FastAPI, world) -> None:
     with TestClient(app, client=("203.0.113.5", 5000)) as attacker, TestClient(app, client=("198.51.100.7", 5000)) as owner:
         for _ in range(5):

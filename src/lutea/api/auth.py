@@ -31,17 +31,31 @@ def issue_token(user_id: int, role: str, key: str, lifetime_min: int, now: datet
     return jwt.encode(claims, key, algorithm=ALGORITHM)
 
 
+VERIFIED_MAX = 4096  # tokens whose signature this process checked already (then it starts over)
+_verified: dict[tuple[str, str], tuple[TokenClaims, float]] = {}
+
+
 def read_token(token: str, key: str) -> TokenClaims | None:
     """The claims of a valid, unexpired token; None for anything else (a token without a session
-    version, from before versions existed, included)."""
+    version, from before versions existed, included). A token's signature is checked once per
+    process; its expiry at every use (whether its session is still current is the caller's check
+    against the account, at every use)."""
+    known = _verified.get((token, key))
+    if known is not None:
+        return known[0] if time.time() < known[1] else None
     try:
         claims = jwt.decode(token, key, algorithms=[ALGORITHM], options={"require": ["exp", "sub", "sv"]})
         version = claims["sv"]
         if not isinstance(version, int) or isinstance(version, bool):
             return None
-        return TokenClaims(int(claims["sub"]), version)
+        read = TokenClaims(int(claims["sub"]), version)
+        expires = float(claims["exp"])
     except (jwt.PyJWTError, ValueError, TypeError):
         return None
+    if len(_verified) >= VERIFIED_MAX:
+        _verified.clear()
+    _verified[(token, key)] = (read, expires)
+    return read
 
 
 class LoginThrottle:
