@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from lutea.errors import InputError
@@ -112,15 +112,14 @@ def can_access(session: Session, user: models.User, patient_id: int) -> bool:
     if user.role == "patient":
         return user.patient_id == patient_id
     if user.role == "clinician":
-        return (
-            session.scalar(
-                select(models.Assignment.id).where(
-                    models.Assignment.clinician_id == user.id, models.Assignment.patient_id == patient_id
-                )
-            )
-            is not None
-        )
+        return session.execute(_ASSIGNED, {"clinician_id": user.id, "patient_id": patient_id}).first() is not None
     return False
+
+
+_assignments = models.Assignment.__table__.c
+# a plain statement (no ORM entity to load): every request to a record asks it
+_ASSIGNED = select(_assignments.id).where(_assignments.clinician_id == bindparam("clinician_id"),
+                                          _assignments.patient_id == bindparam("patient_id")).limit(1)
 
 
 def accessible_patients(session: Session, user: models.User) -> Sequence[models.Patient]:
