@@ -340,7 +340,7 @@ def _check_treatment_start(treatment: Treatment, sampled_at: date | datetime | N
 
 def _check_progestogens(ctx: Context, kb: KnowledgeBase) -> None:
     """The progestogens named beside the treatment are product ids of synthetic progestogens."""
-    progestogen_ids = sorted(p.id for p in kb.entries("products") if p.substance != "progesterone")
+    progestogen_ids = sorted(p.id for p in kb.progestogens())
     for product_id in ctx.progestogens:
         if product_id not in progestogen_ids:
             raise InputError("progestogens", f"{product_id!r} is not a progestogen product", progestogen_ids)
@@ -349,7 +349,7 @@ def _check_progestogens(ctx: Context, kb: KnowledgeBase) -> None:
 def resolve_progestogens(names: Iterable[str], kb: KnowledgeBase | None = None) -> tuple[str, ...]:
     """Product ids of synthetic progestogens from their ids or names (InputError naming what exists)."""
     kb = kb or load_knowledge()
-    progestogens = [p for p in kb.entries("products") if p.substance != "progesterone"]
+    progestogens = kb.progestogens()
     out = []
     for name in names:
         key = name.strip().lower()

@@ -81,6 +81,10 @@ class KnowledgeBase:
         product = self._by_id.get("products", {}).get(product_id) if product_id else None
         return getattr(product, "substance", None) or schema.PROGESTERONE
 
+    def progestogens(self) -> list[Any]:
+        """The products of a synthetic progestogen (any substance but progesterone), in file order."""
+        return [p for p in self.entries("products") if p.substance != schema.PROGESTERONE]
+
     @property
     def sources(self) -> dict[str, schema.Source]:
         return self._by_id["sources"]  # type: ignore[return-value]

@@ -116,8 +116,9 @@ def simulate_progestogens(events: Sequence[DoseEvent], times_h: np.ndarray, t0: 
     """Each progestogen (and metabolite) the dose events give, as typical curves in ng/mL at
     `times_h` hours after t0; a substance or route without a model is listed with why not."""
     by_key: dict[tuple[str, str], list[DoseEvent]] = {}
+    kb = load_knowledge()
     for e in events:
-        by_key.setdefault((load_knowledge().substance_of(e.product), e.route), []).append(e)
+        by_key.setdefault((kb.substance_of(e.product), e.route), []).append(e)
     out: list[ProgestogenSeries] = []
     for (substance, route), group in by_key.items():
         products = tuple(dict.fromkeys(e.product for e in group if e.product))

@@ -16,7 +16,7 @@ from lutea.cutoffs import default_threshold
 from lutea.errors import InputError
 from lutea.individualise import Individualiser, Target, balance_report, parse_target
 from lutea.knowledge import KnowledgeBase, load_knowledge
-from lutea.knowledge.schema import Threshold
+from lutea.knowledge.schema import PROGESTERONE, Threshold
 from lutea.records.access import RecordAccess
 from lutea.risk_profiles import compare as compare_risks
 from lutea.records.plausibility import resolve_product
@@ -89,8 +89,8 @@ def _treatment(access: RecordAccess, now: datetime) -> models.Treatment:
     treatments = crud.list_records(access.session, models.Treatment, access.patient_id)
     if not treatments:
         raise InputError("treatment", "the record has no progesterone treatment", "a treatment with its doses")
-    progestogens = {p.id for p in load_knowledge().entries("products") if p.substance != "progesterone"}
-    progesterone = [t for t in treatments if t.product not in progestogens]
+    kb = load_knowledge()
+    progesterone = [t for t in treatments if kb.substance_of(t.product) == PROGESTERONE]
     if not progesterone:  # a progestogen is invisible to the serum progesterone the balance fits
         raise InputError("treatment", "the record's treatments are synthetic progestogens, which a progesterone assay does "
                          "not measure: there is no serum level of them to balance", "a progesterone treatment")

@@ -18,6 +18,7 @@ from lutea.context import Context, make_context, resolve_treatment
 from lutea.errors import InputError
 from lutea.interpret import interpret
 from lutea.knowledge import load_knowledge
+from lutea.knowledge.schema import PROGESTERONE
 from lutea.measurement import Measurement
 from lutea.pk.regimen import single_interval_h
 from lutea.store import crud, models
@@ -43,18 +44,13 @@ def _running_at(session: Session, patient_id: int, moment: datetime) -> list[Any
             if t.start <= moment and (t.stop is None or moment <= t.stop)]
 
 
-def _progestogen_ids() -> set[str]:
-    return {p.id for p in load_knowledge().entries("products") if p.substance != "progesterone"}
-
-
-def _treatment_at(session: Session, patient_id: int, moment: datetime) -> Any:
-    """The treatment of the context: the latest progesterone running at the moment, else the latest
-    progestogen (whose doses a progesterone assay does not see; _progestogens_at names the rest)."""
-    running = _running_at(session, patient_id, moment)
+def _treatment_of(running: list[Any], moment: datetime) -> Any:
+    """The treatment of the context among those running at the moment: the latest progesterone,
+    else the latest progestogen (whose doses a progesterone assay does not see)."""
     if not running:
         return None
-    progestogens = _progestogen_ids()
-    progesterone = [t for t in running if t.product not in progestogens]
+    kb = load_knowledge()
+    progesterone = [t for t in running if kb.substance_of(t.product) == PROGESTERONE]
     treatment = (progesterone or running)[-1]
     last = [d.taken_at for d in treatment.doses if d.taken_at <= moment]
     return resolve_treatment(
@@ -80,11 +76,12 @@ def record_context(session: Session, measurement: models.Measurement) -> Context
     episode = session.get(models.Episode, measurement.episode_id) if measurement.episode_id else None
     fields = {k: v for k, v in _episode_context(episode).items() if v is not None}
     fields["sex"] = patient.sex if patient else "female"
-    fields["treatment"] = _treatment_at(session, measurement.patient_id, measurement.sampled_at)
+    running = _running_at(session, measurement.patient_id, measurement.sampled_at)
+    fields["treatment"] = _treatment_of(running, measurement.sampled_at)
     in_treatment = fields["treatment"].product if fields["treatment"] else None
+    kb = load_knowledge()
     fields["progestogens"] = tuple(dict.fromkeys(
-        t.product for t in _running_at(session, measurement.patient_id, measurement.sampled_at)
-        if t.product in _progestogen_ids() and t.product != in_treatment))
+        t.product for t in running if kb.substance_of(t.product) != PROGESTERONE and t.product != in_treatment))
     fields["symptoms"] = _symptoms_before(session, measurement.patient_id, measurement.sampled_at)
     return make_context(**fields)
 
