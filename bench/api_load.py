@@ -36,7 +36,13 @@ def free_port() -> int:
 
 def seed(database_url: str) -> int:
     """A migrated database with one clinician and one assigned patient; the patient's id."""
-    from lutea.store import crud, make_engine, make_sessionmaker, models, upgrade_to_head
+    from lutea.store import (
+        crud,
+        make_engine,
+        make_sessionmaker,
+        models,
+        upgrade_to_head,
+    )
 
     upgrade_to_head(database_url)
     engine = make_engine(database_url)

@@ -10,7 +10,13 @@ from lutea.cutoffs import applicable_thresholds, choose
 from lutea.cycle import cycle_model
 from lutea.findings import Finding, Severity
 from lutea.knowledge import KnowledgeBase
-from lutea.knowledge.schema import PROGESTERONE, SUBSTANCE_PLACEHOLDERS, Product, ReferenceInterval, Threshold
+from lutea.knowledge.schema import (
+    PROGESTERONE,
+    SUBSTANCE_PLACEHOLDERS,
+    Product,
+    ReferenceInterval,
+    Threshold,
+)
 from lutea.measurement import Measurement
 from lutea.pk.baseline import ContextKind
 from lutea.pk.expected import (

@@ -9,7 +9,6 @@ warning that says which estimate was used. Nothing is guessed silently.
 from __future__ import annotations
 
 from collections.abc import Iterable
-
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 

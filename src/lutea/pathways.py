@@ -18,7 +18,14 @@ from lutea.cutoffs import applicable_thresholds, choose
 from lutea.errors import InputError
 from lutea.findings import Finding, Severity, ordered
 from lutea.knowledge import KnowledgeBase, load_knowledge
-from lutea.knowledge.schema import THRESHOLD_OPS, Condition, Pathway, PathwayNote, PathwayQuestion, Threshold
+from lutea.knowledge.schema import (
+    THRESHOLD_OPS,
+    Condition,
+    Pathway,
+    PathwayNote,
+    PathwayQuestion,
+    Threshold,
+)
 from lutea.risk_profiles import compare as compare_risks
 from lutea.safety import (
     ROLES,

@@ -12,7 +12,13 @@ from sqlalchemy.orm import Session
 from lutea.api.auth import read_token
 from lutea.api.schemas import MAX_ID
 from lutea.proxies import client_address
-from lutea.records.access import AccessDenied, RecordAccess, Unauthenticated, open_record, transaction
+from lutea.records.access import (
+    AccessDenied,
+    RecordAccess,
+    Unauthenticated,
+    open_record,
+    transaction,
+)
 from lutea.store import models
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)

@@ -36,7 +36,13 @@ def interpret(
 ) -> None:
     """Interpret every row of a file exactly as `lutea interpret` would; one output row per input row."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     from lutea.batch.engine import open_engine
     from lutea.batch.stream import run_interpret

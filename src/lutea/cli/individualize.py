@@ -44,7 +44,13 @@ def individualize(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Estimate a person's progesterone PK from their levels and rank regimens that meet a target."""
-    from lutea.individualise import Individualiser, balance_report, parse_level, parse_target, parse_time  # SciPy
+    from lutea.individualise import (  # SciPy
+        Individualiser,
+        balance_report,
+        parse_level,
+        parse_target,
+        parse_time,
+    )
     from lutea.pk.assay import parse_assay
 
     if role not in ("clinician", "patient"):

@@ -11,7 +11,8 @@ import typer
 from lutea.cli._common import console, domain_errors, print_json
 from lutea.errors import InputError
 from lutea.pk.baseline import CONTEXTS, BaselineContext
-from lutea.pk.simulate import assay_label, simulate as simulate_core
+from lutea.pk.simulate import assay_label
+from lutea.pk.simulate import simulate as simulate_core
 from lutea.timeline import parse_datetime
 
 

@@ -29,10 +29,14 @@ from lutea.fhir.mapping_in import (
 from lutea.pk.regimen import single_interval_h
 from lutea.records import AccessDenied, RecordAccess, identifiers, service
 from lutea.records.access import operator_access
-from lutea.records.inputs import EpisodeCreate, MeasurementCreate, SymptomCreate, TreatmentCreate
+from lutea.records.inputs import (
+    EpisodeCreate,
+    MeasurementCreate,
+    SymptomCreate,
+    TreatmentCreate,
+)
 from lutea.safety import screen
 from lutea.store import crud, models
-
 
 TRACKER = "tracker"  # the source type of tracker rows (tracker_store): lutea's export carries their keys
 

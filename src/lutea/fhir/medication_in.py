@@ -11,7 +11,13 @@ from typing import Any
 from lutea.errors import InputError
 from lutea.fhir import codes
 from lutea.fhir.bundle import Entry
-from lutea.fhir.elements import BundleIndex, codings, concept_text, parse_datetime, source_key
+from lutea.fhir.elements import (
+    BundleIndex,
+    codings,
+    concept_text,
+    parse_datetime,
+    source_key,
+)
 from lutea.knowledge import KnowledgeBase, load_knowledge
 from lutea.safety import term_key
 

@@ -8,11 +8,29 @@ regimens that keep them in a target.
   (clinician only), the JSON every shell prints.
 """
 
-from lutea.individualise.balance import Candidate, RankedCandidate, balance_report, candidates, rank
-from lutea.individualise.estimate import MapResult, ResidualError, laplace_draws, map_estimate, metropolis
+from lutea.individualise.balance import (
+    Candidate,
+    RankedCandidate,
+    balance_report,
+    candidates,
+    rank,
+)
+from lutea.individualise.estimate import (
+    MapResult,
+    ResidualError,
+    laplace_draws,
+    map_estimate,
+    metropolis,
+)
 from lutea.individualise.individualiser import IndividualFit, Individualiser, Prediction
 from lutea.individualise.model import PersonModel
-from lutea.individualise.target import Level, Target, parse_level, parse_target, parse_time
+from lutea.individualise.target import (
+    Level,
+    Target,
+    parse_level,
+    parse_target,
+    parse_time,
+)
 
 __all__ = [
     "Candidate",

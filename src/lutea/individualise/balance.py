@@ -23,9 +23,9 @@ from lutea.individualise.model import models_of
 from lutea.individualise.target import Target
 from lutea.knowledge import load_knowledge
 from lutea.pk import DoseEvent, route_model
-from lutea.pk.simulate import evidence_caveats
 from lutea.pk.assay import assay_sources
 from lutea.pk.baseline import BaselineContext, as_context
+from lutea.pk.simulate import evidence_caveats
 from lutea.timeline import after_hours, elapsed_hours
 
 ROLES = ("clinician", "patient")

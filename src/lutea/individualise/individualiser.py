@@ -15,7 +15,12 @@ from typing import Any
 import numpy as np
 
 from lutea.errors import InputError
-from lutea.individualise.estimate import importance_resample, laplace_draws, map_estimate, metropolis
+from lutea.individualise.estimate import (
+    importance_resample,
+    laplace_draws,
+    map_estimate,
+    metropolis,
+)
 from lutea.individualise.model import PersonModel, models_of
 from lutea.individualise.target import Level, Target, parse_level
 from lutea.pk import DoseEvent, Regimen, parse_regimen

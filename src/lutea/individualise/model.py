@@ -17,7 +17,14 @@ import numpy as np
 
 from lutea.errors import InputError
 from lutea.individualise.estimate import Forward, ResidualError
-from lutea.pk import DoseEvent, RouteModel, dose_groups, individual_parameters, route_model, simulate_hours
+from lutea.pk import (
+    DoseEvent,
+    RouteModel,
+    dose_groups,
+    individual_parameters,
+    route_model,
+    simulate_hours,
+)
 from lutea.pk.assay import assay_factor
 from lutea.pk.baseline import BaselineContext, baseline_curve
 from lutea.timeline import clock_hour

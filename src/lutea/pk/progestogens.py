@@ -20,7 +20,11 @@ from typing import Any
 import numpy as np
 
 from lutea.knowledge.loader import load_knowledge
-from lutea.knowledge.schema import PROGESTERONE, ProgestogenModel, ProgestogenObservation
+from lutea.knowledge.schema import (
+    PROGESTERONE,
+    ProgestogenModel,
+    ProgestogenObservation,
+)
 from lutea.pk.engine import simulate_hours, unit_response
 from lutea.pk.models import RouteModel
 from lutea.pk.regimen import DoseEvent

@@ -20,13 +20,37 @@ import numpy as np
 from lutea.errors import InputError
 from lutea.knowledge.loader import load_knowledge
 from lutea.pk.assay import ASSAY_LABELS, apply_assay, assay_sources, parse_assay
-from lutea.pk.baseline import BaselineContext, as_context, baseline_band, baseline_for_subjects, baseline_sources
-from lutea.pk.exposure import Exposure, ExposureBaseline, check_baseline, check_window, individual_exposure, summarise_exposure, window_grid
-from lutea.pk.models import RouteModel, fitted_dose_range_mg, route_model, studied_dose_clock_hours
-from lutea.pk.population import individual_parameters, sample_parameters
-from lutea.pk.progestogens import ProgestogenSeries, assay_caveat, simulate_progestogens, split_events
-from lutea.pk.regimen import DoseEvent, Regimen, parse_regimen
+from lutea.pk.baseline import (
+    BaselineContext,
+    as_context,
+    baseline_band,
+    baseline_for_subjects,
+    baseline_sources,
+)
 from lutea.pk.engine import dose_groups, simulate_events
+from lutea.pk.exposure import (
+    Exposure,
+    ExposureBaseline,
+    check_baseline,
+    check_window,
+    individual_exposure,
+    summarise_exposure,
+    window_grid,
+)
+from lutea.pk.models import (
+    RouteModel,
+    fitted_dose_range_mg,
+    route_model,
+    studied_dose_clock_hours,
+)
+from lutea.pk.population import individual_parameters, sample_parameters
+from lutea.pk.progestogens import (
+    ProgestogenSeries,
+    assay_caveat,
+    simulate_progestogens,
+    split_events,
+)
+from lutea.pk.regimen import DoseEvent, Regimen, parse_regimen
 from lutea.safety import check_labelled_daily_dose
 from lutea.timeline import after_hours, clock_hour, elapsed_hours
 

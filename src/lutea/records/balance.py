@@ -18,7 +18,6 @@ from lutea.individualise import Individualiser, Target, balance_report, parse_ta
 from lutea.knowledge import KnowledgeBase, load_knowledge
 from lutea.knowledge.schema import PROGESTERONE, Threshold
 from lutea.records.access import RecordAccess
-from lutea.risk_profiles import compare as compare_risks
 from lutea.records.plausibility import resolve_product
 from lutea.records.prediction import (
     FIT_DRAWS,
@@ -29,6 +28,7 @@ from lutea.records.prediction import (
     serum_levels,
     treatment_episode,
 )
+from lutea.risk_profiles import compare as compare_risks
 from lutea.store import crud, models
 from lutea.timeline import start_of_day
 from lutea.units import Specimen, to_canonical

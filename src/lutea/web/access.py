@@ -18,7 +18,14 @@ from lutea.proxies import client_address
 from lutea.records import AccessDenied, RecordAccess, open_record
 from lutea.records.access import record_denial, record_denial_in, transaction
 from lutea.store import models
-from lutea.web.session import LoginRequired, PageError, WebSession, check_csrf, read_session, session_user
+from lutea.web.session import (
+    LoginRequired,
+    PageError,
+    WebSession,
+    check_csrf,
+    read_session,
+    session_user,
+)
 
 
 def db_session(request: Request) -> Iterator[Session]:

@@ -7,12 +7,18 @@ from typing import Any
 from fastapi import APIRouter, Path
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from lutea.records.inputs import MAX_ID
 from lutea.knowledge import load_knowledge
 from lutea.records import RecordNotFound, red_flags
-from lutea.web.access import FormDep, Viewer, ViewerDep, open_patient
+from lutea.records.inputs import MAX_ID
 from lutea.store import crud, models
-from lutea.web.records import CLINICIAN_ONLY, SCHEMAS, FormProblems, add_record, remove_record
+from lutea.web.access import FormDep, Viewer, ViewerDep, open_patient
+from lutea.web.records import (
+    CLINICIAN_ONLY,
+    SCHEMAS,
+    FormProblems,
+    add_record,
+    remove_record,
+)
 from lutea.web.session import PageError
 from lutea.web.templating import render
 from lutea.web.timeline import build_timeline

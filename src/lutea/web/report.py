@@ -16,8 +16,8 @@ from fastapi import APIRouter, Path  # noqa: E402
 from fastapi.responses import Response  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 
-from lutea.records.inputs import MAX_ID  # noqa: E402
 from lutea.knowledge import load_knowledge  # noqa: E402
+from lutea.records.inputs import MAX_ID  # noqa: E402
 from lutea.regions import DEFAULT_REGION, fill_contacts  # noqa: E402
 from lutea.web.access import ViewerDep, open_patient  # noqa: E402
 from lutea.web.templating import page_region  # noqa: E402
