@@ -68,6 +68,13 @@ FIELD_LABELS = {"start_date": "start date", "end_date": "end date", "lmp_date": 
 _DATE_ORDER = re.compile(r"(\w+) (\S+) is before (\w+) (\S+); \w+ must be on or after \w+")
 
 
+def shown_moment(moment: datetime) -> str:
+    """A time as the pages show it: YYYY-MM-DD HH:MM UTC (a naive time is read as UTC, as the core's are)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def _shown_time(text: str) -> str:
     """A date or an ISO time as the form shows it (YYYY-MM-DD or YYYY-MM-DD HH:MM UTC)."""
     try:
@@ -76,7 +83,7 @@ def _shown_time(text: str) -> str:
         return text
     if len(text) <= 10:
         return text
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return shown_moment(moment)
 
 
 def _in_words(message: str) -> str:

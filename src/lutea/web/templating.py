@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 from lutea.knowledge import load_knowledge
 from lutea.regions import DEFAULT_REGION, fill_contacts
 from lutea.store import models
+from lutea.web.records import shown_moment
 from lutea.web.session import CSRF_FIELD, WebSession
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -98,13 +99,7 @@ def times_in_words(text: str) -> str:
     """A text with every ISO time in it as the pages show times ("2026-12-09 00:00 UTC"): for
     wording from the core, which keeps ISO for the API ("from 2026-12-09T00:00:00+00:00 to ...")."""
 
-    def shown(match: re.Match[str]) -> str:
-        moment = datetime.fromisoformat(match[0])
-        if moment.tzinfo is None:  # the core's times are UTC
-            moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-    return _ISO_TIME.sub(shown, str(text))
+    return _ISO_TIME.sub(lambda match: shown_moment(datetime.fromisoformat(match[0])), str(text))
 
 
 TEMPLATES.env.filters["times_in_words"] = times_in_words
