@@ -135,3 +135,42 @@ def test_the_chain_holds_after_a_run_of_requests(app: FastAPI, client: TestClien
     with app.state.sessionmaker() as session:
         report = audit_chain.verify(session)
     assert report.intact and report.rows == 5
+
+
+def test_each_answer_carries_its_own_doors_headers_once(client: TestClient) -> None:
+    """API answers get the JSON policy, the docs page the API headers without it, pages and static
+    files the web policy; a header the answer sets itself (Plotly's cache time) is kept, none twice."""
+    api = client.get(f"{API}/cds-services")
+    docs = client.get(f"{API}/docs")
+    page = client.get("/login")
+    script = client.get("/static/plotly.min.js")
+    assert api.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert docs.headers["Cache-Control"] == "no-store" and "default-src 'none'" not in docs.headers.get(
+        "Content-Security-Policy", "")
+    for answer in (page, script):
+        assert "default-src 'self'" in answer.headers["Content-Security-Policy"]
+        assert answer.headers["Referrer-Policy"] == "same-origin" and "X-Frame-Options" not in answer.headers
+    assert script.headers["Cache-Control"] == "max-age=86400"
+    for answer in (api, docs, page, script):
+        names = [name.lower() for name, _ in answer.headers.multi_items()]
+        assert len(names) == len(set(names)), names
+
+
+def test_rows_of_one_transaction_chain_to_each_other_and_a_rolled_back_savepoint_leaves_no_link(
+        app: FastAPI, world) -> None:
+    """The chain's head is read once per transaction; a savepoint rolled back takes its rows and
+    its head with it, so the next row chains to the last row that stays."""
+    from lutea.store import crud
+
+    with app.state.sessionmaker.begin() as session:
+        crud.record_audit(session, user=None, action="first", user_email="a@example.org")
+        crud.record_audit(session, user=None, action="second", user_email="a@example.org")
+        savepoint = session.begin_nested()
+        crud.record_audit(session, user=None, action="undone", user_email="a@example.org")
+        savepoint.rollback()
+        crud.record_audit(session, user=None, action="third", user_email="a@example.org")
+    rows = _rows(app)
+    assert [r.action for r in rows[-3:]] == ["first", "second", "third"]
+    assert rows[-1].prev_hash == rows[-2].hash and rows[-2].prev_hash == rows[-3].hash
+    with app.state.sessionmaker() as session:
+        assert audit_chain.verify(session).intact

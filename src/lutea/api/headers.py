@@ -3,7 +3,11 @@ tokens), nothing is sniffed, framed or referred; the JSON answers load nothing."
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from collections.abc import Mapping
+
+from fastapi import FastAPI
+
+from lutea.http_headers import PathHeaders
 
 API_HEADERS = {
     "Cache-Control": "no-store",
@@ -19,12 +23,11 @@ def add_security_headers(app: FastAPI, api_prefix: str, docs_url: str) -> None:
     """Set API_HEADERS on every answer under `api_prefix` (errors included), and a CSP that loads
     nothing on all but the interactive docs page (which loads Swagger UI)."""
 
-    @app.middleware("http")
-    async def _api_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response = await call_next(request)
-        if request.url.path.startswith(api_prefix):
-            for name, value in API_HEADERS.items():
-                response.headers.setdefault(name, value)
-            if request.url.path != docs_url:
-                response.headers.setdefault("Content-Security-Policy", JSON_CSP)
-        return response
+    with_csp = {**API_HEADERS, "Content-Security-Policy": JSON_CSP}
+
+    def headers_for(path: str) -> Mapping[str, str]:
+        if not path.startswith(api_prefix):
+            return {}
+        return API_HEADERS if path == docs_url else with_csp
+
+    app.add_middleware(PathHeaders, headers_for=headers_for)

@@ -55,6 +55,26 @@ def lock_chain(session: Session) -> None:
         session.execute(text("UPDATE audit_events SET id = id WHERE 0"))
 
 
+_HEAD = "lutea_audit_head"  # session.info: (transaction, head) of the rows this transaction added
+
+
+def locked_head(session: Session) -> tuple[datetime, str] | None:
+    """The chain's head, with the chain locked for the caller's transaction. The lock and the read
+    are taken once per transaction (or savepoint): after its first row, the head is the row it
+    added last (`extended`), since no one else can extend the chain until it ends."""
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    known = session.info.get(_HEAD)
+    if known is not None and known[0] is transaction and transaction is not None and transaction.is_active:
+        return known[1]  # type: ignore[no-any-return]
+    lock_chain(session)
+    return head(session)
+
+
+def extended(session: Session, at: datetime, row_hash_: str) -> None:
+    """The caller's transaction added a row: it is the head until the transaction ends."""
+    session.info[_HEAD] = (session.get_nested_transaction() or session.get_transaction(), (at, row_hash_))
+
+
 def head(session: Session) -> tuple[datetime, str] | None:
     """The time and hash of the last row of the chain (None: no row yet)."""
     row = session.execute(select(AuditEvent.at, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()

@@ -207,8 +207,7 @@ def record_audit(
     The one writer of the trail: the row is chained to the one before it (lutea.store.audit_chain),
     under the chain's lock, and dated no earlier than it. `user_id`/`user_email` name the caller
     when there is no account object (a refusal after the rollback, a failed login)."""
-    audit_chain.lock_chain(session)
-    last = audit_chain.head(session)
+    last = audit_chain.locked_head(session)
     at = utc_now()
     if last is not None and last[0] > at:
         at = last[0]  # another server's clock ran ahead: the chain never goes back in time
@@ -227,6 +226,7 @@ def record_audit(
     event = models.AuditEvent(**values, prev_hash=prev_hash, hash=audit_chain.row_hash(prev_hash, values))
     session.add(event)
     session.flush()
+    audit_chain.extended(session, at, event.hash)
     return event
 
 

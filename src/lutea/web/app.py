@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from lutea.http_headers import PathHeaders
 from lutea.web import (
     pages_auth,
     pages_claims,
@@ -57,10 +58,4 @@ def mount(app: FastAPI) -> None:
         return render(request, "error.html", session=read_session(request), status_code=exc.status_code,
                       message=exc.message)
 
-    @app.middleware("http")
-    async def _headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response = await call_next(request)
-        if not request.url.path.startswith("/api/"):
-            for name, value in SECURITY_HEADERS.items():
-                response.headers.setdefault(name, value)
-        return response
+    app.add_middleware(PathHeaders, headers_for=lambda path: {} if path.startswith("/api/") else SECURITY_HEADERS)
