@@ -10,6 +10,10 @@ run side by side and take turns (`--rounds`, each `seconds / rounds` long, about
 default), so that a change in what else the machine is doing falls on both alike rather than on
 whichever ran later.
 
+Each virtual client holds its own keep-alive connection (api_load._Connection, a few lines of
+HTTP/1.1 on asyncio streams): the generator shares two cores with the server, and httpx's shared
+pool cost it so much CPU per request that it, not the server, set the pace and the tail.
+
 errors: answers 5xx, transport failures and client timeouts (10 s); lost: writes acknowledged
 (201) that the database does not hold afterwards. Requests per second count the answers that came
 within the window (api_load.LoadResult.rps). ratio_to_floor: the smaller of lutea's

@@ -8,6 +8,7 @@ not share its interpreter; every request goes to 127.0.0.1 only and the run stop
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import socket
@@ -135,25 +136,64 @@ class LoadResult:
         return values[min(len(values) - 1, int(q * len(values)))] if values else 0.0
 
 
-async def _client(http: httpx.AsyncClient, write: str, read: str, body: dict, stop_at: float,
+class _Connection:
+    """One client's keep-alive HTTP/1.1 connection to 127.0.0.1, as lean as a load generator on the
+    server's own machine must be: httpx's shared pool scans every connection for every request
+    (and retries a failing import each time), so with 100 clients the generator itself ran out of
+    CPU for seconds at a time, and those stalls were counted as the server's latency."""
+
+    def __init__(self, base: str, headers: dict[str, str]):
+        host, port = base.removeprefix("http://").split(":")
+        self.host, self.port = host, int(port)
+        self.head = "".join(f"{name}: {value}\r\n" for name, value in {"Host": f"{host}:{port}", **headers}.items())
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def request(self, method: str, path: str, body: dict | None) -> tuple[int, bytes]:
+        if self.streams is None:
+            self.streams = await asyncio.open_connection(self.host, self.port)
+        reader, writer = self.streams
+        payload = json.dumps(body).encode() if body is not None else b""
+        extra = f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n" if body is not None else ""
+        writer.write(f"{method} {path} HTTP/1.1\r\n{self.head}{extra}\r\n".encode() + payload)
+        await writer.drain()
+        status_line, *header_lines = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        headers = dict(line.split(": ", 1) for line in header_lines if ": " in line)
+        lengths = [value for name, value in headers.items() if name.lower() == "content-length"]
+        answer = await reader.readexactly(int(lengths[0])) if lengths else b""
+        if any(name.lower() == "connection" and value.lower() == "close" for name, value in headers.items()):
+            self.close()
+        return int(status_line.split(" ", 2)[1]), answer
+
+    def close(self) -> None:
+        if self.streams is not None:
+            self.streams[1].close()
+            self.streams = None
+
+
+async def _client(connection: _Connection, write: str, read: str, body: dict, stop_at: float,
                   result: LoadResult) -> None:
     """Post, then read back what was posted, until the stop time."""
-    while time.monotonic() < stop_at:
-        record_id = await _request(http, "POST", write, {**body, "value": round(random.uniform(1, 30), 2)}, result,
-                                   stop_at)
-        if record_id is not None:
-            await _request(http, "GET", read.format(id=record_id), None, result, stop_at)
+    try:
+        while time.monotonic() < stop_at:
+            record_id = await _request(connection, "POST", write, {**body, "value": round(random.uniform(1, 30), 2)},
+                                       result, stop_at)
+            if record_id is not None:
+                await _request(connection, "GET", read.format(id=record_id), None, result, stop_at)
+    finally:
+        connection.close()
 
 
-async def _request(http: httpx.AsyncClient, method: str, url: str, body: dict | None, result: LoadResult,
+async def _request(connection: _Connection, method: str, url: str, body: dict | None, result: LoadResult,
                    stop_at: float) -> int | None:
     started = time.monotonic()
     try:
-        response = await http.request(method, url, json=body)
-    except httpx.TimeoutException:
+        status, answer = await asyncio.wait_for(connection.request(method, url, body), CLIENT_TIMEOUT_S)
+    except TimeoutError:
+        connection.close()  # its answer may still come: a new request needs a new connection
         result.timeouts += 1
         return None
-    except httpx.HTTPError as exc:
+    except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as exc:
+        connection.close()
         result.errors += 1
         result.failures[type(exc).__name__] = result.failures.get(type(exc).__name__, 0) + 1
         return None
@@ -161,11 +201,11 @@ async def _request(http: httpx.AsyncClient, method: str, url: str, body: dict | 
     result.latencies_s.append(answered - started)
     result.requests += 1
     result.answered_in_window += answered <= stop_at
-    result.statuses[response.status_code] = result.statuses.get(response.status_code, 0) + 1
-    if response.status_code >= 500:
+    result.statuses[status] = result.statuses.get(status, 0) + 1
+    if status >= 500:
         result.errors += 1
-    if method == "POST" and response.status_code == 201:
-        record_id = int(response.json()["id"])
+    if method == "POST" and status == 201:
+        record_id = int(json.loads(answer)["id"])
         result.acknowledged.append(record_id)
         return record_id
     return None
@@ -174,10 +214,9 @@ async def _request(http: httpx.AsyncClient, method: str, url: str, body: dict | 
 async def _drive(base: str, headers: dict[str, str], write: str, read: str, body: dict, clients: int,
                  seconds: float) -> LoadResult:
     result = LoadResult(seconds)
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=CLIENT_TIMEOUT_S, limits=limits) as http:
-        stop_at = time.monotonic() + seconds
-        await asyncio.gather(*(_client(http, write, read, body, stop_at, result) for _ in range(clients)))
+    stop_at = time.monotonic() + seconds
+    await asyncio.gather(*(_client(_Connection(base, headers), write, read, body, stop_at, result)
+                           for _ in range(clients)))
     return result
 
 
