@@ -159,6 +159,8 @@ class _Connection:
         status_line, *header_lines = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
         headers = dict(line.split(": ", 1) for line in header_lines if ": " in line)
         lengths = [value for name, value in headers.items() if name.lower() == "content-length"]
+        if not lengths and status_line.split(" ", 2)[1] not in ("204", "304"):
+            raise ValueError("an answer without Content-Length (this generator reads no chunked body)")
         answer = await reader.readexactly(int(lengths[0])) if lengths else b""
         if any(name.lower() == "connection" and value.lower() == "close" for name, value in headers.items()):
             self.close()
