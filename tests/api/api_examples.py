@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 SECRET = "test-secret-key-that-is-long-enough-for-hs256"
 PASSWORD = "correct horse battery"
 NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def cli_json(*args: str) -> dict:
+    """What `lutea ARGS --json` prints, parsed: the answer an API route must match."""
+    from typer.testing import CliRunner
+
+    from lutea.cli import app
+
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
 
 
 def iso(days_ago: float) -> str:

@@ -3,21 +3,18 @@ naming it; odd ids 4xx with a short body; plans and interpretations over HTTP ca
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from api_examples import cli_json
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 from lutea.claims import all_claims
-from lutea.cli import app as cli
 
 API = "/api/v1"
-runner = CliRunner()
 
 
 @pytest.fixture
@@ -26,17 +23,11 @@ def database_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'lutea.db'}"
 
 
-def _cli_json(*args: str) -> dict:
-    result = runner.invoke(cli, [*args, "--json"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
-
-
 @pytest.mark.parametrize("who", ["patient", "doctor", "admin"])
 def test_claims_match_the_cli_for_every_role(client: TestClient, world, who: str) -> None:
     response = client.get(f"{API}/claims", headers=world.headers(who))
     assert response.status_code == 200, response.text
-    assert response.json() == _cli_json("claims")
+    assert response.json() == cli_json("claims")
     verdicts = {c["id"]: c["verdict"] for c in response.json()["claims"]}
     # NICE NG126 1.5.2 / PRISM 2019: supported for women with a previous miscarriage
     assert verdicts["vaginal-progesterone-bleeding-after-miscarriage"] == "supported"
@@ -45,7 +36,7 @@ def test_claims_match_the_cli_for_every_role(client: TestClient, world, who: str
 def test_one_claim_matches_the_cli(client: TestClient, world) -> None:
     response = client.get(f"{API}/claims/progesterone-for-bone-health", headers=world.headers("patient"))
     assert response.status_code == 200, response.text
-    assert response.json() == _cli_json("claims", "progesterone-for-bone-health")
+    assert response.json() == cli_json("claims", "progesterone-for-bone-health")
 
 
 def test_claims_need_a_token(client: TestClient) -> None:

@@ -6,25 +6,16 @@ import json
 from pathlib import Path
 
 import pytest
+from api_examples import cli_json
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner
-
-from lutea.cli import app as cli
 
 API = "/api/v1"
-runner = CliRunner()
 
 
 @pytest.fixture
 def database_url(tmp_path: Path) -> str:
     """These routes touch no record: one database kind is enough."""
     return f"sqlite:///{tmp_path / 'lutea.db'}"
-
-
-def _cli_json(*args: str) -> dict:
-    result = runner.invoke(cli, [*args, "--json"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 def test_interpret_matches_the_cli(client: TestClient, world) -> None:
@@ -35,9 +26,9 @@ def test_interpret_matches_the_cli(client: TestClient, world) -> None:
     }
     response = client.post(f"{API}/interpret", json=body, headers=world.headers("doctor"))
     assert response.status_code == 200, response.text
-    expected = _cli_json("interpret", "--value", "8.2", "--sampled", "2026-11-20", "--protocol", "hrt-fet",
-                         "--et-date", "2026-11-20", "--embryo-age-days", "5", "--product", "Crinone",
-                         "--dose-mg", "90", "--interval-h", "12")
+    expected = cli_json("interpret", "--value", "8.2", "--sampled", "2026-11-20", "--protocol", "hrt-fet",
+                        "--et-date", "2026-11-20", "--embryo-age-days", "5", "--product", "Crinone",
+                        "--dose-mg", "90", "--interval-h", "12")
     assert response.json() == expected
 
 
@@ -45,8 +36,8 @@ def test_simulate_matches_the_cli(client: TestClient, world) -> None:
     body = {"regimen": "400 mg vaginal q12h x 3d from 2026-03-01T08:00+00:00", "days": 3, "step_h": 6}
     response = client.post(f"{API}/simulate", json=body, headers=world.headers("patient"))
     assert response.status_code == 200, response.text
-    expected = _cli_json("simulate", "--regimen", body["regimen"], "--days", "3", "--step-h", "6",
-                         "--start", "2026-03-01T08:00+00:00")
+    expected = cli_json("simulate", "--regimen", body["regimen"], "--days", "3", "--step-h", "6",
+                        "--start", "2026-03-01T08:00+00:00")
     assert response.json() == expected
 
 
@@ -55,9 +46,9 @@ def test_simulate_exposure_matches_the_cli(client: TestClient, world) -> None:
             "population": 50, "seed": 4, "window_h": [48, 60], "exposure_baseline": "subtracted"}
     response = client.post(f"{API}/simulate", json=body, headers=world.headers("doctor"))
     assert response.status_code == 200, response.text
-    expected = _cli_json("simulate", "--regimen", body["regimen"], "--days", "3", "--step-h", "6", "--population", "50",
-                         "--seed", "4", "--window-h", "48", "60", "--exposure-baseline", "subtracted",
-                         "--start", "2026-03-01T08:00+00:00")
+    expected = cli_json("simulate", "--regimen", body["regimen"], "--days", "3", "--step-h", "6", "--population", "50",
+                        "--seed", "4", "--window-h", "48", "60", "--exposure-baseline", "subtracted",
+                        "--start", "2026-03-01T08:00+00:00")
     assert response.json()["exposure"] == expected["exposure"] and expected["exposure"]["subjects"] == 50
     for window in ([0], [0, 1, 2], ["a", 5]):
         bad = client.post(f"{API}/simulate", json={**body, "window_h": window}, headers=world.headers("doctor"))
@@ -71,9 +62,9 @@ def test_plan_matches_the_cli_and_patients_get_the_patient_view(client: TestClie
             "--previous-miscarriages", "1", "--intrauterine-confirmed"]
     clinician = client.post(f"{API}/plan", json=body, headers=world.headers("doctor"))
     assert clinician.status_code == 200, clinician.text
-    assert clinician.json() == _cli_json(*args)
+    assert clinician.json() == cli_json(*args)
     patient = client.post(f"{API}/plan", json=body, headers=world.headers("patient"))
-    assert patient.json() == _cli_json(*args, "--role", "patient")
+    assert patient.json() == cli_json(*args, "--role", "patient")
 
 
 NEW_PATHWAYS = [
@@ -94,14 +85,14 @@ def test_new_pathway_plans_match_the_cli_with_their_risk_profiles(client: TestCl
     clinician = client.post(f"{API}/plan", json=body, headers=world.headers("doctor"))
     assert clinician.status_code == 200, clinician.text
     payload = clinician.json()
-    assert payload == _cli_json("plan", "--scenario", scenario, *args)
+    assert payload == cli_json("plan", "--scenario", scenario, *args)
     assert payload["eligible"] is True
     if scenario == "premenstrual-syndrome":  # Cochrane CD003415: no progesterone; no regimen at all
         assert payload["regimens"] == [] and payload["risk_profiles"] is None
     else:
         assert {r["substance"] for r in payload["regimens"]} <= {s["substance"] for s in payload["risk_profiles"]["substances"]}
     patient = client.post(f"{API}/plan", json=body, headers=world.headers("patient")).json()
-    assert patient == _cli_json("plan", "--scenario", scenario, *args, "--role", "patient")
+    assert patient == cli_json("plan", "--scenario", scenario, *args, "--role", "patient")
     assert "dose_mg" not in json.dumps(patient)
 
 
