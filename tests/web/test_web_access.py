@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from playwright.sync_api import BrowserContext, Page, expect
-from web_helpers import login, shot
+from web_helpers import add_symptom, login, shot
 
 
 def test_patient_cannot_open_another_patients_page(page: Page, world) -> None:
@@ -49,12 +49,8 @@ def test_patient_timeline_is_plain_language_without_dose_options(page: Page, wor
 def test_red_flag_symptom_raises_the_triage_banner(page: Page, world) -> None:
     login(page, world.patient)
     expect(page.locator("#triage-banner")).to_have_count(0)
-    form = page.locator("#symptoms-form")
-    form.get_by_label("Symptom").select_option("swollen-leg")  # a red flag on hormone treatment (red_flags.yaml)
-    form.get_by_label("Severity").select_option("2")
-    form.get_by_label("Noted at (your local time)").fill(datetime.now(UTC).strftime("%Y-%m-%dT%H:%M"))
-    form.get_by_role("button", name="Add symptom").click()
-    page.wait_for_url("**?added=symptoms*")
+    # a red flag on hormone treatment (red_flags.yaml)
+    add_symptom(page, "swollen-leg", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M"), severity="2")
     banner = page.locator("#triage-banner")
     expect(banner).to_be_visible()
     expect(banner.get_by_role("heading")).to_have_text("Get help now")

@@ -27,9 +27,8 @@ ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 @pytest.mark.parametrize("viewport", [DESK, PHONE], ids=["1280px", "390px"])
 def test_the_balance_chart_has_now_a_table_and_times_in_words(browser: Browser, world, viewport: dict[str, int]) -> None:
-    ctx = browser_context(browser, world.base_url, viewport, timeout_ms=30_000)
-    page = ctx.new_page()
-    try:
+    with browser_context(browser, world.base_url, viewport, timeout_ms=30_000) as ctx:
+        page = ctx.new_page()
         login(page, world.clinician)
         assert page.goto(f"/patients/{world.patient_id}/balance").status == 200  # Alice: a treatment and levels
         page.wait_for_function("document.getElementById('balance-chart').dataset.legend !== undefined")
@@ -85,5 +84,3 @@ def test_the_balance_chart_has_now_a_table_and_times_in_words(browser: Browser, 
         assert sideways_overflow_px(page) == 0
         assert axe_violations(page) == []
         shot(page, f"balance-now-table-{viewport['width']}")
-    finally:
-        ctx.close()

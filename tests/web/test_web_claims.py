@@ -26,10 +26,9 @@ from lutea.findings import RULE_CODES
 @pytest.mark.parametrize("role", ["patient", "clinician"])
 def test_claims_pages_read_plainly_fit_the_screen_and_pass_axe(browser: Browser, world, role: str,
                                                                viewport: dict[str, int]) -> None:
-    ctx = browser_context(browser, world.base_url, viewport, timeout_ms=20_000)
-    page = ctx.new_page()
-    problems: list[str] = []
-    try:
+    with browser_context(browser, world.base_url, viewport, timeout_ms=20_000) as ctx:
+        page = ctx.new_page()
+        problems: list[str] = []
         login(page, world.patient if role == "patient" else world.clinician)
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Claims checked").click()
         page.wait_for_url("**/claims")
@@ -54,14 +53,11 @@ def test_claims_pages_read_plainly_fit_the_screen_and_pass_axe(browser: Browser,
         expect(page.locator("#claim-summary")).to_contain_text("blood test")
         expect(page.locator("#claim-evidence")).to_have_count(0 if role == "patient" else 1)
         assert not problems, "\n".join(problems)
-    finally:
-        ctx.close()
 
 
 def test_a_plan_links_the_claims_it_touches_for_a_patient(browser: Browser, world) -> None:
-    ctx = browser_context(browser, world.base_url, PHONE, timeout_ms=20_000)
-    page = ctx.new_page()
-    try:
+    with browser_context(browser, world.base_url, PHONE, timeout_ms=20_000) as ctx:
+        page = ctx.new_page()
         login(page, world.patient)
         page.goto("/plan/threatened-miscarriage")
         page.get_by_label(re.compile(r"^Weeks of pregnancy")).fill("8")
@@ -77,14 +73,11 @@ def test_a_plan_links_the_claims_it_touches_for_a_patient(browser: Browser, worl
         page.wait_for_url("**/claims/vaginal-progesterone-bleeding-after-miscarriage")
         expect(page.get_by_role("heading", level=1)).to_contain_text("Vaginal progesterone helps")
         assert sideways_overflow_px(page) == 0
-    finally:
-        ctx.close()
 
 
 def test_an_unknown_claim_is_a_404_page_naming_it(browser: Browser, world) -> None:
-    ctx = browser_context(browser, world.base_url, DESK)
-    page = ctx.new_page()
-    try:
+    with browser_context(browser, world.base_url, DESK) as ctx:
+        page = ctx.new_page()
         login(page, world.patient)
         response = page.goto("/claims/leg-cramps")
         assert response is not None and response.status == 404
@@ -92,5 +85,3 @@ def test_an_unknown_claim_is_a_404_page_naming_it(browser: Browser, world) -> No
         response = page.goto("/claims/" + "x" * 5000)
         assert response is not None and response.status == 404
         assert len(page.locator("#refusal").inner_text()) < 200
-    finally:
-        ctx.close()

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from lutea.cutoffs import transfer_day_cutoff
 from playwright.sync_api import Page, expect
 from web_helpers import add_serum_result, login, shot
+
+from lutea.cutoffs import transfer_day_cutoff
 
 
 def _points(page: Page) -> int:

@@ -6,7 +6,15 @@ scrolls inside its own box on a phone. The PMS plan shows no regimen."""
 from __future__ import annotations
 
 from playwright.sync_api import Browser, Page, expect
-from web_helpers import DESK, PHONE, axe_violations, browser_context, login, shot, sideways_overflow_px
+from web_helpers import (
+    DESK,
+    PHONE,
+    axe_violations,
+    browser_context,
+    login,
+    shot,
+    sideways_overflow_px,
+)
 
 YES = ("q-irregular_periods", "q-vasomotor_symptoms", "q-uterus_present")
 

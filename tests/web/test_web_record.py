@@ -8,18 +8,14 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import Page, expect
-from web_helpers import SCREENSHOTS, login
+from web_helpers import SCREENSHOTS, add_symptom, login
 
 
 def test_symptoms_and_episodes_are_in_date_order(page: Page, world) -> None:
     login(page, world.clinician)
     page.goto(f"/patients/{world.patient_id}")
-    form = page.locator("#symptoms-form")
-    form.get_by_label("Symptom").select_option("bloating")
     before_episode = (datetime.now(UTC) - timedelta(days=25)).strftime("%Y-%m-%dT%H:%M")
-    form.get_by_label("Noted at (your local time)").fill(before_episode)
-    form.get_by_role("button", name="Add symptom").click()
-    page.wait_for_url("**?added=symptoms*")
+    add_symptom(page, "bloating", before_episode)
     whens = page.locator("#events-table tbody tr td:first-child").all_inner_texts()
     assert len(whens) >= 2
     assert whens == sorted(whens)

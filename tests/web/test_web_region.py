@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, expect
 from web_helpers import (
     PASSWORD,
     PHONE,
+    add_symptom,
     axe_violations,
     browser_context,
     login,
@@ -63,12 +64,8 @@ def test_heavy_bleeding_in_pregnancy_on_the_phone_names_australias_services(brow
     phone = browser_context(browser, australia, PHONE)
     page = phone.new_page()
     login(page, "alice.au@web.test")
-    form = page.locator("#symptoms-form")
-    form.get_by_label("Symptom").select_option("heavy-bleeding")  # pregnancy-heavy-bleeding (red_flags.yaml)
-    form.get_by_label("Severity").select_option("3")
-    form.get_by_label("Noted at (your local time)").fill(datetime.now(UTC).strftime("%Y-%m-%dT%H:%M"))
-    form.get_by_role("button", name="Add symptom").click()
-    page.wait_for_url("**?added=symptoms*")
+    # pregnancy-heavy-bleeding (red_flags.yaml)
+    add_symptom(page, "heavy-bleeding", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M"), severity="3")
     banner = page.locator("#triage-banner")
     # healthdirect-triple-zero: triple zero (000); healthdirect-what-care: the nearest hospital emergency department
     expect(banner).to_contain_text("Go to the nearest hospital emergency department now, or call 000 (triple zero)")

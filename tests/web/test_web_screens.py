@@ -70,22 +70,16 @@ def _walk(page: Page, paths: list[str], who: str, refused: tuple[str, ...] = ())
 
 @pytest.mark.parametrize("role", ["clinician", "patient"])
 def test_every_page_fits_any_screen_and_passes_axe(browser: Browser, world, role: str) -> None:
-    ctx = browser_context(browser, world.base_url, PHONE, timeout_ms=20_000)
-    page = ctx.new_page()
-    try:
+    with browser_context(browser, world.base_url, PHONE, timeout_ms=20_000) as ctx:
+        page = ctx.new_page()
         login(page, world.clinician if role == "clinician" else world.patient)
         paths = _clinician_pages(page, world) if role == "clinician" else _patient_pages(world)
         refused = (f"/patients/{world.other_patient_id}",) + (("/simulate",) if role == "patient" else ())
         problems = _walk(page, paths, role, refused)
         assert not problems, "\n".join(problems)
-    finally:
-        ctx.close()
 
 
 def test_the_sign_in_page_fits_any_screen_and_passes_axe(browser: Browser, world) -> None:
-    ctx = browser_context(browser, world.base_url, PHONE)
-    page = ctx.new_page()
-    try:
+    with browser_context(browser, world.base_url, PHONE) as ctx:
+        page = ctx.new_page()
         assert _walk(page, ["/login"], "anyone") == []
-    finally:
-        ctx.close()

@@ -11,6 +11,7 @@ from web_helpers import (
     DESK,
     PHONE,
     add_serum_result,
+    add_symptom,
     axe_violations,
     browser_context,
     login,
@@ -24,12 +25,8 @@ def test_chest_pain_reported_on_the_phone_reaches_the_clinicians_list_until_ackn
     phone = browser_context(browser, world.base_url, PHONE)
     page = phone.new_page()
     login(page, world.patient)
-    form = page.locator("#symptoms-form")
-    form.get_by_label("Symptom").select_option("chest-pain")  # a red flag on hormone treatment (vte-chest)
-    form.get_by_label("Severity").select_option("3")
-    form.get_by_label("Noted at (your local time)").fill(datetime.now(UTC).strftime("%Y-%m-%dT%H:%M"))
-    form.get_by_role("button", name="Add symptom").click()
-    page.wait_for_url("**?added=symptoms*")
+    # a red flag on hormone treatment (vte-chest)
+    add_symptom(page, "chest-pain", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M"), severity="3")
     banner = page.locator("#triage-banner")
     expect(banner).to_contain_text("Chest pain or breathlessness")
     expect(banner).to_contain_text("Call 999 now.")

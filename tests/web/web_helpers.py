@@ -113,3 +113,14 @@ def add_serum_result(page: Page, value: str, sampled_at: str, *, episode_index: 
     if episode_index is not None:
         form.get_by_label("Episode").select_option(index=episode_index)
     form.get_by_role("button", name="Add result").click()
+
+
+def add_symptom(page: Page, symptom: str, noted_at: str, *, severity: str | None = None) -> None:
+    """Fill and send the record page's symptom form and wait for the record to show it added."""
+    form = page.locator("#symptoms-form")
+    form.get_by_label("Symptom").select_option(symptom)
+    if severity is not None:
+        form.get_by_label("Severity").select_option(severity)
+    form.get_by_label("Noted at (your local time)").fill(noted_at)
+    form.get_by_role("button", name="Add symptom").click()
+    page.wait_for_url("**?added=symptoms*")
