@@ -60,7 +60,8 @@ def test_a_normal_trail_verifies(database_url: str) -> None:
     engine.dispose()
 
 
-def test_concurrent_writers_keep_one_chain(database_url: str) -> None:
+@pytest.mark.parametrize("rows_per_transaction", [1, 3])
+def test_concurrent_writers_keep_one_chain(database_url: str, rows_per_transaction: int) -> None:
     engine = make_engine(database_url)
     sessions = make_sessionmaker(engine)
     errors: list[BaseException] = []
@@ -69,7 +70,8 @@ def test_concurrent_writers_keep_one_chain(database_url: str) -> None:
         try:
             for i in range(8):
                 with sessions.begin() as session:
-                    crud.record_audit(session, user=None, action="read", patient_id=k, record_id=i)
+                    for j in range(rows_per_transaction):
+                        crud.record_audit(session, user=None, action="read", patient_id=k, record_id=i * 10 + j)
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
@@ -80,7 +82,58 @@ def test_concurrent_writers_keep_one_chain(database_url: str) -> None:
         t.join()
     assert errors == []
     report = _verify(engine)
-    assert report.intact and report.rows == 32
+    assert report.intact and report.rows == 32 * rows_per_transaction
+    with make_sessionmaker(engine)() as session:  # a transaction's rows stay together, in order
+        rows = sorted(crud.list_audit(session), key=lambda e: e.id)
+    for start in range(0, len(rows), rows_per_transaction):
+        batch = rows[start:start + rows_per_transaction]
+        assert len({e.patient_id for e in batch}) == 1
+        assert [e.record_id % 10 for e in batch] == list(range(rows_per_transaction))
+    engine.dispose()
+
+
+def test_a_rolled_back_savepoint_takes_its_rows_and_leaves_an_intact_chain(database_url: str) -> None:
+    """A transaction's rows are written together at its commit; a savepoint rolled back drops what
+    it queued and, if it had written the chain already, what it wrote (and the head it moved)."""
+    engine = _trail(database_url, 2)
+    sessions = make_sessionmaker(engine)
+    with sessions.begin() as session:
+        crud.record_audit(session, user=None, action="create", record_id=1)
+        with pytest.raises(RuntimeError), session.begin_nested():  # queued, then dropped
+            crud.record_audit(session, user=None, action="read", record_id=90)
+            raise RuntimeError("refused")
+        with pytest.raises(RuntimeError), session.begin_nested():  # written in the savepoint, then rolled back
+            crud.record_audit(session, user=None, action="read", record_id=91)
+            crud.write_audit(session)
+            raise RuntimeError("refused")
+        with session.begin_nested():  # kept: written when the savepoint is released
+            crud.record_audit(session, user=None, action="update", record_id=2)
+        with pytest.raises(RuntimeError), session.begin_nested():  # after the chain moved in this transaction
+            crud.record_audit(session, user=None, action="read", record_id=92)
+            crud.write_audit(session)
+            raise RuntimeError("refused")
+        crud.record_audit(session, user=None, action="delete", record_id=3)
+    report = _verify(engine)
+    assert report.intact and report.rows == 5, report
+    with make_sessionmaker(engine)() as session:
+        newest = crud.list_audit(session)[:3]
+    assert [(e.action, e.record_id) for e in newest] == [("delete", 3), ("update", 2), ("create", 1)]
+    assert newest[0].at >= newest[1].at >= newest[2].at
+    engine.dispose()
+
+
+def test_a_transaction_rolled_back_or_closed_writes_none_of_its_rows(database_url: str) -> None:
+    engine = _trail(database_url, 1)
+    sessions = make_sessionmaker(engine)
+    with pytest.raises(RuntimeError), sessions.begin() as session:
+        crud.record_audit(session, user=None, action="read", record_id=1)
+        raise RuntimeError("refused")
+    with sessions() as session:  # never committed
+        crud.record_audit(session, user=None, action="read", record_id=2)
+    with sessions.begin() as session:  # the next transaction starts with an empty queue
+        crud.record_audit(session, user=None, action="read", record_id=3)
+    report = _verify(engine)
+    assert report.intact and report.rows == 2
     engine.dispose()
 
 

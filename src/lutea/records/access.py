@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -65,6 +66,12 @@ class RecordAccess:
     client_addr: str | None = None
     path: str | None = None
 
+    @cached_property
+    def patient(self) -> models.Patient | None:
+        """The patient's row, loaded once (held here, so later reads of it in this transaction,
+        the interpretation's context among them, find it in the session without a query)."""
+        return self.session.get(models.Patient, self.patient_id)
+
     @property
     def is_clinician(self) -> bool:
         return self.user is not None and self.user.role == "clinician"
@@ -108,6 +115,7 @@ def transaction(sessionmaker: Any, deadline: float | None = None) -> Iterator[Se
     try:
         with sessionmaker() as session, session.begin():
             yield session
+            crud.write_audit(session)  # the last write (on SQLite it may wait for the writer's turn)
             if deadline is not None and time.monotonic() > deadline:
                 raise Overloaded("the request waited too long; nothing was stored")
     except AccessDenied as exc:

@@ -82,8 +82,7 @@ DATED_FIELDS: dict[str, tuple[str, ...]] = {
 
 
 def _birth_date(access: RecordAccess) -> Any:
-    patient = access.session.get(models.Patient, access.patient_id)
-    return patient.birth_date if patient is not None else None
+    return access.patient.birth_date if access.patient is not None else None
 
 
 def _check_dates(access: RecordAccess, kind: str, fields: dict[str, Any]) -> None:

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from lutea.errors import InputError
 from lutea.store import audit_chain, models
-from lutea.store.models import utc_now
 from lutea.store.passwords import hash_password, verify_password
 
 R = TypeVar("R", bound=models.Base)
@@ -201,18 +200,14 @@ def record_audit(
     path: str | None = None,
     user_id: int | None = None,
     user_email: str | None = None,
-) -> models.AuditEvent:
+) -> None:
     """Add one audit row to the caller's transaction (it commits or rolls back with the write).
 
-    The one writer of the trail: the row is chained to the one before it (lutea.store.audit_chain),
-    under the chain's lock, and dated no earlier than it. `user_id`/`user_email` name the caller
-    when there is no account object (a refusal after the rollback, a failed login)."""
-    last = audit_chain.locked_head(session)
-    at = utc_now()
-    if last is not None and last[0] > at:
-        at = last[0]  # another server's clock ran ahead: the chain never goes back in time
-    values: dict[str, Any] = {
-        "at": at,
+    The one writer of the trail: the row is queued and, when the transaction commits, chained to
+    the one before it under the chain's lock and dated no earlier than it (lutea.store.audit_chain).
+    `user_id`/`user_email` name the caller when there is no account object (a refusal after the
+    rollback, a failed login)."""
+    audit_chain.append(session, {
         "user_id": user.id if user else user_id,
         "user_email": _audit_text(user.email if user else user_email, 320),
         "action": _audit_text(action, 32),
@@ -221,16 +216,16 @@ def record_audit(
         "record_id": record_id,
         "client_addr": _audit_text(client_addr, 64),
         "path": _audit_text(path, 300),
-    }
-    prev_hash = last[1] if last is not None else audit_chain.GENESIS
-    event = models.AuditEvent(**values, prev_hash=prev_hash, hash=audit_chain.row_hash(prev_hash, values))
-    session.add(event)
-    session.flush()
-    audit_chain.extended(session, at, event.hash)
-    return event
+    })
+
+
+def write_audit(session: Session) -> None:
+    """Write the audit rows queued in this transaction now (else they are written at its commit)."""
+    audit_chain.write_pending(session)
 
 
 def list_audit(session: Session, patient_id: int | None = None, limit: int = 1000) -> Sequence[models.AuditEvent]:
+    write_audit(session)  # the caller's own rows, too
     query = select(models.AuditEvent).order_by(models.AuditEvent.id.desc()).limit(limit)
     if patient_id is not None:
         query = query.where(models.AuditEvent.patient_id == patient_id)

@@ -72,6 +72,11 @@ class WriterQueue:
                 self._held = False
 
 
+def holds_write_lock(connection: Any) -> bool:
+    """Whether this SQLite connection is in its write transaction (it has the writer's turn)."""
+    return WriterQueue.KEY in connection.info
+
+
 def make_engine(url: str) -> Engine:
     """An engine for a database URL (SQLite: WAL, foreign keys, immediate transactions, busy timeout)."""
     if not is_sqlite(url):
