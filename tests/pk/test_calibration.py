@@ -20,11 +20,13 @@ from lutea.pk.calibration import (
     _statistic,
     apply_fits,
     arm_model,
+    cavg_repeats_auc,
     fit_model,
     free_parameters,
     goals_met,
     predict_arm,
     predictions,
+    residuals,
     summarise,
     virtual_trial_size,
 )
@@ -193,6 +195,22 @@ def test_a_one_parameter_fit_is_exact():
     assert fit.free == ("f_bio",)
     refit = predict_arm(arm, model.with_typical(**fit.values))
     assert refit.ratio("cavg") == pytest.approx(1.0, abs=1e-6)
+
+
+def test_an_auc_and_a_cavg_over_one_window_count_once_in_the_fit():
+    # Endometrin label day 5 (bid): AUC0-24 and Cavg0-24 are the same samples reported twice.
+    arm = next(a for a in load_knowledge().entries("pk_arms") if a.id == "endometrin-label-100mg-bid-day5")
+    assert cavg_repeats_auc(arm)
+    pred = predict_arm(arm)
+    logs = {m: math.log(pred.ratio(m)) for m in ("cmax", "auc", "cavg", "cmin")}
+    res = residuals(pred)[1:]  # Tmax comes first
+    assert len(res) == len(pred.observed) - 2
+    assert sorted(res) == pytest.approx(sorted([logs["cmax"], (logs["auc"] + logs["cavg"]) / 2, logs["cmin"]]))
+    # Crinone label: AUC0-96 and Cavg0-24 are different windows, so two observations.
+    crinone = next(a for a in load_knowledge().entries("pk_arms") if a.id == "crinone-label-90mg")
+    assert not cavg_repeats_auc(crinone)
+    crinone_pred = predict_arm(crinone)
+    assert len(residuals(crinone_pred)) == len(crinone_pred.observed) == 4
 
 
 def test_the_fit_does_not_depend_on_the_written_values():

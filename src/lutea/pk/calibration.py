@@ -9,7 +9,8 @@ individual Cmax, AUC, ...) is taken over it. Per route model, the typical values
 absorption parameters, f_bio, (vaginal models) the dose exponent of F and (models with a
 `diurnal` entry, on arms that state their clock time) the time-of-day variation are fitted by least
 squares on log Cmax, log AUC, log Cavg, log Cmin, log reported levels and (half weight) Tmax of
-the arms marked `fit`; `compare` arms are only compared. The systemic disposition
+the arms marked `fit` (a Cavg over the AUC's own window is that AUC reported again: the two
+count once); `compare` arms are only compared. The systemic disposition
 (cl_l_per_h, v_l) stays as the engine set it (from the IM arms), as does f_bio of IM oil (the
 reference route). A between-subject SD is fitted too, where fit arms of at least 20 subjects
 in all report a spread (mean +/- SD; otherwise the written BSV is kept): of clearance on the
@@ -265,16 +266,27 @@ def predict_arm(
     return ArmPrediction(arm, model.id, obs, pred, cv_obs, cv_pred)
 
 
+def cavg_repeats_auc(arm: PKArm) -> bool:
+    """Whether the arm's Cavg is its AUC over the same window divided by the window: the same
+    samples reported twice, one observation rather than two."""
+    return (arm.cavg_ng_ml is not None and arm.auc_ng_h_ml is not None and arm.auc_window_h is not None
+            and (arm.cavg_window_h or arm.window_h) == arm.auc_window_h)
+
+
 def residuals(prediction: ArmPrediction) -> list[float]:
-    """Weighted residuals of one arm (log ratios; Tmax on log(1 + h))."""
+    """Weighted residuals of one arm (log ratios; Tmax on log(1 + h)). An AUC and a Cavg over the
+    same window count once, as the mean of their two log ratios (cavg_repeats_auc)."""
+    logs: dict[str, float] = {}
     out = []
     for name, obs in prediction.observed.items():
         pred = prediction.predicted[name]
         if name == "tmax":
             out.append(TMAX_WEIGHT * (math.log1p(pred) - math.log1p(obs)))
         else:
-            out.append(math.log(max(pred, 1e-9) / obs))
-    return out
+            logs[name] = math.log(max(pred, 1e-9) / obs)
+    if cavg_repeats_auc(prediction.arm):
+        logs["auc"] = (logs["auc"] + logs.pop("cavg")) / 2
+    return out + list(logs.values())
 
 
 def free_parameters(model: RouteModel, n_observations: int, clocked: bool = False) -> tuple[str, ...]:
@@ -373,7 +385,7 @@ def fit_model(model: RouteModel, model_arms: Sequence[PKArm]) -> ModelFit:
     (clearance on the reference route, f_bio elsewhere) is fitted to it (fit_omega) between two
     passes of that fit; otherwise the written BSV is kept."""
     fit_arms = [a for a in model_arms if a.use == "fit"]
-    n_obs = sum(len(observed(a)) for a in fit_arms)
+    n_obs = sum(len(observed(a)) - cavg_repeats_auc(a) for a in fit_arms)
     names = free_parameters(model, n_obs, clocked=any(a.first_dose_clock_h is not None for a in fit_arms))
     spread_n = sum(a.n_subjects or DEFAULT_ARM_N for a in fit_arms if observed_cv(a))
     spread = spread_parameter(model) if spread_n >= MIN_SPREAD_SUBJECTS else None
