@@ -60,7 +60,7 @@ def run_store(lutea_url: str, floor_url: str, clients: int, seconds: float,
     """lutea and the floor on one store, taking turns; each result with its lost writes."""
     patient_id = api_load.seed(lutea_url)
     lutea, floor = api_load.LoadResult(0.0), api_load.LoadResult(0.0)
-    with api_load.server("lutea.api:create_app", api_load.lutea_env(lutea_url), factory=True) as lutea_base, \
+    with api_load.server("lutea.server:create_app", api_load.lutea_env(lutea_url), factory=True) as lutea_base, \
             api_load.server("floor_app:app", {"LUTEA_DATABASE_URL": floor_url}, app_dir=api_load.ROOT / "bench") as floor_base:
         for _ in range(rounds):
             lutea.add(api_load.drive_lutea(lutea_base, patient_id, clients, seconds / rounds))

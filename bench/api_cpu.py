@@ -51,7 +51,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as directory:
         lutea_url, floor_url = f"sqlite:///{directory}/lutea.db", f"sqlite:///{directory}/floor.db"
         patient_id = api_load.seed(lutea_url)
-        with api_load.server("lutea.api:create_app", api_load.lutea_env(lutea_url), factory=True) as lutea_base, \
+        with api_load.server("lutea.server:create_app", api_load.lutea_env(lutea_url), factory=True) as lutea_base, \
                 api_load.server("floor_app:app", {"LUTEA_DATABASE_URL": floor_url},
                                 app_dir=api_load.ROOT / "bench") as floor_base:
             pids = {"lutea": _server_pid(lutea_base), "floor": _server_pid(floor_base)}

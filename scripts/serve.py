@@ -13,9 +13,9 @@ import uvicorn
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from lutea.api import create_app
 from lutea.config import Settings
 from lutea.regions import region_ids
+from lutea.server import create_app
 from lutea.store import crud, make_engine, make_sessionmaker, models, upgrade_to_head
 from lutea.units import Specimen, to_canonical
 from lutea.web.demo import seed_web_demo

@@ -100,7 +100,7 @@ def test_forwarding_headers_from_an_untrusted_peer_buy_no_guesses(app: FastAPI, 
 
 
 def test_a_trusted_proxy_names_the_client(settings, world) -> None:
-    from lutea.api import create_app
+    from lutea.server import create_app
 
     app = create_app(settings.model_copy(update={"trusted_proxies": "10.0.0.0/8"}))
     with TestClient(app):  # migrated

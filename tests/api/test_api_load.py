@@ -16,7 +16,7 @@ import api_load  # noqa: E402
 def test_forty_clients_posting_and_reading_back_get_no_server_error_and_lose_no_write(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/load.db"
     patient_id = api_load.seed(url)
-    with api_load.server("lutea.api:create_app", api_load.lutea_env(url), factory=True) as base:
+    with api_load.server("lutea.server:create_app", api_load.lutea_env(url), factory=True) as base:
         result = api_load.drive_lutea(base, patient_id, clients=40, seconds=5)
     assert result.requests > 40, result  # the run did something
     assert result.errors == 0 and result.timeouts == 0, (result.statuses, result.failures)
@@ -31,7 +31,7 @@ def test_a_full_server_answers_503_with_retry_after_at_once_and_stores_nothing(t
     url = f"sqlite:///{tmp_path}/full.db"
     patient_id = api_load.seed(url)
     env = {**api_load.lutea_env(url), "LUTEA_WORKERS": "1", "LUTEA_MAX_IN_FLIGHT": "1"}
-    with api_load.server("lutea.api:create_app", env, factory=True) as base:
+    with api_load.server("lutea.server:create_app", env, factory=True) as base:
         result = api_load.drive_lutea(base, patient_id, clients=30, seconds=3)
     assert result.statuses.get(503, 0) > 0, result.statuses
     assert result.statuses.get(500, 0) == 0 and result.timeouts == 0

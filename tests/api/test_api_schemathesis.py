@@ -38,9 +38,9 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlalchemy import func, select
 
-from lutea.api import create_app
 from lutea.api.auth import issue_token
 from lutea.config import Settings
+from lutea.server import create_app
 from lutea.store import crud, models, passwords
 
 _DIR = Path(tempfile.mkdtemp(prefix="lutea-schemathesis-"))

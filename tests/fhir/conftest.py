@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
-from fhir_examples import PASSWORD, SECRET, World
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from fhir_examples import PASSWORD, SECRET, World
 from sqlalchemy.orm import Session, sessionmaker
 
-from lutea.api import create_app
 from lutea.api.auth import issue_token
 from lutea.config import Settings
+from lutea.server import create_app
 from lutea.store import crud, make_engine, make_sessionmaker, models, passwords
 
 

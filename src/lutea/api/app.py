@@ -1,4 +1,5 @@
-"""The FastAPI application: routers under /api/v1, domain errors as 422, migrations at start."""
+"""The REST API's FastAPI application: routers under /api/v1, domain errors as 422, migrations at
+start. `lutea.server` mounts the web pages on it; this module knows nothing of them."""
 
 from __future__ import annotations
 
@@ -106,9 +107,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in routes.ROUTERS:
         app.include_router(router, prefix=API_PREFIX, responses=COMMON_RESPONSES)
-    # --- web app (lutea.web, issue 7): pages at /, static files at /static ---
-    from lutea.web import mount as mount_web
-
-    mount_web(app)
     add_security_headers(app, API_PREFIX, f"{API_PREFIX}/docs")
     return app
