@@ -20,7 +20,7 @@ from lutea.cli import app as cli
 from lutea.errors import InputError
 from lutea.fhir import codes
 from lutea.fhir.patient_ref import MAX_CHARS, parse_patient_ref
-from lutea.store import models
+from lutea.store import crud, make_engine, make_sessionmaker, models
 
 API = "/api/v1"
 MRN = "https://ehr.example.org/mrn|MRN-40311"  # the Patient identifier of data/lab_report.json
@@ -95,6 +95,15 @@ def test_the_cli_exports_by_identifier_and_refuses_unknown_and_malformed_ones(tm
     assert unknown.exit_code == 2 and "MRN-00000" in unknown.output and "Traceback" not in unknown.output
     malformed = runner.invoke(cli, ["export", "fhir", "--patient", "MRN-40311"])
     assert malformed.exit_code == 2 and "system|value" in malformed.output
+    # the operator's import made the record and each export read it, through lutea.records: audited, no user
+    engine = make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    with make_sessionmaker(engine)() as session:
+        rows = [(r.action, r.record_type, r.patient_id, r.user_id, r.client_addr)
+                for r in crud.list_audit(session, patient_id)
+                if (r.action, r.record_type) in {("create", "patients"), ("export", "fhir")}]
+    engine.dispose()
+    assert sorted(rows) == sorted([("create", "patients", patient_id, None, "cli")]
+                                  + [("export", "fhir", patient_id, None, "cli")] * 2), rows
 
 
 @settings(max_examples=200, deadline=None)

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lutea import _interpret_rules as rules
+from lutea.config import Settings
 from lutea.context import Treatment, derive, make_context
 from lutea.cutoffs import transfer_day_cutoff
 from lutea.fhir import cds, codes
@@ -23,6 +24,7 @@ from lutea.findings import Finding, Severity
 from lutea.interpret import interpret
 from lutea.knowledge import load_knowledge
 from lutea.measurement import Measurement
+from lutea.records.access import operator_access
 from lutea.result_flag import result_flag
 from lutea.store import models
 from lutea.units import convert
@@ -58,7 +60,7 @@ def test_a_lab_bundle_round_trips_with_flags_and_a_second_import_changes_nothing
     with sessions.begin() as session:
         first = import_bundle(session, load("cycle_lab"))
     with sessions.begin() as session:
-        exported = export_patient(session, first.patient_id)
+        exported = export_patient(operator_access(session, first.patient_id, Settings()))
     Bundle.model_validate(exported)
     observations = _resources(exported, "Observation")
     # 12 ng/mL on LH+7: the mid-luteal interval (Stricker 2006, 5th-95th percentile LH+5..LH+9)
@@ -86,7 +88,7 @@ def test_a_lab_bundle_round_trips_with_flags_and_a_second_import_changes_nothing
     assert again.patient_id == first.patient_id and again.created == {}
     assert sorted(again.unchanged) == ["EpisodeOfCare/e-1", "Observation/m-1", "Observation/m-2"]
     with sessions.begin() as session:
-        second = export_patient(session, first.patient_id)
+        second = export_patient(operator_access(session, first.patient_id, Settings()))
     assert {k: (v["code"], v["implicated"]) for k, v in _resources(second, "DetectedIssue").items()} == {
         k: (v["code"], v["implicated"]) for k, v in issues.items()}
 

@@ -6,15 +6,17 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from fhir_examples import load
 from fhir.resources.R4B.bundle import Bundle
+from fhir_examples import load
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from lutea.config import Settings
 from lutea.errors import InputError
 from lutea.fhir import codes
 from lutea.fhir.bundle import BundleError
 from lutea.fhir.importer import export_patient, import_bundle
+from lutea.records.access import operator_access
 from lutea.store import crud, models
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -106,7 +108,7 @@ def _by_type(bundle: dict[str, Any], rtype: str) -> list[dict[str, Any]]:
 def test_export_is_valid_r4_with_ranges_interpretations_and_cited_findings(sessions: sessionmaker[Session]) -> None:
     patient_id = _import_all(sessions)
     with sessions() as session:
-        bundle = export_patient(session, patient_id, NOW)
+        bundle = export_patient(operator_access(session, patient_id, Settings()), NOW)
     Bundle.model_validate(bundle)  # fhir.resources R4B models
     observations = {o["id"]: o for o in _by_type(bundle, "Observation")}
     pregnant = next(o for o in observations.values() if o.get("referenceRange") and o["valueQuantity"]["value"] == 7.5)
@@ -163,7 +165,7 @@ def test_round_trip_into_an_empty_database_gives_the_same_record(
         crud.add(session, models.Symptom(patient_id=patient_id, symptom="breast tenderness", severity=2,
                                          noted_at=datetime(2026, 9, 20, 21, 0, tzinfo=UTC), note="evening"))
     with sessions() as session:
-        exported = export_patient(session, patient_id, NOW)
+        exported = export_patient(operator_access(session, patient_id, Settings()), NOW)
         original = _record(session, patient_id)
     assert len(original["episodes"]) == 3 and len(original["symptoms"]) == 1
     target = tmp_path / "empty.db"
@@ -175,7 +177,7 @@ def test_round_trip_into_an_empty_database_gives_the_same_record(
     assert {u["reason"] for u in report.unused} == {"a finding: lutea recomputes its own findings on import"}
     with other() as session:
         assert _record(session, report.patient_id) == original
-        again = export_patient(session, report.patient_id, NOW)
+        again = export_patient(operator_access(session, report.patient_id, Settings()), NOW)
     with other.begin() as session:
         assert import_bundle(session, exported).created == {}
     engine.dispose()

@@ -75,16 +75,16 @@ def export_fhir(
     from lutea.config import Settings
     from lutea.fhir.importer import export_patient
     from lutea.fhir.patient_ref import parse_patient_ref, unknown_identifier
+    from lutea.records.access import operator_access
     from lutea.records.identifiers import patient_with_identifier
-    from lutea.store import crud
 
     ref = parse_patient_ref(patient, "--patient")
-    with _sessions(Settings()).begin() as session:
+    settings = Settings()
+    with _sessions(settings).begin() as session:
         patient_id = ref if isinstance(ref, int) else patient_with_identifier(session, *ref)
         if patient_id is None:
             raise InputError("--patient", unknown_identifier(*ref), "an identifier a record was imported with, or its id")
-        bundle = export_patient(session, patient_id)
-        crud.record_audit(session, user=None, action="export", patient_id=patient_id, record_type="fhir", client_addr="cli")
+        bundle = export_patient(operator_access(session, patient_id, settings))
     if output is None:
         print_json(bundle)
         return

@@ -1,10 +1,12 @@
-"""The shell between FHIR bundles and the record store: import (idempotent, atomic) and export.
+"""Between FHIR bundles and lutea.records, for the API and the CLI: import (idempotent, atomic)
+and export.
 
 An import writes through lutea.records, as a form or the API does: the same plausibility checks,
 interpretation on write, red flags and audit rows. `import_bundle` writes in the caller's
 transaction: a failing import raises before the caller commits, so nothing is written. Records
 keep their source (lutea.records.identifiers), so importing the same bundle again writes nothing,
-and a global identifier belongs to one patient record only.
+and a global identifier belongs to one patient record only. An export maps the record as
+lutea.records.export reads it (one audited read).
 """
 
 from __future__ import annotations
@@ -26,17 +28,16 @@ from lutea.fhir.mapping_in import (
     MedicationIn,
     read_bundle,
 )
-from lutea.pk.regimen import single_interval_h
-from lutea.records import AccessDenied, RecordAccess, identifiers, service
+from lutea.records import AccessDenied, RecordAccess, identifiers, patients, service
 from lutea.records.access import operator_access
+from lutea.records.export import RecordExport, export_record
 from lutea.records.inputs import (
     EpisodeCreate,
     MeasurementCreate,
     SymptomCreate,
     TreatmentCreate,
 )
-from lutea.safety import screen
-from lutea.store import crud, models
+from lutea.store import models
 
 TRACKER = "tracker"  # the source type of tracker rows (tracker_store): lutea's export carries their keys
 
@@ -108,17 +109,10 @@ def _labelled(label: str, exc: InputError) -> InputError:
     return InputError(f"{label} {exc.field}", exc.problem, exc.accepted)
 
 
-def _episode_for(session: Session, patient_id: int, moment: datetime) -> int | None:
-    day = moment.date()
-    fits = [e for e in crud.list_records(session, models.Episode, patient_id)
-            if e.start_date <= day and (e.end_date is None or day <= e.end_date)]
-    return fits[-1].id if fits else None
-
-
 def _add_treatment(access: RecordAccess, m: MedicationIn, report: ImportReport) -> models.Treatment:
     fields = {"product": m.product, "route": m.route, "dose_mg": m.dose_mg, "schedule": m.schedule, "start": m.start,
               "stop": m.stop, "acknowledge_off_label": m.acknowledge_off_label,
-              "episode_id": _episode_for(access.session, access.patient_id, m.start)}
+              "episode_id": service.episode_at(access, m.start)}
     try:
         return service.add_treatment(access, _validated(TreatmentCreate, fields, m.label))
     except InputError as exc:
@@ -133,7 +127,7 @@ def add_measurement(access: RecordAccess, m: MeasurementIn) -> service.StoredRes
     body = _validated(MeasurementCreate, {
         "specimen": m.specimen, "value": m.value, "unit": m.unit, "sampled_at": m.sampled_at, "assay": m.assay,
         "laboratory": m.laboratory[:200] if m.laboratory else None,
-        "episode_id": _episode_for(access.session, access.patient_id, m.sampled_at)}, m.label)
+        "episode_id": service.episode_at(access, m.sampled_at)}, m.label)
     try:
         return service.add_measurement(access, body)
     except InputError as exc:
@@ -177,7 +171,7 @@ def import_records(access_for: Any, records: BundleRecords, patient_id: int | No
         try:
             symptom = service.add_symptom(access, _validated(SymptomCreate, {
                 "symptom": y.symptom[:100], "severity": y.severity, "noted_at": y.noted_at, "note": y.note,
-                "episode_id": _episode_for(session, pid, y.noted_at)}, y.label))
+                "episode_id": service.episode_at(access, y.noted_at)}, y.label))
         except InputError as exc:
             raise _labelled(y.label, exc) from None
         identifiers.claim(access, "symptom", y.source_key, "symptoms", symptom.id, y.label)
@@ -206,41 +200,27 @@ def import_bundle(session: Session, bundle: dict[str, Any], patient_id: int | No
     the machine's operator (the CLI): a bundle whose Patient is new makes a new record."""
     settings = settings or Settings()
 
-    def new_patient(fields: dict[str, Any]) -> models.Patient:
-        return crud.add(session, models.Patient(**fields))
-
     return import_records(lambda pid: operator_access(session, pid, settings), read_bundle(bundle), patient_id,
-                          session, new_patient)
+                          session, lambda fields: patients.create_patient_as_operator(session, fields))
 
 
 # --- export ------------------------------------------------------------------------------------
 
-def patient_record(session: Session, patient_id: int) -> mapping_out.Record:
-    """A stored patient's record in the shape mapping_out exports (latest interpretation per result)."""
-    patient = session.get(models.Patient, patient_id)
-    if patient is None:
-        raise InputError("patient", f"no patient {patient_id}", "the id of an existing patient record")
-    latest: dict[int, models.Interpretation] = {}
-    for row in crud.list_records(session, models.Interpretation, patient_id):
-        if row.measurement_id is not None:
-            latest[row.measurement_id] = row
-    keys = identifiers.source_keys_of(session, patient_id)
+def patient_record(export: RecordExport) -> mapping_out.Record:
+    """A record as lutea.records reads it for an export, in the shape mapping_out exports."""
+    keys, patient = export.sources, export.patient
     record = mapping_out.Record(mapping_out.PatientOut(patient.id, patient.display_name, patient.birth_date, patient.sex,
                                                        keys.get(("patients", patient.id), ())))
-    for m in crud.list_records(session, models.Measurement, patient_id):
-        stored = latest.get(m.id)
+    for m, stored in export.results:
         record.measurements.append(mapping_out.MeasurementOut(
             m.id, m.specimen, m.value, m.unit, m.assay, m.sampled_at, m.laboratory,
             stored.result if stored else None, stored.created_at if stored else None, keys.get(("measurements", m.id), ())))
-    episodes = crud.list_records(session, models.Episode, patient_id)
-    pregnant = any(e.kind == "pregnancy" and e.end_date is None for e in episodes)
-    for t in crud.list_records(session, models.Treatment, patient_id):
-        interval_h = single_interval_h(t.schedule, default_start=t.start)
-        report = screen(t.product, t.dose_mg if interval_h else None, interval_h, route=t.route, pregnant=pregnant)
+    for screened in export.treatments:
+        t = screened.treatment
         record.treatments.append(mapping_out.TreatmentOut(
-            t.id, t.product, t.route, t.dose_mg, t.schedule, t.start, t.stop, t.acknowledge_off_label, interval_h,
-            tuple(f.to_json() for f in report.findings), keys.get(("treatments", t.id), ())))
-    for e in episodes:
+            t.id, t.product, t.route, t.dose_mg, t.schedule, t.start, t.stop, t.acknowledge_off_label,
+            screened.interval_h, screened.findings, keys.get(("treatments", t.id), ())))
+    for e in export.episodes:
         if e.kind == "pregnancy":
             record.pregnancies.append(mapping_out.PregnancyOut(e.id, e.start_date, e.end_date, e.lmp_date, e.note,
                                                                keys.get(("episodes", e.id), ())))
@@ -249,14 +229,15 @@ def patient_record(session: Session, patient_id: int) -> mapping_out.Record:
                                                            "et_date", "embryo_age_days", "note")}
             record.episodes.append(mapping_out.EpisodeOut(e.id, e.kind, e.start_date, e.end_date, details,
                                                           keys.get(("episodes", e.id), ())))
-    for y in crud.list_records(session, models.Symptom, patient_id):
+    for y in export.symptoms:
         record.symptoms.append(mapping_out.SymptomOut(y.id, y.symptom, y.severity, y.noted_at, y.note,
                                                       keys.get(("symptoms", y.id), ())))
     return record
 
 
-def export_patient(session: Session, patient_id: int, now: datetime | None = None) -> dict[str, Any]:
-    """A patient's record as a FHIR R4 collection Bundle, validated with fhir.resources (R4B models)."""
-    bundle = mapping_out.record_bundle(patient_record(session, patient_id), now or datetime.now(UTC))
+def export_patient(access: RecordAccess, now: datetime | None = None) -> dict[str, Any]:
+    """The caller's patient's record as a FHIR R4 collection Bundle, validated with fhir.resources
+    (R4B models); the read is audited as an export (lutea.records.export)."""
+    bundle = mapping_out.record_bundle(patient_record(export_record(access, "fhir")), now or datetime.now(UTC))
     validate_bundle(bundle)
     return bundle

@@ -52,6 +52,16 @@ def create_patient(session: Session, user: models.User, fields: dict[str, Any], 
     return patient
 
 
+def create_patient_as_operator(session: Session, fields: dict[str, Any], *, client_addr: str = "cli") -> models.Patient:
+    """A new patient record made by the machine's operator (the CLI's import, which opens the
+    database directly): audited with no user named, assigned to nobody."""
+    check_birth_date(fields.get("birth_date"))
+    patient = crud.add(session, models.Patient(**fields))
+    crud.record_audit(session, user=None, action="create", patient_id=patient.id, record_type="patients",
+                      record_id=patient.id, client_addr=client_addr)
+    return patient
+
+
 def check_birth_date(birth_date: date | None) -> None:
     """A birth date lies between 1900-01-01 and today (also for a Patient read from a FHIR import)."""
     if birth_date is not None and not EARLIEST_DATE <= birth_date <= date.today():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -73,6 +74,15 @@ def _check_episode(access: RecordAccess, episode_id: int | None) -> None:
     if episode_id is not None and crud.get_record(access.session, models.Episode, access.patient_id, episode_id) is None:
         raise InputError("episode_id", f"patient {access.patient_id} has no episode {episode_id}",
                          "the id of one of this patient's episodes")
+
+
+def episode_at(access: RecordAccess, moment: datetime) -> int | None:
+    """The record's episode that runs on this moment's day (the last of them as the record lists
+    them), for a row that arrives without one (an imported result, symptom or medication)."""
+    day = moment.date()
+    fits = [e for e in crud.list_records(access.session, models.Episode, access.patient_id)
+            if e.start_date <= day and (e.end_date is None or day <= e.end_date)]
+    return fits[-1].id if fits else None
 
 
 DATED_FIELDS: dict[str, tuple[str, ...]] = {

@@ -92,9 +92,7 @@ def import_fhir(
 @router.get("/fhir/Patient/{patient_id}/$everything", response_class=FhirJSONResponse)
 def everything(access: AccessDep) -> dict[str, Any]:
     """The patient's record as a FHIR R4 Bundle (validated with fhir.resources R4B models)."""
-    bundle = importer.export_patient(access.session, access.patient_id)
-    access.audit("export", "fhir")
-    return bundle
+    return importer.export_patient(access)
 
 
 @router.get("/fhir/Patient/$everything", response_class=FhirJSONResponse,
@@ -118,10 +116,7 @@ def everything_by_identifier(
             record_denial_in(session, AccessDenied("no access", user=user, patient_id=patient_id, **where))
         words = unknown_identifier(*ref) if not isinstance(ref, int) else f"no patient record you may reach has the id {ref}"
         return JSONResponse({"detail": words}, status_code=404)
-    access = open_record(session, user, patient_id, request.app.state.settings, **where)
-    bundle = importer.export_patient(session, patient_id)
-    access.audit("export", "fhir")
-    return bundle
+    return importer.export_patient(open_record(session, user, patient_id, request.app.state.settings, **where))
 
 
 @router.get("/cds-services")
