@@ -12,6 +12,7 @@ from lutea.errors import InputError
 from lutea.pk.regimen import single_interval_h
 from lutea.records import identifiers
 from lutea.records.access import RecordAccess
+from lutea.records.interpretation import latest_interpretations
 from lutea.safety import screen
 from lutea.store import crud, models
 
@@ -44,10 +45,7 @@ def export_record(access: RecordAccess, record_format: str) -> RecordExport:
     if patient is None:
         raise InputError("patient", f"no patient {access.patient_id}", "the id of an existing patient record")
     session, patient_id = access.session, access.patient_id
-    latest: dict[int, models.Interpretation] = {}
-    for row in crud.list_records(session, models.Interpretation, patient_id):
-        if row.measurement_id is not None:
-            latest[row.measurement_id] = row
+    latest = latest_interpretations(session, patient_id)
     episodes = crud.list_records(session, models.Episode, patient_id)
     pregnant = any(e.kind == "pregnancy" and e.end_date is None for e in episodes)
     treatments = []

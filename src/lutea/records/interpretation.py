@@ -70,6 +70,15 @@ def _symptoms_before(session: Session, patient_id: int, moment: datetime) -> tup
     return tuple(dict.fromkeys(rows))
 
 
+def latest_interpretations(session: Session, patient_id: int) -> dict[int, models.Interpretation]:
+    """The newest stored interpretation of each of a patient's results, by measurement id."""
+    latest: dict[int, models.Interpretation] = {}
+    for row in crud.list_records(session, models.Interpretation, patient_id):
+        if row.measurement_id is not None:
+            latest[row.measurement_id] = row
+    return latest
+
+
 def record_context(session: Session, measurement: models.Measurement) -> Context:
     """The interpretation context of a stored measurement, from the rest of the record."""
     patient = session.get(models.Patient, measurement.patient_id)

@@ -8,12 +8,12 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from lutea.records.interpretation import latest_interpretations
 from lutea.records.patients import PatientRow, patient_list
 from lutea.store import crud, models
 from lutea.web.access import ViewerDep, client_addr
 from lutea.web.results import product_names, result_row
 from lutea.web.templating import render
-from lutea.web.timeline import latest_interpretations
 
 router = APIRouter()
 
@@ -25,7 +25,8 @@ def patient_row(db: Any, row: PatientRow, names: dict[str, str]) -> dict[str, An
     latest = max(measurements, key=lambda m: m.sampled_at) if measurements else None
     summary = None
     if latest is not None:
-        stored = latest_interpretations(db, row.patient.id).get(latest.id, {})
+        found = latest_interpretations(db, row.patient.id).get(latest.id)
+        stored = found.result if found is not None else {}
         summary = result_row(latest, stored, "clinician", names)
     return {"patient": row.patient, "latest": latest, "summary": summary, "urgent": row.urgent}
 

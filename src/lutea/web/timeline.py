@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from lutea.findings import Finding, ordered
 from lutea.records import RecordNotFound
-from lutea.records.interpretation import SYMPTOM_WINDOW
+from lutea.records.interpretation import SYMPTOM_WINDOW, latest_interpretations
 from lutea.records.prediction import treatment_episode
 from lutea.records.red_flags import RedFlagView, acknowledged_flags, open_flags
 from lutea.store import crud, models
@@ -95,15 +95,6 @@ def _card(f: Finding, role: str, about: str, at: datetime | None) -> Card:
     return Card(f.severity.value, f.code, message or f.message, list(f.sources), about, at)
 
 
-def latest_interpretations(db: Session, patient_id: int) -> dict[int, dict[str, Any]]:
-    """The newest stored interpretation of each measurement (measurement id -> result JSON)."""
-    out: dict[int, dict[str, Any]] = {}
-    for row in crud.list_records(db, models.Interpretation, patient_id):
-        if row.measurement_id is not None:
-            out[row.measurement_id] = row.result
-    return out
-
-
 def build_timeline(db: Session, patient: models.Patient, role: str, now: datetime | None = None,
                    zoom_to: int | None = None) -> TimelineView:
     """Everything the timeline page and the report show, for a clinician or a patient (plain language);
@@ -113,7 +104,7 @@ def build_timeline(db: Session, patient: models.Patient, role: str, now: datetim
     measurements = list(crud.list_records(db, models.Measurement, patient.id))
     symptoms = list(crud.list_records(db, models.Symptom, patient.id))
     treatments = list(crud.list_records(db, models.Treatment, patient.id))
-    results = latest_interpretations(db, patient.id)
+    results = {mid: row.result for mid, row in latest_interpretations(db, patient.id).items()}
 
     found: list[tuple[Finding, str, datetime]] = []
     for m in sorted(measurements, key=lambda m: m.sampled_at, reverse=True):

@@ -31,6 +31,7 @@ from lutea.records import AccessDenied, RecordAccess, open_record, patients
 from lutea.records.access import record_denial_in
 from lutea.records.identifiers import find_link, patient_with_identifier
 from lutea.records.inputs import row_id
+from lutea.records.interpretation import latest_interpretations
 from lutea.result_flag import stored_flag
 from lutea.safety import screen
 from lutea.store import crud, models
@@ -204,10 +205,7 @@ def _prefetch_results(bundle: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _stored_results(session: Any, patient_id: int) -> list[dict[str, Any]]:
     """The stored interpretation of the newest result per specimen: its label, flag and findings."""
-    latest: dict[int, models.Interpretation] = {}
-    for row in crud.list_records(session, models.Interpretation, patient_id):
-        if row.measurement_id is not None:
-            latest[row.measurement_id] = row
+    latest = latest_interpretations(session, patient_id)
     newest: dict[str, models.Measurement] = {}
     for m in crud.list_records(session, models.Measurement, patient_id):
         newest[m.specimen] = m
