@@ -77,14 +77,16 @@ def test_goal_or_regression_floor(preds):
         assert overall.within_cmax >= GOAL_FRACTION and overall.within_auc >= GOAL_FRACTION
         assert fitted.max_fold <= GOAL_MAX_FOLD
         return
-    # floor: 20 of 24 arms on Cmax (the goal), 15 of 20 on AUC (18 on Cmax before the gel and the
-    # inserts took saturable uptake, December 2026, which brought Crinone 45 mg from 0.795 to 0.81
-    # and the 50 mg tablet of Levy 1999 from 1.29 to 1.23; 17 and 12 before vaginal capsules and
-    # pessaries were separated); fitted arms at most 2.10x off; beyond 2x only the two
-    # conflicting oral LC-MS arms (fitted) and Pickar 2015 (compared)
+    # floor: 20 of 24 arms on Cmax and 17 of 20 on AUC (both the goal; AUC 15 before the insert's
+    # absorption took a gradual onset, lag and transit, which brought Endometrin's day-1 AUC from
+    # 0.78-0.79 to 0.84-0.89, December 2026; 18 on Cmax before the gel and the inserts took
+    # saturable uptake, which brought Crinone 45 mg from 0.795 to 0.81 and the 50 mg tablet of
+    # Levy 1999 from 1.29 to 1.23; 17 and 12 before vaginal capsules and pessaries were
+    # separated); fitted arms at most 2.10x off; beyond 2x only the two conflicting oral LC-MS
+    # arms (fitted) and Pickar 2015 (compared)
     assert (overall.n_cmax, overall.n_auc) == (24, 20)
     assert overall.within_cmax >= 20 / 24 - 1e-9
-    assert overall.within_auc >= 15 / 20 - 1e-9
+    assert overall.within_auc >= 17 / 20 - 1e-9
     assert fitted.max_fold <= 2.11
     assert set(overall.over_2x) <= {"levine2000-oral-100mg", "lobo2019-oral-100mg-day7", "pickar2015-prometrium-200mg"}
 
