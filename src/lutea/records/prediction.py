@@ -85,7 +85,7 @@ def treatment_episode(treatment: models.Treatment, episodes: Sequence[models.Epi
     if treatment.episode_id is not None:
         return next((e for e in episodes if e.id == treatment.episode_id), None)
     day = treatment.start.date()
-    running = [e for e in episodes if e.start_date <= day and (e.end_date is None or day <= e.end_date)]
+    running = [e for e in episodes if e.runs_on(day)]
     return max(running, key=lambda e: (e.start_date, e.id or 0), default=None)
 
 

@@ -26,8 +26,7 @@ from lutea.triage import canonical_symptom, triage
 def pregnant_at(session: Session, patient_id: int, moment: datetime) -> bool:
     """Whether a pregnancy episode of the record covers this moment's date."""
     day = moment.date()
-    return any(e.kind == "pregnancy" and e.start_date <= day and (e.end_date is None or day <= e.end_date)
-               for e in crud.list_records(session, models.Episode, patient_id))
+    return any(e.kind == "pregnancy" and e.runs_on(day) for e in crud.list_records(session, models.Episode, patient_id))
 
 
 def on_treatment_at(session: Session, patient_id: int, moment: datetime) -> bool:

@@ -79,9 +79,8 @@ def _check_episode(access: RecordAccess, episode_id: int | None) -> None:
 def episode_at(access: RecordAccess, moment: datetime) -> int | None:
     """The record's episode that runs on this moment's day (the last of them as the record lists
     them), for a row that arrives without one (an imported result, symptom or medication)."""
-    day = moment.date()
-    fits = [e for e in crud.list_records(access.session, models.Episode, access.patient_id)
-            if e.start_date <= day and (e.end_date is None or day <= e.end_date)]
+    episodes = crud.list_records(access.session, models.Episode, access.patient_id)
+    fits = [e for e in episodes if e.runs_on(moment.date())]
     return fits[-1].id if fits else None
 
 

@@ -134,6 +134,10 @@ class Episode(_PatientRecord, Base):
 
     patient: Mapped[Patient] = relationship(back_populates="episodes")
 
+    def runs_on(self, day: date) -> bool:
+        """Whether the episode covers this day (one without an end runs on from its start)."""
+        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+
 
 class _EpisodeRecord(_PatientRecord):
     episode_id: Mapped[int | None] = mapped_column(ForeignKey("episodes.id", ondelete="SET NULL"), index=True)
