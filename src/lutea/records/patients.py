@@ -44,21 +44,23 @@ def create_patient(session: Session, user: models.User, fields: dict[str, Any], 
     """A new patient record, assigned to the clinician who creates it."""
     if user.role != "clinician":
         raise AccessDenied("only clinicians create patient records", user=user, client_addr=client_addr, path=path)
-    check_birth_date(fields.get("birth_date"))
-    patient = crud.add(session, models.Patient(**fields))
+    patient = _add_patient(session, user, fields, client_addr, path)
     crud.assign(session, user, patient.id)
-    crud.record_audit(session, user=user, action="create", patient_id=patient.id, record_type="patients",
-                      record_id=patient.id, client_addr=client_addr, path=path)
     return patient
 
 
 def create_patient_as_operator(session: Session, fields: dict[str, Any], *, client_addr: str = "cli") -> models.Patient:
     """A new patient record made by the machine's operator (the CLI's import, which opens the
     database directly): audited with no user named, assigned to nobody."""
+    return _add_patient(session, None, fields, client_addr, None)
+
+
+def _add_patient(session: Session, user: models.User | None, fields: dict[str, Any], client_addr: str | None,
+                 path: str | None) -> models.Patient:
     check_birth_date(fields.get("birth_date"))
     patient = crud.add(session, models.Patient(**fields))
-    crud.record_audit(session, user=None, action="create", patient_id=patient.id, record_type="patients",
-                      record_id=patient.id, client_addr=client_addr)
+    crud.record_audit(session, user=user, action="create", patient_id=patient.id, record_type="patients",
+                      record_id=patient.id, client_addr=client_addr, path=path)
     return patient
 
 
