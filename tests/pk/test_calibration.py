@@ -77,19 +77,19 @@ def test_goal_or_regression_floor(preds):
         assert overall.within_cmax >= GOAL_FRACTION and overall.within_auc >= GOAL_FRACTION
         assert fitted.max_fold <= GOAL_MAX_FOLD
         return
-    # floor: 20 of 24 arms on Cmax and 17 of 20 on AUC (both the goal; AUC 15 before the insert's
-    # absorption took a gradual onset, lag and transit, which brought Endometrin's day-1 AUC from
-    # 0.78-0.79 to 0.84-0.89, December 2026; 18 on Cmax before the gel and the inserts took
-    # saturable uptake, which brought Crinone 45 mg from 0.795 to 0.81 and the 50 mg tablet of
-    # Levy 1999 from 1.29 to 1.23; 17 and 12 before vaginal capsules and pessaries were
-    # separated); fitted arms at most 2.10x off; beyond 2x only the two conflicting oral LC-MS
-    # arms (fitted) and Pickar 2015 (compared)
+    # floor: 20 of 24 arms on Cmax (the goal) and 15 of 20 on AUC; fitted arms at most 1.63x off
+    # (the goal); beyond 2x only Pickar 2015 (compared). AUC was 17 of 20 with fitted oral arms
+    # 2.10x off, before Lobo 2019 (a capsule labelled to be taken with food) was simulated with
+    # Simon 1993's twofold food effect (December 2026): the fasting curve then follows the LC-MS
+    # arms' width, and the label's wider immunoassay curves (200, 300 mg) fall below the band on
+    # AUC. 15 before the insert's absorption took a gradual onset (lag and transit); 18 on Cmax
+    # before the gel and the inserts took saturable uptake; 17 and 12 before vaginal capsules and
+    # pessaries were separated.
     assert (overall.n_cmax, overall.n_auc) == (24, 20)
     assert overall.within_cmax >= 20 / 24 - 1e-9
-    assert overall.within_auc >= 17 / 20 - 1e-9
-    assert fitted.max_fold <= 2.11
-    assert set(overall.over_2x) <= {"levine2000-oral-100mg", "lobo2019-oral-100mg-day7", "pickar2015-prometrium-200mg"}
-
+    assert overall.within_auc >= 15 / 20 - 1e-9
+    assert fitted.max_fold <= 1.63
+    assert set(overall.over_2x) <= {"pickar2015-prometrium-200mg"}
 
 def test_report_counts_fitted_and_compared_arms(preds):
     committed = REPORT.read_text(encoding="utf-8")
@@ -301,3 +301,22 @@ def test_dose_response_table_reads_the_models_single_doses():
     conc = simulate_hours([(pessary, np.array([0.0]), np.array([100.0]), None)], t)[0]
     assert rows[100.0][0] == pytest.approx(conc.max(), rel=1e-9)
     assert rows[100.0][1] == pytest.approx(np.trapezoid(conc, t), rel=1e-9)
+
+
+def test_a_dose_taken_with_food_is_simulated_with_the_food_effect():
+    # Simon 1993: "absorption of micronized P was enhanced twofold in the presence of food"; the
+    # oral model's typical values are those of a fasting dose, and Lobo 2019's capsule (Bijuva,
+    # labelled "each evening with food") is simulated fed
+    lobo = next(a for a in load_knowledge().entries("pk_arms") if a.id == "lobo2019-oral-100mg-day7")
+    assert lobo.fed
+    oral = route_model("oral", "capsule")
+    assert oral.food_factor == 2.0
+    assert oral.taken_with_food().typical["f_bio"] == pytest.approx(2 * oral.typical["f_bio"])
+    fed = predict_arm(lobo.model_copy(update={"baseline_subtracted": True})).predicted["cavg"]
+    fasting = predict_arm(lobo.model_copy(update={"baseline_subtracted": True, "fed": False})).predicted["cavg"]
+    assert fed / fasting == pytest.approx(2.0, rel=0.02)  # BSV of f_bio is on the logit scale: nearly 2
+    with pytest.raises(ValueError, match="no food effect"):
+        route_model("vaginal", "gel").taken_with_food()
+    for arm in load_knowledge().entries("pk_arms"):
+        if arm.fed:
+            assert arm_model(arm).food_factor is not None, arm.id

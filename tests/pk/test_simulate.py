@@ -131,15 +131,17 @@ def test_a_dose_outside_the_fitted_range_is_a_caveat_whatever_the_model():
 
 
 def test_an_oral_regimen_says_how_uncertain_oral_exposure_is_with_its_sources():
-    # the studies span about 20-fold (validation report); food 2-fold (Simon 1993), a high-fat meal
-    # 7-fold on AUC (Qin 2022): every oral curve carries this, no vaginal one does
+    # the curve is a fasting dose's; food 2-fold (Simon 1993), a high-fat meal 7-fold on AUC (Qin
+    # 2022); the studies span up to 20-fold (validation report): every oral curve carries this, no
+    # vaginal one does
     from lutea.knowledge import load_knowledge
     from lutea.pk.models import route_model
 
     oral = simulate("100 mg oral q24h x 7d from 2026-03-01T22:00+00:00", days=7)
     (text,) = [c for c in oral.caveats if c.startswith("PK model oral-capsule:")]
-    assert "20-fold" in text and "Simon 1993" in text and "Qin 2022" in text
+    assert "20-fold" in text and "Simon 1993" in text and "Qin 2022" in text and "fasting" in text
     model = route_model("oral", "capsule")
     kb = load_knowledge()
-    assert {"simon1993", "qin2022", "levine2000", "lobo2019", "pickar2015"} <= set(model.sources) <= set(kb.sources)
+    assert {"simon1993", "qin2022", "levine2000", "lobo2019", "pickar2015", "label-bijuva-us"} <= set(model.sources)
+    assert set(model.sources) <= set(kb.sources)
     assert not any("oral-capsule" in c for c in simulate(FET, days=2).caveats)

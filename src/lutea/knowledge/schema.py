@@ -255,6 +255,15 @@ class PkDiurnal(_Strict):
     note: str | None = None
 
 
+class PkFoodEffect(_Strict):
+    """Food taken with the dose: f_bio is multiplied by `factor` for doses taken with food. The
+    model's typical values are those of doses taken fasting (the reference state)."""
+
+    factor: float = Field(gt=0)
+    sources: list[str] = Field(min_length=1)
+    note: str | None = None
+
+
 class PkRouteModel(Cited):
     """A linear PK model of one route and formulation: compartments, absorption, parameters.
 
@@ -275,6 +284,7 @@ class PkRouteModel(Cited):
     fitted_from: list[str] = Field(default_factory=list)
     dose_proportionality: PkDoseProportionality | None = None
     diurnal: PkDiurnal | None = None
+    food_effect: PkFoodEffect | None = None
     caveat: str | None = None  # shown with every plan or candidate that uses the model
 
     @model_validator(mode="after")
@@ -379,6 +389,7 @@ class PKArm(Cited):
     assay: Literal["immunoassay", "lcms"]
     assay_method: str
     baseline_subtracted: bool | None = None
+    fed: bool = False  # doses taken with food (simulated with the model's food_effect)
     cmax_ng_ml: float | None = Field(default=None, gt=0)
     cmax_sd_ng_ml: float | None = Field(default=None, ge=0)
     tmax_h: float | None = Field(default=None, ge=0)

@@ -1,9 +1,10 @@
 """Calibration of the route models on published study arms, and the validation table.
 
-Each arm (pk_arms.yaml) is simulated exactly as studied: its doses, its reported window, the
-endogenous baseline of its population unless the study subtracted it, and its assay (the oral
-immunoassay factor for immunoassay arms). Like is compared with like: a virtual population of
-the arm (its n, replicated; the model's BSV; standard-normal draws seeded by the arm id) is
+Each arm (pk_arms.yaml) is simulated exactly as studied: its doses (with the model's food effect
+where they were taken with food: the typical values are those of doses taken fasting), its
+reported window, the endogenous baseline of its population unless the study subtracted it, and its
+assay (the oral immunoassay factor for immunoassay arms). Like is compared with like: a virtual
+population of the arm (its n, replicated; the model's BSV; standard-normal draws seeded by the arm id) is
 simulated and the statistic the study reported (arithmetic mean, median or geometric mean of
 individual Cmax, AUC, ...) is taken over it. Per route model, the typical values of the
 absorption parameters, f_bio, (vaginal models) the dose exponent of F and (models with a
@@ -211,6 +212,8 @@ def predict_arm(
     over them. typical_only: the typical individual's curve instead (for diagnostics).
     smooth_tmax: Tmax as a soft argmax (differentiable, for the fit) instead of the grid argmax."""
     model = model or arm_model(arm)
+    if arm.fed:
+        model = model.taken_with_food()
     n_dose = arm.n_doses
     dose_t = np.arange(n_dose, dtype=float) * (arm.interval_h or 0.0)
     doses = np.full(n_dose, float(arm.dose_mg))

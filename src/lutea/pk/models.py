@@ -45,6 +45,7 @@ class RouteModel:
     dose_ref_mg: float = 100.0
     dose_saturation_mg: float = 0.0  # > 0: saturable uptake, dose * (dose_ref + K) / (dose + K) (replaces the power law)
     caveat: str | None = None  # a limit of the evidence, shown with plans that use the model
+    food_factor: float | None = None  # f_bio multiplier for doses taken with food (None: not known)
     diurnal: bool = False  # True: the contribution varies with the time of day (fitted)
     diurnal_amplitude: float = 0.0
     diurnal_peak_clock_h: float = 0.0
@@ -81,6 +82,13 @@ class RouteModel:
     def with_diurnal(self, amplitude: float, peak_clock_h: float) -> "RouteModel":
         """A copy with another time-of-day variation (for calibration and tests)."""
         return _replace(self, diurnal_amplitude=float(amplitude), diurnal_peak_clock_h=float(peak_clock_h) % 24.0)
+
+    def taken_with_food(self) -> "RouteModel":
+        """The model of doses taken with food: f_bio times the food effect (the typical values are
+        those of doses taken fasting). A model without a known food effect refuses."""
+        if self.food_factor is None:
+            raise ValueError(f"pk model {self.id}: no food effect is known (food_effect in pk_models.yaml)")
+        return self.with_typical(f_bio=min(self.typical["f_bio"] * self.food_factor, 1.0))
 
     def with_omega(self, **omega: float) -> "RouteModel":
         """A copy with some BSV SDs replaced (for calibration)."""
@@ -143,6 +151,7 @@ def route_models() -> tuple[RouteModel, ...]:
                 dose_ref_mg=entry.dose_proportionality.reference_dose_mg if entry.dose_proportionality else 100.0,
                 dose_saturation_mg=(entry.dose_proportionality.half_saturation_mg or 0.0) if entry.dose_proportionality else 0.0,
                 caveat=entry.caveat,
+                food_factor=entry.food_effect.factor if entry.food_effect else None,
                 diurnal=entry.diurnal is not None,
                 diurnal_amplitude=entry.diurnal.amplitude if entry.diurnal else 0.0,
                 diurnal_peak_clock_h=entry.diurnal.peak_clock_h if entry.diurnal else 0.0,

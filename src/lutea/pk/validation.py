@@ -333,7 +333,7 @@ def _shortfalls(preds: Sequence[ArmPrediction], models: Sequence[RouteModel]) ->
                 bad.append(f"{metric} {r:.2f}")
         if not bad:
             continue
-        why = p.arm.use_reason or p.arm.note or ""
+        why = " ".join(text.rstrip(".") + "." for text in (p.arm.use_reason, p.arm.note) if text)
         lines.append(f"- `{p.arm.id}` ({p.arm.use}; {', '.join(bad)}). {why}".rstrip())
     lines += [
         "",
@@ -345,19 +345,21 @@ def _shortfalls(preds: Sequence[ArmPrediction], models: Sequence[RouteModel]) ->
         "   cannot sit within ±20-25% of all of them; the fit lands between them. The table *Spread",
         "   between studies of one route model* shows the between-arm spread (geometric SD 1.4-1.6",
         "   for gel and capsule Cmax, 3 for oral) against the 1.1-1.3 that sampling would give.",
-        "2. **Oral mass-spectrometry studies conflict.** Levine 2000 (AUC 3.5 ng·h/mL after 100 mg),",
-        "   Lobo 2019 (day-7 average 0.66 ng/mL, i.e. AUC about 16) and Pickar 2015 (AUC 142 after",
-        "   200 mg, means inflated by a few very high values) span 20x; oral Cmax, Tmax and AUC",
-        "   also change with food. Levine and Lobo (both fitted) sit about 4.5x apart at 100 mg. A",
-        "   model whose steady-state AUC over a dosing interval is about its single-dose AUC0-24 (oral",
-        "   progesterone is cleared within the day) cannot be within 2x of both: the best it can do is",
-        "   sqrt(4.5) = 2.1x from each, which is where the fit lands. Setting Lobo aside was tried",
-        "   (December 2026): the fit then follows Levine's AUC, f_bio falls from 0.0034 to 0.0013, and",
-        "   with it the label's day-5 immunoassay arms, which agree with the present fit through the",
-        "   assay factor (itself from Levine's paired assays). Pickar is compared, not fitted. Comparing arithmetic means of a",
-        "   virtual population (oral f_bio BSV from the reported CVs) raises the predicted mean only",
-        "   modestly: BSV of a size the other oral studies show cannot turn their 2-5 ng/mL into",
-        "   Pickar's 72.7 ± 101.9 ng/mL.",
+        "2. **Oral mass-spectrometry studies conflict, and food doubles absorption.** Levine 2000",
+        "   (AUC 3.5 ng·h/mL after 100 mg), Lobo 2019 (day-7 average 0.66 ng/mL, i.e. AUC about 16)",
+        "   and Pickar 2015 (AUC 142 after 200 mg, means inflated by a few very high values) span 20x.",
+        "   Lobo's capsule is labelled to be taken with food; simulated with the twofold food effect of",
+        "   Simon 1993 (the model's `food_effect`; the typical values are those of a dose taken",
+        "   fasting), Levine and Lobo sit about 2.3x apart instead of 4.5x, and the fit lands within",
+        "   1.6x of each (December 2026; before, 2.1x from each). Pickar is compared, not fitted.",
+        "   Comparing arithmetic means of a virtual population (oral f_bio BSV from the reported CVs)",
+        "   raises the predicted mean only modestly: BSV of a size the other oral studies show cannot",
+        "   turn their 2-5 ng/mL into Pickar's 72.7 ± 101.9 ng/mL.",
+        "   **The label's day-5 immunoassay curves are wider** than the mass-spectrometry ones: AUC0-10",
+        "   2.5-2.9 h times Cmax, against 1.6 h (Levine 2000) and 1.95 h (Pickar 2015, AUC0-inf) by",
+        "   LC-MS. The immunoassay also reads metabolites that outlast progesterone, and one constant",
+        "   assay factor scales a curve's height, not its width: their Cmax is within the band, their",
+        "   AUC at 200 and 300 mg below it. Fitted to the LC-MS arms the model keeps the LC-MS width.",
         "3. **Immunoassay-era arms and unsubtracted baselines.** Most arms before 2000 used RIA",
         "   without extraction and rarely say whether the endogenous level was subtracted; the",
         "   report adds the population's baseline where the study did not state a subtraction.",
