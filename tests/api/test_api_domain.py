@@ -41,6 +41,22 @@ def test_simulate_matches_the_cli(client: TestClient, world) -> None:
     assert response.json() == expected
 
 
+def test_simulate_reads_doses_taken_with_food(client: TestClient, world) -> None:
+    # the oral capsule curve is a fasting dose's; "with food" doubles it (Simon 1993: absorption
+    # "enhanced twofold in the presence of food"); food on a route without a known effect is a 422
+    body = {"regimen": "200 mg oral at bedtime x 2d from 2026-03-01T08:00+00:00", "days": 2, "step_h": 2}
+    fasting = client.post(f"{API}/simulate", json=body, headers=world.headers("patient"))
+    fed = client.post(f"{API}/simulate", json={**body, "regimen": body["regimen"].replace("bedtime", "bedtime with food")},
+                      headers=world.headers("patient"))
+    assert fasting.status_code == fed.status_code == 200, fed.text
+    base = fasting.json()["concentration_ng_ml"][0]  # before the first dose: the baseline alone
+    for a, b in zip(fasting.json()["concentration_ng_ml"], fed.json()["concentration_ng_ml"], strict=True):
+        assert b - base == pytest.approx(2 * (a - base), abs=0.011)  # values rounded to 0.01 ng/mL
+    for regimen in ("400 mg vaginal daily with food x 2d", '[{"time": "2026-03-01T22:00", "dose_mg": 200, "route": "oral", "with_food": "yes"}]'):
+        bad = client.post(f"{API}/simulate", json={**body, "regimen": regimen}, headers=world.headers("patient"))
+        assert bad.status_code == 422 and "regimen" in bad.text and ("food" in bad.text), bad.text
+
+
 def test_simulate_exposure_matches_the_cli(client: TestClient, world) -> None:
     body = {"regimen": "400 mg vaginal q12h x 3d from 2026-03-01T08:00+00:00", "days": 3, "step_h": 6,
             "population": 50, "seed": 4, "window_h": [48, 60], "exposure_baseline": "subtracted"}

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import yaml
 
+from lutea.errors import InputError
 from lutea.knowledge import load_knowledge
 from lutea.knowledge.schema import PKArm
 from lutea.pk.calibration import (
@@ -308,15 +309,15 @@ def test_a_dose_taken_with_food_is_simulated_with_the_food_effect():
     # oral model's typical values are those of a fasting dose, and Lobo 2019's capsule (Bijuva,
     # labelled "each evening with food") is simulated fed
     lobo = next(a for a in load_knowledge().entries("pk_arms") if a.id == "lobo2019-oral-100mg-day7")
-    assert lobo.fed
+    assert lobo.with_food
     oral = route_model("oral", "capsule")
-    assert oral.food_factor == 2.0
-    assert oral.taken_with_food().typical["f_bio"] == pytest.approx(2 * oral.typical["f_bio"])
+    assert oral.food_factor == 2.0 and oral.fasting_equivalent_mg(100.0, True) == 200.0
+    assert oral.fasting_equivalent_mg(100.0, False) == 100.0
     fed = predict_arm(lobo.model_copy(update={"baseline_subtracted": True})).predicted["cavg"]
-    fasting = predict_arm(lobo.model_copy(update={"baseline_subtracted": True, "fed": False})).predicted["cavg"]
-    assert fed / fasting == pytest.approx(2.0, rel=0.02)  # BSV of f_bio is on the logit scale: nearly 2
-    with pytest.raises(ValueError, match="no food effect"):
-        route_model("vaginal", "gel").taken_with_food()
+    fasting = predict_arm(lobo.model_copy(update={"baseline_subtracted": True, "with_food": False})).predicted["cavg"]
+    assert fed / fasting == pytest.approx(2.0, rel=1e-9)
+    with pytest.raises(InputError, match="no food effect is known"):
+        route_model("vaginal", "gel").fasting_equivalent_mg(90.0, True)
     for arm in load_knowledge().entries("pk_arms"):
-        if arm.fed:
+        if arm.with_food:
             assert arm_model(arm).food_factor is not None, arm.id

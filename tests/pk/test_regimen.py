@@ -124,6 +124,10 @@ def test_explicit_dose_event_list_as_json_or_dicts():
         ("400 mg vaginal daily from 2026-13-01", "2026-13-01", 26, "unreadable date"),
         ("400 mg vaginal bid bid", "bid", 19, "second frequency"),
         ("400 mg vaginal daily x 2d; 90 mg banana daily", "banana", 33, "unknown word"),
+        ("100 mg oral daily with fruit x 2d", "fruit", 23, "unknown word after 'with'"),
+        ("400 mg vaginal daily with food x 2d", "with", 21, "no food effect is known for vaginal capsule"),
+        ("Duphaston 10 mg oral with food", "with", 21, "no food effect is known for duphaston"),
+        ("100 mg oral with food daily with food", "with", 28, "second 'with food'"),
     ],
 )
 def test_errors_name_the_token_and_its_position(text, token, position, words):
@@ -164,11 +168,13 @@ ROUTES = ["oral", "vaginal", "vaginal-gel", "vaginal-insert", "im", "sc", "trans
     count=st.integers(1, 40),
     by_days=st.booleans(),
     start=st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1)).map(lambda d: d.replace(second=0, microsecond=0)),
+    food=st.booleans(),
 )
-def test_generated_regimen_text_gives_the_expected_events(dose, route, frequency, count, by_days, start):
+def test_generated_regimen_text_gives_the_expected_events(dose, route, frequency, count, by_days, start, food):
     interval = FREQUENCIES[frequency]
     duration = "" if interval is None else (f" x {count}d" if by_days else f" x {count} doses")
-    text = f"{dose} mg {route} {frequency}{duration} from {start.isoformat()}"
+    with_food = food and route == "oral"  # the one route with a known food effect
+    text = f"{dose} mg {route} {frequency}{' with food' if with_food else ''}{duration} from {start.isoformat()}"
     regimen = parse_regimen(text)
     ev = regimen.dose_events()
     start_utc = start.replace(tzinfo=UTC)
@@ -179,7 +185,7 @@ def test_generated_regimen_text_gives_the_expected_events(dose, route, frequency
     else:
         expected = count
     assert len(ev) == expected
-    assert all(e.dose_mg == dose for e in ev)
+    assert all(e.dose_mg == dose and e.with_food == with_food for e in ev)
     assert [e.time for e in ev] == [start_utc + timedelta(hours=(interval or 0) * i) for i in range(expected)]
     # canonical text round trip: same events
     assert parse_regimen(regimen.to_text()).dose_events() == ev
@@ -228,3 +234,31 @@ def test_a_json_dose_event_reads_its_product_as_the_regimen_language_does(text, 
     spoken = parse_regimen(text).dose_events()[0]
     given = parse_regimen(json.dumps([event])).dose_events()[0]
     assert (given.route, given.formulation, given.product) == (spoken.route, spoken.formulation, spoken.product)
+
+
+def test_with_food_is_read_from_text_and_json_and_kept_in_the_canonical_text():
+    text = "Utrogestan 200 mg oral at bedtime with food x 3d from 2026-03-01T08:00"
+    regimen = parse_regimen(text)
+    ev = regimen.dose_events()
+    assert len(ev) == 3 and all(e.with_food and e.product == "utrogestan" for e in ev)
+    assert "with food" in regimen.to_text() and parse_regimen(regimen.to_text()).dose_events() == ev
+    assert not any(e.with_food for e in parse_regimen("200 mg oral at bedtime x 3d", default_start=T0).dose_events())
+    item = {"time": "2026-03-01T22:00", "dose_mg": 200, "route": "oral", "with_food": True}
+    assert parse_regimen([item]).dose_events()[0].with_food
+    for bad in ("yes", 1, None):
+        with pytest.raises(InputError, match="with_food .* is not true or false"):
+            parse_regimen([{**item, "with_food": bad}])
+    with pytest.raises(InputError, match="no food effect is known"):
+        parse_regimen([{**item, "route": "vaginal"}])
+
+
+def test_a_schedule_read_as_a_progestogen_product_refuses_food():
+    # a treatment record keeps its product apart from its schedule: "10 mg oral daily with food" read as
+    # Duphaston is dydrogesterone, which has no known food effect, so the words are refused
+    from lutea.pk import with_product
+
+    plain = parse_regimen("10 mg oral daily with food x 1d", default_start=T0).dose_events()
+    assert plain[0].with_food
+    with pytest.raises(InputError, match="no food effect is known for duphaston"):
+        with_product(plain, "Duphaston")
+    assert all(e.with_food for e in with_product(plain, "Utrogestan"))

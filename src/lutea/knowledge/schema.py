@@ -302,6 +302,9 @@ class PkRouteModel(Cited):
         for name in PK_FRACTION_PARAMETERS:
             if name in self.parameters and not 0 < self.parameters[name].value <= 1:
                 raise ValueError(f"pk model {self.id}: {name} must lie in (0, 1]")
+        if self.food_effect is not None and self.dose_proportionality is not None:
+            raise ValueError(f"pk model {self.id}: a food effect scales the dose, "
+                             "which needs absorption linear in the dose")
         return self
 
 
@@ -389,7 +392,7 @@ class PKArm(Cited):
     assay: Literal["immunoassay", "lcms"]
     assay_method: str
     baseline_subtracted: bool | None = None
-    fed: bool = False  # doses taken with food (simulated with the model's food_effect)
+    with_food: bool = False  # doses taken with food (simulated with the model's food_effect)
     cmax_ng_ml: float | None = Field(default=None, gt=0)
     cmax_sd_ng_ml: float | None = Field(default=None, ge=0)
     tmax_h: float | None = Field(default=None, ge=0)

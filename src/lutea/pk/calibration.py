@@ -212,11 +212,10 @@ def predict_arm(
     over them. typical_only: the typical individual's curve instead (for diagnostics).
     smooth_tmax: Tmax as a soft argmax (differentiable, for the fit) instead of the grid argmax."""
     model = model or arm_model(arm)
-    if arm.fed:
-        model = model.taken_with_food()
     n_dose = arm.n_doses
     dose_t = np.arange(n_dose, dtype=float) * (arm.interval_h or 0.0)
-    doses = np.full(n_dose, float(arm.dose_mg))
+    dose_mg = model.fasting_equivalent_mg(float(arm.dose_mg), arm.with_food)
+    doses = np.full(n_dose, dose_mg)
     span = max(arm.window_h, arm.auc_window_h or 0.0, arm.cavg_window_h or 0.0)
     rel = np.arange(0.0, span + GRID_STEP_H / 2, GRID_STEP_H)
     if typical_only:
@@ -248,7 +247,7 @@ def predict_arm(
         individual["auc"] = individual_exposure(rel, conc, 0.0, arm.auc_window_h)["auc"]
     elif n_dose == 1:
         per_mg = np.broadcast_to(auc_per_mg(model, params), (total,))
-        individual["auc"] = per_mg * float(model.effective_dose_mg(arm.dose_mg)) * factor
+        individual["auc"] = per_mg * float(model.effective_dose_mg(dose_mg)) * factor
     individual["cavg"] = individual_exposure(rel, conc, 0.0, arm.cavg_window_h or arm.window_h)["cavg"]
     for name in obs:
         if name.startswith("level@"):

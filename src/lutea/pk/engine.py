@@ -154,7 +154,8 @@ def dose_groups(
 
     Administrations of one route model at the same time are one dose event: two 400 mg capsules
     inserted together are an 800 mg dose, which matters where bioavailability depends on the
-    size of the dose (vaginal routes). models: RouteModels overriding the knowledge base."""
+    size of the dose (vaginal routes). A dose taken with food enters as its fasting equivalent
+    (RouteModel.fasting_equivalent_mg). models: RouteModels overriding the knowledge base."""
     override = {m.key: m for m in (models or ())}
     by_model: dict[str, tuple[RouteModel, dict[float, float]]] = {}
     for ev in events:
@@ -162,7 +163,7 @@ def dose_groups(
         model = override.get(model.key, model)
         doses = by_model.setdefault(model.id, (model, {}))[1]
         t = _elapsed_h(ev.time, t0)
-        doses[t] = doses.get(t, 0.0) + float(ev.dose_mg)
+        doses[t] = doses.get(t, 0.0) + model.fasting_equivalent_mg(float(ev.dose_mg), ev.with_food)
     out = {}
     for model_id, (model, doses) in by_model.items():
         t_h = np.array(sorted(doses), dtype=float)

@@ -83,12 +83,17 @@ class RouteModel:
         """A copy with another time-of-day variation (for calibration and tests)."""
         return _replace(self, diurnal_amplitude=float(amplitude), diurnal_peak_clock_h=float(peak_clock_h) % 24.0)
 
-    def taken_with_food(self) -> "RouteModel":
-        """The model of doses taken with food: f_bio times the food effect (the typical values are
-        those of doses taken fasting). A model without a known food effect refuses."""
+    def fasting_equivalent_mg(self, dose_mg: float, with_food: bool) -> float:
+        """The dose this model (whose typical values are a fasting dose's) is given for `dose_mg`
+        taken as stated: with food, the dose times the food effect (absorption is linear in the
+        dose on routes with a food effect); otherwise the dose. Food on a model without a known
+        food effect is refused."""
+        if not with_food:
+            return dose_mg
         if self.food_factor is None:
-            raise ValueError(f"pk model {self.id}: no food effect is known (food_effect in pk_models.yaml)")
-        return self.with_typical(f_bio=min(self.typical["f_bio"] * self.food_factor, 1.0))
+            raise InputError("with_food", f"no food effect is known for the {self.id} model",
+                             "'with food' on oral progesterone capsules")
+        return dose_mg * self.food_factor
 
     def with_omega(self, **omega: float) -> "RouteModel":
         """A copy with some BSV SDs replaced (for calibration)."""

@@ -101,13 +101,15 @@ class RegimenError(InputError):
 
 @dataclass(frozen=True)
 class DoseEvent:
-    """One administration: when (tz-aware), how much (mg), by which route and formulation."""
+    """One administration: when (tz-aware), how much (mg), by which route and formulation, and
+    whether it was taken with food (routes with a food effect: oral capsules)."""
 
     time: datetime
     dose_mg: float
     route: str
     formulation: str
     product: str | None = None
+    with_food: bool = False
 
     def __post_init__(self) -> None:
         if self.time.tzinfo is None:
@@ -135,6 +137,7 @@ class RegimenPart:
     duration_h: float | None = None
     until: datetime | None = None
     start: datetime | None = None
+    with_food: bool = False
 
     def dose_events(self, start: datetime | None = None, until: datetime | None = None) -> list[DoseEvent]:
         """Dose events from this part's own start (else `start`), before `until` if given."""
@@ -165,7 +168,7 @@ class RegimenPart:
             t = self._time_of(begin, i)
             if end is not None and t.astimezone(UTC) >= end:
                 break
-            events.append(DoseEvent(t, self.dose_mg, self.route, self.formulation, self.product))
+            events.append(DoseEvent(t, self.dose_mg, self.route, self.formulation, self.product, self.with_food))
             i += 1
         return events
 
@@ -189,6 +192,8 @@ class RegimenPart:
             words.append("once")
         else:
             words.append(f"q{self.interval_h:g}h")
+        if self.with_food:
+            words.append("with food")
         if self.count is not None:
             words.append(f"x {self.count} doses")
         if self.duration_h is not None:
@@ -345,11 +350,11 @@ def _event_from(item: Mapping[str, object] | DoseEvent, index: int) -> DoseEvent
     if isinstance(item, DoseEvent):
         return item
     if not isinstance(item, Mapping):
-        raise InputError("regimen", f"dose event #{index} is not an object", "{time, dose_mg, route[, formulation, product]}")
+        raise InputError("regimen", f"dose event #{index} is not an object", "{time, dose_mg, route[, formulation, product, with_food]}")
     try:
         raw_time, dose = item["time"], float(item["dose_mg"])  # type: ignore[arg-type]
     except (KeyError, TypeError, ValueError):
-        raise InputError("regimen", f"dose event #{index} needs time and dose_mg", "{time, dose_mg, route[, formulation, product]}") from None
+        raise InputError("regimen", f"dose event #{index} needs time and dose_mg", "{time, dose_mg, route[, formulation, product, with_food]}") from None
     if not math.isfinite(dose) or dose <= 0:
         raise InputError("regimen", f"dose event #{index}: dose_mg {dose!r} is not a finite dose above 0", "a dose in mg > 0")
     when = raw_time if isinstance(raw_time, datetime) else _parse_datetime(str(raw_time), 0, str(raw_time))
@@ -363,7 +368,12 @@ def _event_from(item: Mapping[str, object] | DoseEvent, index: int) -> DoseEvent
     formulation = str(item.get("formulation") or formulation or (product.formulation if product and route in product.routes else default_formulation(route)))
     if product and route not in product.routes:
         raise InputError("regimen", f"dose event #{index}: {product.id} is not given by route {route!r}", product.routes)
-    return DoseEvent(when, dose, route, formulation, product.id if product else None)
+    with_food = item.get("with_food", False)
+    if not isinstance(with_food, bool):
+        raise InputError("regimen", f"dose event #{index}: with_food {with_food!r} is not true or false", "true, false")
+    if with_food:
+        _check_food(route, formulation, product, f"dose event #{index}", None)
+    return DoseEvent(when, dose, route, formulation, product.id if product else None, with_food)
 
 
 def with_product(events: Sequence[DoseEvent], product: str) -> list[DoseEvent]:
@@ -371,8 +381,12 @@ def with_product(events: Sequence[DoseEvent], product: str) -> list[DoseEvent]:
     product's routes, takes the product's id and formulation, as the regimen language reads
     'Cyclogest 400 mg vaginal' (a pessary). Other events are returned unchanged."""
     p = _find_product_id(product)
-    return [replace(e, product=p.id, formulation=p.formulation) if e.product is None and e.route in p.routes else e
+    read = [replace(e, product=p.id, formulation=p.formulation) if e.product is None and e.route in p.routes else e
             for e in events]
+    for e in read:
+        if e.with_food and e.product == p.id:
+            _check_food(e.route, e.formulation, p, "schedule", None)
+    return read
 
 
 def _find_product_id(name: str) -> _Product:
@@ -403,6 +417,7 @@ def _parse_part(chunk: str, offset: int, full: str) -> RegimenPart:
     until: datetime | None = None
     start: datetime | None = None
     route_pos = 0
+    food_pos: int | None = None
     i = 0
 
     def need(j: int, what: str) -> tuple[str, int]:
@@ -535,6 +550,15 @@ def _parse_part(chunk: str, offset: int, full: str) -> RegimenPart:
                 duration_h = value * 24.0
             i = j
             continue
+        if word == "with":
+            nxt, npos = need(i + 1, "'food'")
+            if nxt.lower() != "food":
+                raise RegimenError("unknown word after 'with'", nxt, npos, "with food")
+            if food_pos is not None:
+                raise RegimenError("second 'with food'", tok, pos)
+            food_pos = pos
+            i += 2
+            continue
         if word in ("until", "from"):
             nxt, npos = need(i + 1, "a date such as 2026-03-01T08:00")
             when = _parse_datetime(nxt, npos, nxt, end_of_day=(word == "until"))
@@ -577,6 +601,8 @@ def _parse_part(chunk: str, offset: int, full: str) -> RegimenPart:
         formulation = default_formulation(route)
     elif product is None or product.substance == "progesterone":
         _check_formulation(route, formulation, route_pos, full)  # a progestogen has no progesterone route model
+    if food_pos is not None:
+        _check_food(route, formulation, product, None, food_pos)
     if interval is None and (count is not None or duration_h is not None or until is not None):
         if frequency_seen:
             raise RegimenError("a single dose has no duration", chunk.strip(), offset)
@@ -592,7 +618,22 @@ def _parse_part(chunk: str, offset: int, full: str) -> RegimenPart:
         duration_h=duration_h,
         until=until,
         start=start,
+        with_food=food_pos is not None,
     )
+
+
+def _check_food(route: str, formulation: str, product: _Product | None, where: str | None, pos: int | None) -> None:
+    """'with food' is read only where a food effect is known: progesterone by a route model with
+    a `food_effect` (pk_models.yaml)."""
+    from lutea.pk.models import route_model
+
+    model = route_model(route, formulation) if product is None or product.substance == "progesterone" else None
+    if model is None or model.food_factor is None:
+        what = product.id if model is None and product else f"{route} {formulation}"
+        problem = f"no food effect is known for {what}"
+        if where is not None:
+            raise InputError("regimen", f"{where}: {problem}", "with_food on oral progesterone capsules")
+        raise RegimenError(problem, "with", pos, "'with food' on oral progesterone capsules")
 
 
 def _check_formulation(route: str, formulation: str, pos: int, full: str) -> None:

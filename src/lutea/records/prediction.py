@@ -75,7 +75,7 @@ def continued_events(treatment: models.Treatment, now: datetime, until: datetime
     template = taken[-1] if taken else None
     future = [e for e in planned if last is None or e.time > last]
     if template is not None:  # keep the route and formulation the record's doses were read with
-        future = [DoseEvent(e.time, e.dose_mg, template.route, template.formulation, template.product) for e in future]
+        future = [replace(template, time=e.time, dose_mg=e.dose_mg) for e in future]
     return taken + future
 
 
