@@ -218,3 +218,16 @@ def test_an_imported_red_flag_symptom_reaches_the_clinicians_list(sessions: sess
     with sessions() as session:
         (flag,) = open_flags(session, [report.patient_id], "clinician")[report.patient_id]
     assert flag.title == "Heavy bleeding in pregnancy" and flag.source_type == "symptoms"
+
+
+def test_food_an_unmodelled_route_cannot_honour_is_refused_naming_the_resource(sessions: sessionmaker[Session]) -> None:
+    # SNOMED CT 311504000 "With or after food" on a vaginal gel: no food effect is known for it,
+    # so the import says so rather than dropping the instruction; nothing is written
+    bundle = load("medications")
+    crinone = next(e["resource"] for e in bundle["entry"] if e["resource"].get("id") == "ms-crinone")
+    crinone["dosage"][0]["additionalInstruction"] = [{"coding": [{"system": codes.SNOMED, "code": "311504000"}]}]
+    with pytest.raises(InputError, match=r"MedicationStatement/ms-crinone .*no food effect is known for the vaginal route"):
+        with sessions.begin() as session:
+            import_bundle(session, bundle)
+    with sessions() as session:
+        assert set(_counts(session).values()) == {0}

@@ -87,3 +87,23 @@ def test_an_interpretation_stored_before_flags_is_read_against_its_stored_interv
 def test_an_interpretation_stored_before_flags_without_an_interval_says_so() -> None:
     flag = stored_flag({"reference_interval": None, "knowledge_version": "2026.1"}, 3.0, Specimen.SERUM)
     assert flag["code"] is None and "2026.1" in flag["text"] and "No range is given" in flag["text"]
+
+
+def test_a_dose_taken_with_food_travels_as_an_additional_instruction() -> None:
+    # FHIR R4B value set additional-instruction-codes: SNOMED CT 311504000 "With or after food"
+    start = datetime(2026, 3, 1, 8, tzinfo=UTC)
+    schedule = "200 mg oral at bedtime with food x 12d"
+    record = Record(PatientOut(3, "Dana Example", None, "female"),
+                    treatments=[TreatmentOut(7, "utrogestan", "oral", 200, schedule, start, None, False, 24.0, ())])
+    bundle = record_bundle(record, NOW)
+    Bundle.model_validate(bundle)
+    (statement,) = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "MedicationStatement"]
+    (instruction,) = statement["dosage"][0]["additionalInstruction"]
+    assert instruction["coding"][0] == {"system": codes.SNOMED, "code": "311504000", "display": "With or after food"}
+    assert read_bundle(bundle).medications[0].schedule == schedule
+    # an EHR's statement carries no lutea regimen text: the instruction alone gives "with food"
+    statement["extension"] = []
+    assert statement["dosage"][0]["timing"]["repeat"]["when"] == ["HS"]  # HL7 EventTiming: before sleep
+    assert read_bundle(bundle).medications[0].schedule == "200 mg oral at bedtime with food"
+    statement["dosage"][0].pop("additionalInstruction")
+    assert read_bundle(bundle).medications[0].schedule == "200 mg oral at bedtime"

@@ -125,7 +125,7 @@ def test_explicit_dose_event_list_as_json_or_dicts():
         ("400 mg vaginal bid bid", "bid", 19, "second frequency"),
         ("400 mg vaginal daily x 2d; 90 mg banana daily", "banana", 33, "unknown word"),
         ("100 mg oral daily with fruit x 2d", "fruit", 23, "unknown word after 'with'"),
-        ("400 mg vaginal daily with food x 2d", "with", 21, "no food effect is known for vaginal capsule"),
+        ("400 mg vaginal daily with food x 2d", "with", 21, "no food effect is known for the vaginal route"),
         ("Duphaston 10 mg oral with food", "with", 21, "no food effect is known for duphaston"),
         ("100 mg oral with food daily with food", "with", 28, "second 'with food'"),
     ],

@@ -14,6 +14,7 @@ from typing import Any
 from lutea.fhir import codes
 from lutea.fhir.bundle import make_bundle, resource_uuid
 from lutea.knowledge import KnowledgeBase, load_knowledge
+from lutea.pk.regimen import parse_regimen
 from lutea.result_flag import stored_flag
 from lutea.units import Specimen, convert, to_canonical
 
@@ -317,8 +318,14 @@ def medication_statement(t: TreatmentOut, patient_id: int, kb: KnowledgeBase, no
         else {"text": t.route},
         "doseAndRate": [{"doseQuantity": {"value": t.dose_mg, "unit": "mg", "system": codes.UCUM, "code": "mg"}}],
     }
+    parts = parse_regimen(t.schedule).parts
     if t.interval_h:
         dosage["timing"] = {"repeat": {"frequency": 1, "period": t.interval_h, "periodUnit": "h"}}
+        if parts and all(part.clock is not None for part in parts):  # "at bedtime"
+            dosage["timing"]["repeat"]["when"] = ["HS"]
+    if any(part.with_food for part in parts):
+        dosage["additionalInstruction"] = [{"coding": [{"system": codes.SNOMED, "code": codes.SNOMED_WITH_FOOD,
+                                                        "display": codes.SNOMED_WITH_FOOD_DISPLAY}]}]
     period: dict[str, Any] = {"start": t.start.isoformat()}
     if t.stop:
         period["end"] = t.stop.isoformat()

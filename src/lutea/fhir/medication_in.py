@@ -110,6 +110,12 @@ def _timing(dosage: dict[str, Any], where: str) -> tuple[float | None, bool, dic
     return None, False, repeat
 
 
+def _with_food(dosage: dict[str, Any]) -> bool:
+    """Whether a Dosage says the dose is taken with food (additionalInstruction SNOMED 311504000)."""
+    return any(c.get("system") == codes.SNOMED and c.get("code") == codes.SNOMED_WITH_FOOD
+               for instruction in dosage.get("additionalInstruction") or [] for c in codings(instruction))
+
+
 def _extension(resource: dict[str, Any], url: str) -> dict[str, Any] | None:
     return next((e for e in resource.get("extension") or [] if e.get("url") == url), None)
 
@@ -159,6 +165,8 @@ def medication_in(entry: Entry, bundle: BundleIndex | None, kb: KnowledgeBase | 
     else:
         frequency = "at bedtime" if bedtime else (f"q{interval_h:g}h" if interval_h else "once")
         schedule = f"{dose_mg:g} mg {route} {frequency}"
+        if _with_food(dosage):
+            schedule += " with food"  # the regimen language refuses it where no food effect is known
         if repeat.get("count"):
             schedule += f" x {int(repeat['count'])} doses"
         elif repeat.get("boundsDuration"):

@@ -625,11 +625,15 @@ def _parse_part(chunk: str, offset: int, full: str) -> RegimenPart:
 def _check_food(route: str, formulation: str, product: _Product | None, where: str | None, pos: int | None) -> None:
     """'with food' is read only where a food effect is known: progesterone by a route model with
     a `food_effect` (pk_models.yaml)."""
-    from lutea.pk.models import route_model
+    from lutea.pk.models import route_model, route_models
 
     model = route_model(route, formulation) if product is None or product.substance == "progesterone" else None
     if model is None or model.food_factor is None:
-        what = product.id if model is None and product else f"{route} {formulation}"
+        on_route = any(m.food_factor is not None for m in route_models() if m.route == route)
+        if model is None and product:
+            what = product.id
+        else:
+            what = f"{route} {formulation}" if on_route else f"the {route} route"
         problem = f"no food effect is known for {what}"
         if where is not None:
             raise InputError("regimen", f"{where}: {problem}", "with_food on oral progesterone capsules")
