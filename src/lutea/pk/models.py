@@ -45,7 +45,7 @@ class RouteModel:
     dose_ref_mg: float = 100.0
     dose_saturation_mg: float = 0.0  # > 0: saturable uptake, dose * (dose_ref + K) / (dose + K) (replaces the power law)
     caveat: str | None = None  # a limit of the evidence, shown with plans that use the model
-    food_factor: float | None = None  # f_bio multiplier for doses taken with food (None: not known)
+    food_factor: float | None = None  # food effect on F, applied to a dose taken with food (None: not known)
     diurnal: bool = False  # True: the contribution varies with the time of day (fitted)
     diurnal_amplitude: float = 0.0
     diurnal_peak_clock_h: float = 0.0

@@ -370,7 +370,8 @@ def _event_from(item: Mapping[str, object] | DoseEvent, index: int) -> DoseEvent
         raise InputError("regimen", f"dose event #{index}: {product.id} is not given by route {route!r}", product.routes)
     with_food = item.get("with_food", False)
     if not isinstance(with_food, bool):
-        raise InputError("regimen", f"dose event #{index}: with_food {with_food!r} is not true or false", "true, false")
+        raise InputError("regimen", f"dose event #{index}: with_food is a {type(with_food).__name__}, not true or false",
+                         "true, false")
     if with_food:
         _check_food(route, formulation, product, f"dose event #{index}", None)
     return DoseEvent(when, dose, route, formulation, product.id if product else None, with_food)
