@@ -256,8 +256,9 @@ class PkDiurnal(_Strict):
 
 
 class PkFoodEffect(_Strict):
-    """Food taken with the dose: f_bio is multiplied by `factor` for doses taken with food. The
-    model's typical values are those of doses taken fasting (the reference state)."""
+    """Food taken with the dose raises F by `factor`: a dose taken with food enters the engine as
+    `factor` times the dose (exact because such a model must be linear in the dose). The model's
+    typical values are those of doses taken fasting (the reference state)."""
 
     factor: float = Field(gt=0)
     sources: list[str] = Field(min_length=1)
