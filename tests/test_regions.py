@@ -25,6 +25,7 @@ from lutea.pathways import plan
 from lutea.regions import (
     fill_contacts,
     for_region,
+    names_a_contact,
     order_sources,
     region,
     region_ids,
@@ -214,3 +215,24 @@ def test_the_scenario_list_shows_the_regions_guideline_bodies_first() -> None:
     workup = next(s for s in list_scenarios() if s["id"] == "ovulation-workup")
     assert regional_order(workup, "uk")["sources"] == ["nice-cg156", "asrm-lpd-2021"]
     assert regional_order(workup, "us")["sources"] == ["asrm-lpd-2021", "nice-cg156"]
+
+
+_JSON_TEXT = st.lists(st.sampled_from(["{", "}", "_", '"', "\\", "\n", "a", "Z", "é", "\u2028", "emergency_number",
+                                         "urgent_advice_line"]), max_size=12).map("".join)
+_JSON = st.recursive(st.one_of(st.none(), st.booleans(), st.floats(allow_nan=False, allow_infinity=False), _JSON_TEXT),
+                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_JSON_TEXT, inner, max_size=4),
+                     max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=_JSON)
+def test_an_answer_that_names_no_contact_in_its_rendering_is_one_the_region_leaves_unchanged(value: object) -> None:
+    """The API renders an answer first and walks it for the region only if the rendering holds a
+    placeholder (names_a_contact): sound only if no rendering without one could change."""
+    from fastapi.responses import JSONResponse
+
+    rendered = JSONResponse(value).body
+    if not names_a_contact(rendered):
+        assert for_region(value, "us") == value
+    assert names_a_contact(JSONResponse({"action": "Call {emergency_number} now."}).body)
+    assert not names_a_contact(JSONResponse({"a": {}, "b": [{"c": "{}"}]}).body)

@@ -21,7 +21,7 @@ from lutea.config import Settings
 from lutea.errors import InputError
 from lutea.records import AccessDenied, RecordNotFound, Unauthenticated
 from lutea.records.access import Overloaded
-from lutea.regions import for_region
+from lutea.regions import for_region, names_a_contact
 from lutea.store import make_engine, make_sessionmaker, upgrade_to_head
 
 API_PREFIX = "/api/v1"
@@ -33,7 +33,8 @@ def regional_json(region_id: str) -> type[JSONResponse]:
 
     class RegionalJSONResponse(JSONResponse):
         def render(self, content: object) -> bytes:
-            return super().render(for_region(content, region_id))
+            rendered = super().render(content)
+            return super().render(for_region(content, region_id)) if names_a_contact(rendered) else rendered
 
     return RegionalJSONResponse
 WORKER_THREADS = 40  # anyio's default thread limiter, on which FastAPI runs sync routes and dependencies

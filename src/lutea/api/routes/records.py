@@ -38,6 +38,14 @@ OUT: dict[str, type[BaseModel]] = {
 }
 
 
+def create_measurement(access: AccessDep, body: MeasurementCreate) -> MeasurementStored:
+    """Store a result (as entered and in the specimen's canonical unit) and its interpretation."""
+    stored = service.add_measurement(access, body)
+    out = MeasurementStored.model_validate(stored.measurement)
+    out.interpretation = InterpretationOut.model_validate(stored.interpretation)
+    return out
+
+
 def _add_routes(kind: service.Kind) -> None:
     Create, Update, Out = kind.create, kind.update, OUT[kind.name]
 
@@ -58,7 +66,10 @@ def _add_routes(kind: service.Kind) -> None:
         f"/{kind.name}/{{record_id}}", delete_record, methods=["DELETE"], status_code=204,
         name=f"delete_{kind.name}", responses=NOT_FOUND,
     )
-    if kind.name != "measurements":
+    if kind.name == "measurements":  # interpreted as stored: its own answer (MeasurementStored)
+        router.add_api_route(f"/{kind.name}", create_measurement, methods=["POST"], status_code=201,
+                             name=f"create_{kind.name}")
+    else:
 
         def create_record(access: AccessDep, body: Create) -> Out:  # type: ignore[valid-type]
             return Out.model_validate(service.create(access, kind.name, body))
@@ -83,15 +94,6 @@ def _add_routes(kind: service.Kind) -> None:
 
 for _kind in service.KINDS.values():
     _add_routes(_kind)
-
-
-@router.post("/measurements", status_code=201, name="create_measurements")
-def create_measurement(access: AccessDep, body: MeasurementCreate) -> MeasurementStored:
-    """Store a result (as entered and in the specimen's canonical unit) and its interpretation."""
-    stored = service.add_measurement(access, body)
-    out = MeasurementStored.model_validate(stored.measurement)
-    out.interpretation = InterpretationOut.model_validate(stored.interpretation)
-    return out
 
 
 @router.get("/interpretations")
