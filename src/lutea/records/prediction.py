@@ -84,9 +84,7 @@ def treatment_episode(treatment: models.Treatment, episodes: Sequence[models.Epi
     runs on its start day (a treatment entered without its episode still has her cycle or pregnancy)."""
     if treatment.episode_id is not None:
         return next((e for e in episodes if e.id == treatment.episode_id), None)
-    day = treatment.start.date()
-    running = [e for e in episodes if e.runs_on(day)]
-    return max(running, key=lambda e: (e.start_date, e.id or 0), default=None)
+    return models.Episode.latest_on(episodes, treatment.start.date())
 
 
 def gestational_weeks(episode: models.Episode, moment: datetime) -> float | None:

@@ -77,11 +77,11 @@ def _check_episode(access: RecordAccess, episode_id: int | None) -> None:
 
 
 def episode_at(access: RecordAccess, moment: datetime) -> int | None:
-    """The record's episode that runs on this moment's day (the last of them as the record lists
-    them), for a row that arrives without one (an imported result, symptom or medication)."""
-    episodes = crud.list_records(access.session, models.Episode, access.patient_id)
-    fits = [e for e in episodes if e.runs_on(moment.date())]
-    return fits[-1].id if fits else None
+    """The record's episode that runs on this moment's day (Episode.latest_on), for a row that
+    arrives without one (an imported result, symptom or medication)."""
+    episode = models.Episode.latest_on(crud.list_records(access.session, models.Episode, access.patient_id),
+                                       moment.date())
+    return episode.id if episode is not None else None
 
 
 DATED_FIELDS: dict[str, tuple[str, ...]] = {

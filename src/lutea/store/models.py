@@ -7,6 +7,7 @@ urine ug/mL).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -137,6 +138,12 @@ class Episode(_PatientRecord, Base):
     def runs_on(self, day: date) -> bool:
         """Whether the episode covers this day (one without an end runs on from its start)."""
         return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+
+    @staticmethod
+    def latest_on(episodes: Iterable[Episode], day: date) -> Episode | None:
+        """The latest-starting of these episodes that runs on this day (of two starting the same
+        day, the later entered): the episode of a row entered without one."""
+        return max((e for e in episodes if e.runs_on(day)), key=lambda e: (e.start_date, e.id or 0), default=None)
 
 
 class _EpisodeRecord(_PatientRecord):
