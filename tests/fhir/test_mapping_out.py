@@ -94,7 +94,8 @@ def test_a_dose_taken_with_food_travels_as_an_additional_instruction() -> None:
     start = datetime(2026, 3, 1, 8, tzinfo=UTC)
     schedule = "200 mg oral at bedtime with food x 12d"
     record = Record(PatientOut(3, "Dana Example", None, "female"),
-                    treatments=[TreatmentOut(7, "utrogestan", "oral", 200, schedule, start, None, False, 24.0, ())])
+                    treatments=[TreatmentOut(7, "utrogestan", "oral", 200, schedule, start, None, False, 24.0, (),
+                                                with_food=True, at_bedtime=True)])
     bundle = record_bundle(record, NOW)
     Bundle.model_validate(bundle)
     (statement,) = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "MedicationStatement"]

@@ -202,6 +202,16 @@ def test_single_interval_of_a_stored_schedule():
     assert single_interval_h("400 mg vagnal q12h", default_start=start) is None
 
 
+def test_a_stored_schedule_is_summarised_once_and_never_rejected():
+    from lutea.pk.regimen import ScheduleSummary, summarise_schedule
+
+    start = datetime(2026, 3, 1, 8, tzinfo=UTC)
+    assert summarise_schedule("200 mg oral at bedtime with food x 12d", default_start=start) == ScheduleSummary(24.0, True, True)
+    assert summarise_schedule("400 mg vaginal q12h", default_start=start) == ScheduleSummary(12.0, False, False)
+    # a schedule the regimen language now refuses (food on a vaginal route) is exported as saying nothing
+    assert summarise_schedule("400 mg vaginal q12h with food", default_start=start) == ScheduleSummary()
+
+
 def test_scheduled_doses_are_read_as_doses_of_their_product():
     # a treatment record keeps the product apart from its schedule: "400 mg vaginal q12h" of
     # Cyclogest is a pessary (its own PK model), not the route's default micronised capsule

@@ -219,7 +219,8 @@ def patient_record(export: RecordExport) -> mapping_out.Record:
         t = screened.treatment
         record.treatments.append(mapping_out.TreatmentOut(
             t.id, t.product, t.route, t.dose_mg, t.schedule, t.start, t.stop, t.acknowledge_off_label,
-            screened.interval_h, screened.findings, keys.get(("treatments", t.id), ())))
+            screened.schedule.interval_h, screened.findings, keys.get(("treatments", t.id), ()),
+            screened.schedule.at_bedtime, screened.schedule.with_food))
     for e in export.episodes:
         if e.kind == "pregnancy":
             record.pregnancies.append(mapping_out.PregnancyOut(e.id, e.start_date, e.end_date, e.lmp_date, e.note,

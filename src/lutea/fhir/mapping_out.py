@@ -14,7 +14,6 @@ from typing import Any
 from lutea.fhir import codes
 from lutea.fhir.bundle import make_bundle, resource_uuid
 from lutea.knowledge import KnowledgeBase, load_knowledge
-from lutea.pk.regimen import parse_regimen
 from lutea.result_flag import stored_flag
 from lutea.units import Specimen, convert, to_canonical
 
@@ -57,6 +56,8 @@ class TreatmentOut:
     interval_h: float | None = None
     findings: tuple[dict[str, Any], ...] = ()  # lutea.safety.screen findings (Finding.to_json)
     source_keys: tuple[str, ...] = ()
+    at_bedtime: bool = False  # every dose at bedtime (lutea.pk.regimen.ScheduleSummary)
+    with_food: bool = False  # doses taken with food
 
 
 @dataclass(frozen=True)
@@ -318,12 +319,11 @@ def medication_statement(t: TreatmentOut, patient_id: int, kb: KnowledgeBase, no
         else {"text": t.route},
         "doseAndRate": [{"doseQuantity": {"value": t.dose_mg, "unit": "mg", "system": codes.UCUM, "code": "mg"}}],
     }
-    parts = parse_regimen(t.schedule).parts
     if t.interval_h:
         dosage["timing"] = {"repeat": {"frequency": 1, "period": t.interval_h, "periodUnit": "h"}}
-        if parts and all(part.clock is not None for part in parts):  # "at bedtime"
+        if t.at_bedtime:
             dosage["timing"]["repeat"]["when"] = ["HS"]
-    if any(part.with_food for part in parts):
+    if t.with_food:
         dosage["additionalInstruction"] = [{"coding": [{"system": codes.SNOMED, "code": codes.SNOMED_WITH_FOOD,
                                                         "display": codes.SNOMED_WITH_FOOD_DISPLAY}]}]
     period: dict[str, Any] = {"start": t.start.isoformat()}

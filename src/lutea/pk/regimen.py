@@ -226,15 +226,32 @@ class Regimen:
         return "; ".join(p.to_text() for p in self.parts)
 
 
-def single_interval_h(text: str, *, default_start: datetime | None = None) -> float | None:
-    """The dosing interval (hours) of regimen text with one interval; None when it has several,
-    none, or does not parse (a stored schedule is described, never rejected, here)."""
+@dataclass(frozen=True)
+class ScheduleSummary:
+    """What a stored schedule says that other formats carry: its one dosing interval (None: several,
+    none, or the text does not parse), whether every dose is at bedtime, and whether doses are
+    taken with food."""
+
+    interval_h: float | None = None
+    at_bedtime: bool = False
+    with_food: bool = False
+
+
+def summarise_schedule(text: str, *, default_start: datetime | None = None) -> ScheduleSummary:
+    """The summary of regimen text, parsed once; a text that does not parse (a schedule stored
+    under an older knowledge base) is described as saying nothing, never rejected, here."""
     try:
         parts = parse_regimen(text, default_start=default_start).parts
     except InputError:
-        return None
+        return ScheduleSummary()
     intervals = {p.interval_h for p in parts if p.interval_h}
-    return intervals.pop() if len(intervals) == 1 else None
+    return ScheduleSummary(intervals.pop() if len(intervals) == 1 else None,
+                           bool(parts) and all(p.clock is not None for p in parts), any(p.with_food for p in parts))
+
+
+def single_interval_h(text: str, *, default_start: datetime | None = None) -> float | None:
+    """The dosing interval (hours) of regimen text with one interval (summarise_schedule)."""
+    return summarise_schedule(text, default_start=default_start).interval_h
 
 
 def _route_word(route: str, formulation: str, product: str | None = None) -> str:

@@ -1,5 +1,5 @@
 """A patient's whole record, read once for an exchange format (the FHIR export): each result with
-its latest interpretation, each treatment with its schedule's interval and its screening, and the
+its latest interpretation, each treatment with what its schedule says and its screening, and the
 sources each row was imported with. The read is audited as one export."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lutea.errors import InputError
-from lutea.pk.regimen import single_interval_h
+from lutea.pk.regimen import ScheduleSummary, summarise_schedule
 from lutea.records import identifiers
 from lutea.records.access import RecordAccess
 from lutea.records.interpretation import latest_interpretations
@@ -19,11 +19,11 @@ from lutea.store import crud, models
 
 @dataclass(frozen=True)
 class ScreenedTreatment:
-    """A treatment with its schedule's one interval (None: not a single interval) and what the
+    """A treatment with what its schedule says (its one interval, bedtime, food) and what the
     screening says of it for this patient (findings as JSON)."""
 
     treatment: models.Treatment
-    interval_h: float | None
+    schedule: ScheduleSummary
     findings: tuple[dict[str, Any], ...]
 
 
@@ -50,9 +50,10 @@ def export_record(access: RecordAccess, record_format: str) -> RecordExport:
     pregnant = any(e.kind == "pregnancy" and e.end_date is None for e in episodes)
     treatments = []
     for t in crud.list_records(session, models.Treatment, patient_id):
-        interval_h = single_interval_h(t.schedule, default_start=t.start)
+        schedule = summarise_schedule(t.schedule, default_start=t.start)
+        interval_h = schedule.interval_h
         report = screen(t.product, t.dose_mg if interval_h else None, interval_h, route=t.route, pregnant=pregnant)
-        treatments.append(ScreenedTreatment(t, interval_h, tuple(f.to_json() for f in report.findings)))
+        treatments.append(ScreenedTreatment(t, schedule, tuple(f.to_json() for f in report.findings)))
     access.audit("export", record_format)
     return RecordExport(
         patient=patient,
