@@ -10,7 +10,7 @@ taken in turns so that a busy moment on a shared machine hits every command alik
 One warm-up run of each command first fills the knowledge-base cache (docs/cli.md) and writes
 the byte-code of lutea's modules, as the first command after an install or an update does (the
 runs drop PYTHONDONTWRITEBYTECODE: an installed package has its byte-code). The command is the venv's `lutea` console
-script next to this Python, else `python -c 'from lutea.cli import main; main()'`; run from a
+script next to this Python, else `python -c 'from lutea.command import main; main()'`; run from a
 worktree with PYTHONPATH pointing at its src. Every run must exit 0 and every --json output
 must parse.
 Last line: `cli interpret_s=A plan_s=B help_s=C floor_s=D ratio_to_floor=A/D` (goal: <= 6).
@@ -39,7 +39,7 @@ def lutea_command() -> list[str]:
     script = Path(sys.executable).parent / "lutea"
     if script.is_file() and os.access(script, os.X_OK):
         return [str(script)]
-    return [sys.executable, "-c", "from lutea.cli import main; main()"]
+    return [sys.executable, "-c", "from lutea.command import main; main()"]
 
 
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}

@@ -14,7 +14,7 @@ def cli_json(*args: str) -> dict:
     """What `lutea ARGS --json` prints, parsed: the answer an API route must match."""
     from typer.testing import CliRunner
 
-    from lutea.cli import app
+    from lutea.command import app
 
     result = CliRunner().invoke(app, [*args, "--json"])
     assert result.exit_code == 0, result.output

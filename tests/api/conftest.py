@@ -11,10 +11,10 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from lutea.api.auth import issue_token
 from lutea.config import Settings
 from lutea.server import create_app
 from lutea.store import crud, models, passwords
+from lutea.tokens import issue_token
 
 
 @pytest.fixture(autouse=True)

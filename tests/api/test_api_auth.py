@@ -8,7 +8,8 @@ from api_examples import PASSWORD, SECRET
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from lutea.api.auth import LoginThrottle, issue_token, read_token
+from lutea.api.auth import LoginThrottle
+from lutea.tokens import issue_token, read_token
 
 API = "/api/v1"
 
@@ -43,15 +44,15 @@ def test_expired_and_forged_tokens_are_refused(client: TestClient, world) -> Non
 
 
 def test_a_token_checked_before_still_expires_and_opens_only_with_its_own_key(monkeypatch) -> None:
-    """A token's signature is checked once per process (lutea.api.auth.read_token); its expiry,
+    """A token's signature is checked once per process (lutea.tokens.read_token); its expiry,
     and the key it was signed with, still count at every use."""
-    from lutea.api import auth
+    from lutea import tokens
 
     token = issue_token(4, "patient", SECRET, 30, session_version=2)
     assert read_token(token, SECRET) == read_token(token, SECRET) == (4, 2)
     assert read_token(token, "another key entirely, also long enough") is None
     time_after = datetime.now(UTC) + timedelta(minutes=31)
-    monkeypatch.setattr(auth, "time", type("Clock", (), {"time": staticmethod(lambda: time_after.timestamp())}))
+    monkeypatch.setattr(tokens, "time", type("Clock", (), {"time": staticmethod(lambda: time_after.timestamp())}))
     assert read_token(token, SECRET) is None
 
 
@@ -147,11 +148,11 @@ def test_account_backoff_doubles_and_is_capped() -> None:
 
 
 def test_the_api_and_the_web_read_the_client_address_the_same_way() -> None:
-    from lutea.api import deps
+    from lutea import http_access
     from lutea.proxies import client_address
     from lutea.web import access
 
-    assert deps.client_addr is access.client_addr is client_address
+    assert http_access.client_addr is access.client_addr is client_address
 
 
 def test_a_new_password_ends_every_earlier_token(client: TestClient, world) -> None:

@@ -11,7 +11,7 @@ from api_examples import SECRET, TREATMENT, iso
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from lutea.cli import app as cli_app
+from lutea.command import app as cli_app
 from lutea.config import Settings
 
 API = "/api/v1"

@@ -38,10 +38,10 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlalchemy import func, select
 
-from lutea.api.auth import issue_token
 from lutea.config import Settings
 from lutea.server import create_app
 from lutea.store import crud, models, passwords
+from lutea.tokens import issue_token
 
 _DIR = Path(tempfile.mkdtemp(prefix="lutea-schemathesis-"))
 APP = create_app(Settings(database_url=f"sqlite:///{_DIR / 'lutea.db'}", secret_key=SECRET, secret_file=_DIR / "secret"))

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from lutea.batch.cells import cut_points
 from lutea.batch.interpret import interpret_chunk, text_frame
 from lutea.batch.rows import COLUMNS, interpret_row
-from lutea.cli import app
+from lutea.command import app
 from lutea.errors import InputError
 from lutea.knowledge import load_knowledge
 from lutea.units import Specimen

@@ -16,7 +16,7 @@ from lutea.batch.dask_engine import DaskEngine
 from lutea.batch.engine import LocalEngine
 from lutea.batch.stream import error_path, run_interpret
 from lutea.batch.trial import run_trial, trial_spec
-from lutea.cli import app
+from lutea.command import app
 
 START = datetime(2026, 3, 1, 8, tzinfo=UTC)
 

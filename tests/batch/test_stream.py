@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 import lutea.batch.interpret as batch_interpret
 from lutea.batch.engine import LocalEngine
 from lutea.batch.stream import error_path, read_chunks, run_interpret
-from lutea.cli import app
+from lutea.command import app
 from lutea.errors import KnowledgeError
 
 HEADER = "value,unit,specimen,cycle_day,cycle_length,pregnant,gestational_weeks,lab_id\n"

@@ -18,7 +18,7 @@ from lutea.batch.trial import (
     trial_spec,
     wilson_interval,
 )
-from lutea.cli import app
+from lutea.command import app
 from lutea.errors import InputError
 from lutea.pk.simulate import simulate
 

@@ -6,7 +6,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from lutea.cli import app
+from lutea.command import app
 
 runner = CliRunner()
 # Official emergency numbers (sources in regions.yaml): nhs-wmas-999-or-111, fcc-911, ec-112, healthdirect-triple-zero.

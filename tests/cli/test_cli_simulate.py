@@ -4,7 +4,7 @@ import json
 
 from typer.testing import CliRunner
 
-from lutea.cli import app
+from lutea.command import app
 from lutea.knowledge import load_knowledge
 from lutea.pk import calibration
 from lutea.pk.models import route_model

@@ -14,7 +14,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 import lutea
-from lutea.cli import COMMANDS, build_app
+from lutea.command import COMMANDS, build_app
 
 SRC = str(Path(lutea.__file__).resolve().parents[1])
 # what `lutea interpret` and `lutea plan` must not load: SciPy (calibration, individualisation),
@@ -33,7 +33,7 @@ def _run(args: list[str], tmp_path: Path) -> tuple[subprocess.CompletedProcess[s
         "import atexit, json, sys\n"
         f"atexit.register(lambda: open({str(listing)!r}, 'w').write(json.dumps(sorted(sys.modules))))\n"
         "sys.argv[0] = 'lutea'\n"
-        "from lutea.cli import main\n"
+        "from lutea.command import main\n"
         "main()\n"
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")]),

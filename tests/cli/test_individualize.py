@@ -2,7 +2,7 @@ import json
 
 from typer.testing import CliRunner
 
-from lutea.cli import app
+from lutea.command import app
 
 runner = CliRunner()
 BASE = [

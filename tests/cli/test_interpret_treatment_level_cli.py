@@ -4,7 +4,7 @@ import json
 
 from typer.testing import CliRunner
 
-from lutea.cli import app
+from lutea.command import app
 
 runner = CliRunner()
 CYCLOGEST = ["interpret", "--value", "0.5", "--protocol", "hrt-fet", "--et-date", "2026-11-20", "--product", "cyclogest",

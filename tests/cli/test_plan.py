@@ -3,7 +3,7 @@ import re
 
 from typer.testing import CliRunner
 
-from lutea.cli import app
+from lutea.command import app
 
 runner = CliRunner()
 BASE = ["plan", "--scenario", "threatened-miscarriage", "--gestational-weeks", "8", "--symptoms", "bleeding",

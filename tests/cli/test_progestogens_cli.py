@@ -9,7 +9,7 @@ import json
 
 from typer.testing import CliRunner
 
-from lutea.cli import app
+from lutea.command import app
 
 runner = CliRunner()
 

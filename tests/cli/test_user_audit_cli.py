@@ -9,7 +9,7 @@ import pytest
 from argon2 import PasswordHasher
 from typer.testing import CliRunner
 
-from lutea.cli import app
+from lutea.command import app
 from lutea.store import crud, make_engine, make_sessionmaker, models, passwords
 
 runner = CliRunner()

@@ -14,10 +14,10 @@ from fastapi.testclient import TestClient
 from fhir_examples import PASSWORD, SECRET, World
 from sqlalchemy.orm import Session, sessionmaker
 
-from lutea.api.auth import issue_token
 from lutea.config import Settings
 from lutea.server import create_app
 from lutea.store import crud, make_engine, make_sessionmaker, models, passwords
+from lutea.tokens import issue_token
 
 
 @pytest.fixture(autouse=True)

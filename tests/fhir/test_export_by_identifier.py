@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from lutea.cli import app as cli
+from lutea.command import app as cli
 from lutea.errors import InputError
 from lutea.fhir import codes
 from lutea.fhir.patient_ref import MAX_CHARS, parse_patient_ref

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from lutea.cli import app
+from lutea.command import app
 from lutea.errors import InputError
 from lutea.fhir.tracker import TrackerError, interpret_tracker, parse_tracker_csv
 

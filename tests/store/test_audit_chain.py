@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from lutea.cli import app as cli
+from lutea.command import app as cli
 from lutea.store import audit_chain, crud, make_engine, make_sessionmaker
 
 

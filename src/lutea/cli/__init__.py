@@ -1,74 +1,24 @@
 """lutea's command line: a thin shell over the domain core. Each command lives in its own module.
 
-A command's module is imported only when that command runs: `main()` registers the one named on
-the command line (all of them for `--help` or an unknown name), so `lutea interpret` never
-imports SciPy, the record store or the batch engine. `lutea.cli.app` is the full application.
+lutea.command builds the `lutea` command from this table and the FHIR shell's import and export,
+importing a command's module only when that command runs.
 """
 
 from __future__ import annotations
 
-import sys
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    import typer
-
-# command name -> (module in lutea.cli, attribute, whether the attribute is a Typer group), in
-# the order `lutea --help` lists them
+# command name -> (module, attribute, whether the attribute is a Typer group), in the order
+# `lutea --help` lists them
 COMMANDS: dict[str, tuple[str, str, bool]] = {
-    "evidence": ("evidence", "evidence", False),
-    "claims": ("claims", "claims", False),
-    "user": ("user", "app", True),
-    "audit": ("audit", "app", True),
-    "interpret": ("interpret", "interpret", False),
-    "interpret-series": ("interpret", "interpret_series", False),
-    "plan": ("plan", "plan", False),
-    "simulate": ("simulate", "simulate", False),
-    "calibrate": ("calibrate", "calibrate", False),
-    "individualize": ("individualize", "individualize", False),
-    "batch": ("batch", "app", True),
-    "trial": ("trial", "trial", False),
-    "import": ("fhir", "import_app", True),
-    "export": ("fhir", "export_app", True),
+    "evidence": ("lutea.cli.evidence", "evidence", False),
+    "claims": ("lutea.cli.claims", "claims", False),
+    "user": ("lutea.cli.user", "app", True),
+    "audit": ("lutea.cli.audit", "app", True),
+    "interpret": ("lutea.cli.interpret", "interpret", False),
+    "interpret-series": ("lutea.cli.interpret", "interpret_series", False),
+    "plan": ("lutea.cli.plan", "plan", False),
+    "simulate": ("lutea.cli.simulate", "simulate", False),
+    "calibrate": ("lutea.cli.calibrate", "calibrate", False),
+    "individualize": ("lutea.cli.individualize", "individualize", False),
+    "batch": ("lutea.cli.batch", "app", True),
+    "trial": ("lutea.cli.trial", "trial", False),
 }
-
-
-def _root() -> None:
-    """lutea: decision support for progesterone; every statement cites the knowledge base."""
-
-
-def build_app(names: list[str] | None = None) -> typer.Typer:
-    """The `lutea` application with the named commands (default: every command)."""
-    import typer
-
-    app = typer.Typer(
-        name="lutea",
-        help="Progesterone balancing: interpret, simulate, individualise and plan, with sources.",
-        no_args_is_help=True,
-        add_completion=False,
-        pretty_exceptions_enable=False,
-    )
-    app.callback()(_root)
-    for name in names if names is not None else COMMANDS:
-        module_name, attribute, group = COMMANDS[name]
-        target = getattr(import_module(f"lutea.cli.{module_name}"), attribute)
-        if group:
-            app.add_typer(target, name=name)
-        else:
-            app.command(name)(target)
-    return app
-
-
-def __getattr__(name: str) -> Any:
-    if name == "app":  # built on first use, so that importing lutea.cli stays cheap
-        app = build_app()
-        globals()["app"] = app
-        return app
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def main() -> None:
-    """Console-script entry point: registers only the command named on the command line."""
-    named = sys.argv[1] if len(sys.argv) > 1 else None
-    build_app([named] if named in COMMANDS else None)()

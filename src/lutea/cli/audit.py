@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from lutea.cli._common import console, print_json
+from lutea.cli._common import console
+from lutea.terminal import print_json
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

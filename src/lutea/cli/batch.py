@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from lutea.cli._common import console, domain_errors, print_json
+from lutea.cli._common import console
 from lutea.errors import InputError
+from lutea.terminal import domain_errors, print_json
 
 app = typer.Typer(help="Batch paths over files of results (CSV or Parquet).", no_args_is_help=True)
 Opt = typer.Option

@@ -9,8 +9,9 @@ from typing import Annotated
 
 import typer
 
-from lutea.cli._common import console, domain_errors, print_json
+from lutea.cli._common import console
 from lutea.knowledge.loader import DATA_PACKAGE, load_knowledge
+from lutea.terminal import domain_errors, print_json
 
 
 def _models_file() -> Path:

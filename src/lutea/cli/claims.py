@@ -7,15 +7,10 @@ from typing import Annotated
 import typer
 
 from lutea.claims import all_claims, claim_json, get_claim
-from lutea.cli._common import (
-    RegionOption,
-    clinic_region,
-    console,
-    domain_errors,
-    print_json,
-)
+from lutea.cli._common import RegionOption, clinic_region, console
 from lutea.knowledge import load_knowledge
 from lutea.regions import fill_contacts
+from lutea.terminal import domain_errors, print_json
 
 
 @domain_errors

@@ -6,8 +6,9 @@ from typing import Annotated
 
 import typer
 
-from lutea.cli._common import console, fail, print_json
+from lutea.cli._common import console
 from lutea.knowledge import load_knowledge
+from lutea.terminal import fail, print_json
 
 
 def evidence(

@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from lutea.cli._common import console, domain_errors, print_json
+from lutea.cli._common import console
 from lutea.errors import InputError
+from lutea.terminal import domain_errors, print_json
 
 if TYPE_CHECKING:
     from lutea.pk.baseline import BaselineContext

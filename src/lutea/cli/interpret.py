@@ -9,13 +9,7 @@ from typing import Annotated
 import typer
 
 from lutea._interpret_rules import num
-from lutea.cli._common import (
-    RegionOption,
-    clinic_region,
-    console,
-    domain_errors,
-    print_json,
-)
+from lutea.cli._common import RegionOption, clinic_region, console
 from lutea.context import make_context, resolve_progestogens, resolve_treatment
 from lutea.errors import InputError
 from lutea.fields import parse_day, parse_gestational_days, parse_moment, parse_number
@@ -23,6 +17,7 @@ from lutea.findings import Finding
 from lutea.interpret import interpret as interpret_result
 from lutea.measurement import Measurement
 from lutea.regions import fill_contacts
+from lutea.terminal import domain_errors, print_json
 
 _STYLE = {"urgent": "bold white on red", "advise": "bold yellow", "info": "cyan"}
 Opt = typer.Option

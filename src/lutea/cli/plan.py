@@ -8,18 +8,13 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from lutea.cli._common import (
-    RegionOption,
-    clinic_region,
-    console,
-    domain_errors,
-    print_json,
-)
+from lutea.cli._common import RegionOption, clinic_region, console
 from lutea.errors import InputError
 from lutea.knowledge import load_knowledge
 from lutea.pathways import list_scenarios, parse_answer, question_named
 from lutea.pathways import plan as build_plan
 from lutea.regions import for_region, regional_order
+from lutea.terminal import domain_errors, print_json
 
 
 def _split(values: list[str] | None) -> list[str]:

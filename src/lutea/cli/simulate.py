@@ -8,11 +8,12 @@ from typing import Annotated
 
 import typer
 
-from lutea.cli._common import console, domain_errors, print_json
+from lutea.cli._common import console
 from lutea.errors import InputError
 from lutea.pk.baseline import CONTEXTS, BaselineContext
 from lutea.pk.simulate import assay_label
 from lutea.pk.simulate import simulate as simulate_core
+from lutea.terminal import domain_errors, print_json
 from lutea.timeline import parse_datetime
 
 

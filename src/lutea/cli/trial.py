@@ -7,9 +7,10 @@ from typing import Annotated
 
 import typer
 
-from lutea.cli._common import console, domain_errors, print_json
+from lutea.cli._common import console
 from lutea.errors import InputError
 from lutea.pk.baseline import CONTEXTS
+from lutea.terminal import domain_errors, print_json
 
 Opt = typer.Option
 ENGINES = ("local", "dask")  # lutea.batch.engine.ENGINES; the batch package loads only when a command runs

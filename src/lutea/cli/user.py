@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from lutea.cli._common import domain_errors, fail, print_json
+from lutea.terminal import domain_errors, fail, print_json
 
 if TYPE_CHECKING:
     from lutea.config import Settings

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Request, status
 
-from lutea.api.deps import AdminDep, SessionDep, client_addr
 from lutea.api.schemas import (
     MAX_ID,
     AssignmentCreate,
@@ -15,6 +14,7 @@ from lutea.api.schemas import (
     UserOut,
     UserUpdate,
 )
+from lutea.http_access import AdminDep, SessionDep, client_addr
 from lutea.store import crud, models
 
 router = APIRouter(prefix="/admin", tags=["admin"])

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from lutea.api.deps import AdminDep, SessionDep
 from lutea.api.schemas import MAX_ID, AuditOut
+from lutea.http_access import AdminDep, SessionDep
 from lutea.store import crud
 
 router = APIRouter(tags=["audit"])

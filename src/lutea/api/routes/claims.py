@@ -10,9 +10,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 
-from lutea.api.deps import UserDep
 from lutea.api.errors import EXCERPT_CHARS, safe_text
 from lutea.claims import UnknownClaim, all_claims, claim_json, get_claim
+from lutea.http_access import UserDep
 from lutea.knowledge import load_knowledge
 
 router = APIRouter(tags=["claims"])

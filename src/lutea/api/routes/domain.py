@@ -11,9 +11,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Request
 from pydantic import Field
 
-from lutea.api.deps import UserDep
 from lutea.context import Context, resolve_progestogens, resolve_treatment
 from lutea.errors import InputError
+from lutea.http_access import UserDep
 from lutea.individualise import Individualiser, Level, balance_report, parse_target
 from lutea.interpret import interpret as interpret_result
 from lutea.knowledge import load_knowledge

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
-from lutea.api.auth import issue_token
-from lutea.api.deps import SessionDep, UserDep, client_addr
 from lutea.api.schemas import Token
+from lutea.http_access import SessionDep, UserDep, client_addr
 from lutea.store import crud
+from lutea.tokens import issue_token
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

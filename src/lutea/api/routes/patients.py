@@ -5,19 +5,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
 
-from lutea.api.deps import (
-    AccessDep,
-    ClinicianAccessDep,
-    SessionDep,
-    UserDep,
-    client_addr,
-)
 from lutea.api.schemas import (
     PatientCreate,
     PatientListed,
     PatientOut,
     PatientUpdate,
     RedFlagOut,
+)
+from lutea.http_access import (
+    AccessDep,
+    ClinicianAccessDep,
+    SessionDep,
+    UserDep,
+    client_addr,
 )
 from lutea.records import patients
 

@@ -12,7 +12,6 @@ from fastapi import APIRouter, Path, Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
-from lutea.api.deps import AccessDep, ClinicianAccessDep
 from lutea.api.schemas import (
     MAX_ID,
     DoseCreate,
@@ -28,6 +27,7 @@ from lutea.api.schemas import (
     SymptomOut,
     TreatmentOut,
 )
+from lutea.http_access import AccessDep, ClinicianAccessDep
 from lutea.records import balance, red_flags, service
 
 router = APIRouter(prefix="/patients/{patient_id}", tags=["records"])

@@ -8,7 +8,6 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from lutea.api.deps import AccessDep
 from lutea.api.schemas import (
     DoseOut,
     EpisodeOut,
@@ -21,6 +20,7 @@ from lutea.api.schemas import (
     TimelineEvent,
     TreatmentOut,
 )
+from lutea.http_access import AccessDep
 from lutea.knowledge import load_knowledge
 from lutea.records import prediction
 from lutea.store import crud, models

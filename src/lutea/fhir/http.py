@@ -1,8 +1,11 @@
-"""FHIR R4 and CDS Hooks: POST /fhir (import a bundle), GET /fhir/Patient/{id}/$everything
-(export), GET /cds-services (discovery) and the patient-view and order-sign hooks.
+"""The FHIR and CDS Hooks services over HTTP: POST /fhir (import a bundle),
+GET /fhir/Patient/{id}/$everything (export), GET /cds-services (discovery) and the patient-view and
+order-sign hooks.
 
-Access is the API's: the assigned clinician or the patient themself; a bundle whose Patient is
-new creates a record only for a clinician (who is then assigned to it). docs/fhir.md.
+A shell of its own beside the REST API: lutea.server includes this router under the API's prefix,
+so it shares the API's bearer tokens, errors and overload guard without importing it. Access is the
+API's (lutea.http_access): the assigned clinician or the patient themself; a bundle whose Patient
+is new creates a record only for a clinician (who is then assigned to it). docs/fhir.md.
 """
 
 from __future__ import annotations
@@ -14,8 +17,6 @@ from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from lutea.api.deps import AccessDep, SessionDep, UserDep, client_addr
-from lutea.api.schemas import MAX_ID
 from lutea.context import make_context
 from lutea.errors import InputError
 from lutea.fhir import cds, codes, importer
@@ -24,13 +25,14 @@ from lutea.fhir.elements import concept_text, has_code
 from lutea.fhir.mapping_in import read_bundle
 from lutea.fhir.medication_in import medication_in
 from lutea.fhir.patient_ref import parse_patient_ref, unknown_identifier
+from lutea.http_access import AccessDep, SessionDep, UserDep, client_addr
 from lutea.interpret import interpret
 from lutea.knowledge import load_knowledge
 from lutea.measurement import Measurement
 from lutea.records import AccessDenied, RecordAccess, open_record, patients
 from lutea.records.access import record_denial_in
 from lutea.records.identifiers import find_link, patient_with_identifier
-from lutea.records.inputs import row_id
+from lutea.records.inputs import MAX_ID, row_id
 from lutea.records.interpretation import latest_interpretations
 from lutea.result_flag import stored_flag
 from lutea.safety import screen

@@ -1,4 +1,5 @@
-"""`lutea import fhir|tracker` and `lutea export fhir`: FHIR R4 bundles and tracker CSV files."""
+"""The FHIR shell's commands, `lutea import fhir|tracker` and `lutea export fhir`: FHIR R4 bundles
+and tracker CSV files. lutea.command adds them to the `lutea` command beside the CLI's own."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from lutea.cli._common import domain_errors, fail, print_json
 from lutea.errors import InputError
+from lutea.terminal import domain_errors, fail, print_json
 
 if TYPE_CHECKING:
     from lutea.config import Settings

@@ -1,4 +1,8 @@
-"""What routes depend on: a transactional session, the current user, and access to one patient."""
+"""What an HTTP route of lutea depends on: a transactional session per request, the user a bearer
+token names, and access to one patient.
+
+Shared by the two HTTP shells that take bearer tokens, the REST API (lutea.api) and the FHIR and
+CDS Hooks services (lutea.fhir.http), so that neither imports the other (docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -11,8 +15,6 @@ from fastapi import Depends, Path, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
-from lutea.api.auth import read_token
-from lutea.api.schemas import MAX_ID
 from lutea.proxies import client_address
 from lutea.records.access import (
     AccessDenied,
@@ -21,7 +23,9 @@ from lutea.records.access import (
     open_record,
     transaction,
 )
+from lutea.records.inputs import MAX_ID
 from lutea.store import models
+from lutea.tokens import read_token
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -51,7 +55,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-client_addr = client_address  # the one reading of the client's address (lutea.proxies), shared with the other shell
+client_addr = client_address  # the one reading of the client's address (lutea.proxies), shared with the web shell
 
 
 TokenDep = Annotated[str | None, Depends(oauth2_scheme)]
