@@ -101,7 +101,16 @@ def test_patient_view_from_the_stored_record(client: TestClient, world: World) -
     response = client.post(f"{API}/cds-services/lutea-patient-view", headers=world.headers("doctor"),
                            json=_hook("patient-view", {"patientId": str(world.patient_id)}))
     assert response.status_code == 200
-    assert isinstance(response.json()["cards"], list)
+    # the newest result of each specimen, as stored: only the saliva result has a finding to show
+    cards = response.json()["cards"]
+    assert [c["source"]["topic"]["code"] for c in cards] == ["specimen.low_validity"]
+    assert cards[0]["detail"].startswith("Progesterone 480 pmol/L (saliva, 2026-10-20)")
+    newer = {"specimen": "saliva", "value": 300, "unit": "pmol/L", "sampled_at": "2026-10-25T07:00:00Z"}
+    assert client.post(f"{API}/patients/{world.patient_id}/measurements", json=newer,
+                       headers=world.headers("doctor")).status_code == 201
+    cards = client.post(f"{API}/cds-services/lutea-patient-view", headers=world.headers("doctor"),
+                        json=_hook("patient-view", {"patientId": str(world.patient_id)})).json()["cards"]
+    assert [c["detail"][:45] for c in cards] == ["Progesterone 300 pmol/L (saliva, 2026-10-25):"]
     forbidden = client.post(f"{API}/cds-services/lutea-patient-view", headers=world.headers("stranger"),
                             json=_hook("patient-view", {"patientId": str(world.patient_id)}))
     assert forbidden.status_code == 403

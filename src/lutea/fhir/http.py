@@ -33,7 +33,7 @@ from lutea.records import AccessDenied, RecordAccess, open_record, patients
 from lutea.records.access import record_denial_in
 from lutea.records.identifiers import find_link, patient_with_identifier
 from lutea.records.inputs import MAX_ID, row_id
-from lutea.records.interpretation import latest_interpretations
+from lutea.records.interpretation import newest_interpreted_by_specimen
 from lutea.result_flag import stored_flag
 from lutea.safety import screen
 from lutea.store import crud, models
@@ -207,18 +207,10 @@ def _prefetch_results(bundle: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _stored_results(session: Any, patient_id: int) -> list[dict[str, Any]]:
     """The stored interpretation of the newest result per specimen: its label, flag and findings."""
-    latest = latest_interpretations(session, patient_id)
-    newest: dict[str, models.Measurement] = {}
-    for m in crud.list_records(session, models.Measurement, patient_id):
-        newest[m.specimen] = m
-    results: list[dict[str, Any]] = []
-    for m in newest.values():
-        if m.id in latest:
-            stored = latest[m.id].result
-            results.append({"label": _label(m.value, m.unit, m.specimen, m.sampled_at),
-                            "flag": stored_flag(stored, m.value_canonical, Specimen(m.specimen)),
-                            "findings": stored.get("findings") or []})
-    return results
+    return [{"label": _label(m.value, m.unit, m.specimen, m.sampled_at),
+             "flag": stored_flag(stored, m.value_canonical, Specimen(m.specimen)),
+             "findings": stored.get("findings") or []}
+            for m, stored in newest_interpreted_by_specimen(session, patient_id)]
 
 
 @router.post(f"/cds-services/{cds.PATIENT_VIEW_ID}",
@@ -254,10 +246,7 @@ def _pregnant(session: Any, bundle: dict[str, Any] | None, patient_id: int | Non
         if resource.get("resourceType") == "Condition" and has_code(resource.get("code"), codes.SNOMED, codes.SNOMED_PREGNANCY):
             if not resource.get("abatementDateTime"):
                 return True
-    if patient_id is not None:
-        return any(e.kind == "pregnancy" and e.end_date is None
-                   for e in crud.list_records(session, models.Episode, patient_id))
-    return False
+    return patient_id is not None and models.Episode.pregnant_now(crud.list_records(session, models.Episode, patient_id))
 
 
 @router.post(f"/cds-services/{cds.ORDER_SIGN_ID}")

@@ -47,7 +47,7 @@ def export_record(access: RecordAccess, record_format: str) -> RecordExport:
     session, patient_id = access.session, access.patient_id
     latest = latest_interpretations(session, patient_id)
     episodes = crud.list_records(session, models.Episode, patient_id)
-    pregnant = any(e.kind == "pregnancy" and e.end_date is None for e in episodes)
+    pregnant = models.Episode.pregnant_now(episodes)
     treatments = []
     for t in crud.list_records(session, models.Treatment, patient_id):
         schedule = summarise_schedule(t.schedule, default_start=t.start)

@@ -79,6 +79,17 @@ def latest_interpretations(session: Session, patient_id: int) -> dict[int, model
     return latest
 
 
+def newest_interpreted_by_specimen(session: Session, patient_id: int) -> list[tuple[models.Measurement, dict[str, Any]]]:
+    """The newest result of each specimen with what lutea said of it (the stored interpretation's
+    result), in the order the specimens were first measured; a newest result never interpreted
+    is left out (the CDS Hooks patient-view cards read this)."""
+    latest = latest_interpretations(session, patient_id)
+    newest: dict[str, models.Measurement] = {}
+    for m in crud.list_records(session, models.Measurement, patient_id):
+        newest[m.specimen] = m
+    return [(m, latest[m.id].result) for m in newest.values() if m.id in latest]
+
+
 def record_context(session: Session, measurement: models.Measurement) -> Context:
     """The interpretation context of a stored measurement, from the rest of the record."""
     patient = session.get(models.Patient, measurement.patient_id)

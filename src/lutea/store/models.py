@@ -145,6 +145,12 @@ class Episode(_PatientRecord, Base):
         day, the later entered): the episode of a row entered without one."""
         return max((e for e in episodes if e.runs_on(day)), key=lambda e: (e.start_date, e.id or 0), default=None)
 
+    @staticmethod
+    def pregnant_now(episodes: Iterable[Episode]) -> bool:
+        """Whether one of these episodes is a pregnancy with no end recorded: what a screening of
+        her treatment (safety.screen) is told of pregnancy."""
+        return any(e.kind == "pregnancy" and e.end_date is None for e in episodes)
+
 
 class _EpisodeRecord(_PatientRecord):
     episode_id: Mapped[int | None] = mapped_column(ForeignKey("episodes.id", ondelete="SET NULL"), index=True)
