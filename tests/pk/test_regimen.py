@@ -192,14 +192,14 @@ def test_generated_regimen_text_gives_the_expected_events(dose, route, frequency
 
 
 def test_single_interval_of_a_stored_schedule():
-    from lutea.pk.regimen import single_interval_h
+    from lutea.pk.regimen import summarise_schedule
 
     start = datetime(2026, 3, 1, 8, tzinfo=UTC)
-    assert single_interval_h("400 mg vaginal q12h", default_start=start) == 12.0
-    assert single_interval_h("Crinone 90 mg daily", default_start=start) == 24.0
+    assert summarise_schedule("400 mg vaginal q12h", default_start=start).interval_h == 12.0
+    assert summarise_schedule("Crinone 90 mg daily", default_start=start).interval_h == 24.0
     # several intervals, or text that does not parse, describe no single interval
-    assert single_interval_h("400 mg vaginal q12h; 25 mg sc daily", default_start=start) is None
-    assert single_interval_h("400 mg vagnal q12h", default_start=start) is None
+    assert summarise_schedule("400 mg vaginal q12h; 25 mg sc daily", default_start=start).interval_h is None
+    assert summarise_schedule("400 mg vagnal q12h", default_start=start).interval_h is None
 
 
 def test_a_stored_schedule_is_summarised_once_and_never_rejected():

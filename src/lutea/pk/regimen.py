@@ -249,11 +249,6 @@ def summarise_schedule(text: str, *, default_start: datetime | None = None) -> S
                            bool(parts) and all(p.clock is not None for p in parts), any(p.with_food for p in parts))
 
 
-def single_interval_h(text: str, *, default_start: datetime | None = None) -> float | None:
-    """The dosing interval (hours) of regimen text with one interval (summarise_schedule)."""
-    return summarise_schedule(text, default_start=default_start).interval_h
-
-
 def _route_word(route: str, formulation: str, product: str | None = None) -> str:
     for word, (r, f) in ROUTE_WORDS.items():
         if r == route and f == formulation:

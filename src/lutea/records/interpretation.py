@@ -20,7 +20,7 @@ from lutea.interpret import interpret
 from lutea.knowledge import load_knowledge
 from lutea.knowledge.schema import PROGESTERONE
 from lutea.measurement import Measurement
-from lutea.pk.regimen import single_interval_h
+from lutea.pk.regimen import summarise_schedule
 from lutea.store import crud, models
 
 SYMPTOM_WINDOW = timedelta(days=3)
@@ -54,7 +54,8 @@ def _treatment_of(running: list[Any], moment: datetime) -> Any:
     treatment = (progesterone or running)[-1]
     last = [d.taken_at for d in treatment.doses if d.taken_at <= moment]
     return resolve_treatment(
-        treatment.product, treatment.route, treatment.dose_mg, single_interval_h(treatment.schedule, default_start=treatment.start),
+        treatment.product, treatment.route, treatment.dose_mg,
+        summarise_schedule(treatment.schedule, default_start=treatment.start).interval_h,
         max(last) if last else None, started_at=treatment.start,
     )
 
